@@ -1,0 +1,47 @@
+# KAIU: `make run` starts everything, `make test` runs the tests. Only Python 3.11+ and make
+# are needed; the database is an embedded PostgreSQL 18 + pgvector unless DATABASE_URL is set.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test stop install install-dev migrate seed check clean-db
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Re-install only when the requirements change.
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# A local .env with fresh secrets, written once (never committed).
+.env:
+	@$(PY) -c "import secrets, base64; print('# Written by make run on first use. See .env.example.'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('FIELD_ENCRYPTION_KEY=' + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()); print('ALLOW_PRIVATE_PROVIDER_HOSTS=true')" > .env
+	@echo "Wrote .env with new secrets."
+
+run: install .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py serve
+
+test: install-dev
+	$(PY) -m pytest
+
+stop:
+	$(PY) -m kaiu.embedded_db stop
+
+migrate: install .env
+	$(PY) manage.py migrate --noinput
+
+seed: install .env
+	$(PY) manage.py seed_demo

@@ -1,0 +1,20 @@
+"""Demo data owned by bots: the demo business's assistant."""
+
+from bots.models import Bot, Template
+from bots.services import bot_create, template_sync
+
+DEMO_BOT_NAME = "Asistente KAIU"
+
+
+def seed_bot(tenant) -> Bot:
+    template_sync()
+    bot = Bot.objects.filter(tenant=tenant, name=DEMO_BOT_NAME).first()
+    if bot is None:
+        bot = bot_create(
+            tenant=tenant,
+            template=Template.objects.get(slug="customer-support"),
+            name=DEMO_BOT_NAME,
+            description="Atiende a los clientes de KAIU Natural Living: envíos, pagos, devoluciones y "
+            "uso seguro de aceites esenciales.",
+        )
+    return bot

@@ -1,0 +1,123 @@
+import secrets
+import string
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from kaiu.accounts.models import Language, Tenant
+
+PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_public_id() -> str:
+    """Short random slug for public URLs; it reveals nothing about the tenant or the count."""
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(10))
+
+
+def default_rag_config() -> dict:
+    return {"chunk_size": 1000, "chunk_overlap": 200, "top_k": 5, "score_threshold": 0.2, "search_mode": "hybrid"}
+
+
+class Template(models.Model):
+    """A starting point for a bot; its defaults are copied into the bot at creation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    category = models.CharField(max_length=40)
+    description = models.TextField(blank=True)
+    default_rag_config = models.JSONField(default=default_rag_config)
+    sample_system_prompt = models.TextField()
+    sample_queries = models.JSONField(default=list, blank=True)
+    welcome_message = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Bot(models.Model):
+    class Status(models.TextChoices):
+        CREATING = "CREATING", "Creating"
+        PROCESSING_DOCUMENTS = "PROCESSING_DOCUMENTS", "Processing documents"
+        READY = "READY", "Ready"
+        ERROR = "ERROR", "Error"
+        UPDATING = "UPDATING", "Updating"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="bots")
+    template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="bots")
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    public_id = models.SlugField(max_length=16, unique=True, default=new_public_id, editable=False)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ES)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.READY)
+    rag_config = models.JSONField(default=default_rag_config)
+    temperature = models.FloatField(default=0.2, validators=[MinValueValidator(0), MaxValueValidator(2)])
+    chat_model = models.CharField(max_length=120, blank=True, help_text="Empty: the tenant's default model.")
+    active_prompt = models.ForeignKey(
+        "BotPrompt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    welcome_message = models.CharField(max_length=300, blank=True)
+    knowledge_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["tenant", "name"])]
+
+    def __str__(self):
+        return self.name
+
+
+class BotPrompt(models.Model):
+    """One version of a bot's system prompt. Versions are never edited after activation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="prompts")
+    name = models.CharField(max_length=80, blank=True)
+    content = models.TextField()
+    version = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["bot", "version"], name="botprompt_version_unique")]
+
+    def __str__(self):
+        return f"{self.bot} v{self.version}"
+
+
+hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f7d5b.")
+
+
+class WidgetConfig(models.Model):
+    """How the bot looks on the public page and in the embeddable widget."""
+
+    class Position(models.TextChoices):
+        RIGHT = "right", "Bottom right"
+        LEFT = "left", "Bottom left"
+
+    bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="widget")
+    header_text = models.CharField(max_length=80, blank=True)
+    primary_color = models.CharField(max_length=7, default="#2f7d5b", validators=[hex_color])
+    greeting = models.CharField(max_length=300, blank=True)
+    starter_questions = models.JSONField(default=list, blank=True)
+    position = models.CharField(max_length=5, choices=Position.choices, default=Position.RIGHT)
+    auto_open = models.BooleanField(default=False)
+    # Empty means the widget embeds nowhere; the public page works regardless.
+    allowed_domains = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Widget of {self.bot}"

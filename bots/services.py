@@ -1,0 +1,66 @@
+"""Writes for bots: templates, creation from a template, edits and deletion."""
+
+from django.db import transaction
+
+from bots.catalog import TEMPLATES
+from bots.models import Bot, BotPrompt, Template, WidgetConfig
+from kaiu.accounts import quotas
+from kaiu.accounts.models import Tenant
+
+
+def template_sync(template_model=Template) -> None:
+    """Create or update the built-in templates. `template_model` lets a data migration pass
+    its historical model."""
+    for definition in TEMPLATES:
+        fields = {key: value for key, value in definition.items() if key != "slug"}
+        template_model.objects.update_or_create(slug=definition["slug"], defaults=fields)
+
+
+@transaction.atomic
+def bot_create(*, tenant: Tenant, template: Template | None, name: str, description: str = "", user=None) -> Bot:
+    """A new bot with the template's defaults copied in, its first prompt and its widget."""
+    # Lock the tenant row so two simultaneous creations cannot both pass the quota check.
+    tenant = Tenant.objects.select_for_update().select_related("plan").get(pk=tenant.pk)
+    quotas.check(
+        tenant,
+        "bots",
+        message=f"Your {tenant.plan.name} plan allows {tenant.plan.max_bots} bot"
+        f"{'s' if tenant.plan.max_bots != 1 else ''}. Delete one or upgrade your plan to add more.",
+    )
+    bot = Bot(tenant=tenant, template=template, name=name.strip(), description=description.strip(),
+              language=tenant.language)
+    if template is not None:
+        bot.rag_config = {**bot.rag_config, **template.default_rag_config}
+        bot.welcome_message = template.welcome_message
+    bot.full_clean()
+    bot.save()
+    prompt_text = template.sample_system_prompt.replace("{business}", tenant.name) if template else ""
+    if prompt_text:
+        prompt = BotPrompt.objects.create(bot=bot, name="Initial", content=prompt_text, version=1, created_by=user)
+        bot.active_prompt = prompt
+        bot.save(update_fields=["active_prompt"])
+    WidgetConfig.objects.create(
+        bot=bot,
+        header_text=bot.name,
+        greeting=bot.welcome_message,
+        starter_questions=list(template.sample_queries) if template else [],
+    )
+    return bot
+
+
+def bot_update(*, bot: Bot, name: str, description: str, language: str, welcome_message: str) -> Bot:
+    bot.name, bot.description = name.strip(), description.strip()
+    bot.language, bot.welcome_message = language, welcome_message.strip()
+    bot.full_clean()
+    bot.save()
+    return bot
+
+
+def bot_delete(*, bot: Bot) -> None:
+    # Later issues hang documents and conversations off the bot with CASCADE; files on disk
+    # are removed by the documents service that owns them.
+    bot.delete()
+
+
+def bot_count(tenant: Tenant) -> int:
+    return Bot.objects.filter(tenant=tenant).count()

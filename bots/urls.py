@@ -1,0 +1,13 @@
+from django.urls import path
+
+from bots import views
+
+app_name = "bots"
+
+urlpatterns = [
+    path("", views.bot_list, name="bot-list"),
+    path("new/", views.bot_create, name="bot-create"),
+    path("<slug:public_id>/", views.bot_detail, name="bot-detail"),
+    path("<slug:public_id>/edit/", views.bot_edit, name="bot-edit"),
+    path("<slug:public_id>/delete/", views.bot_delete, name="bot-delete"),
+]

@@ -1,0 +1,253 @@
+"""Writes for accounts and tenancy: sign-up, members, invitations, settings, API keys."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from kaiu.ai.netguard import UnsafeURL, check_provider_url
+from kaiu.accounts.models import (
+    ApiKey,
+    Invitation,
+    LLMProvider,
+    Membership,
+    Plan,
+    Role,
+    Tenant,
+    TenantSettings,
+    User,
+)
+
+
+class AccountError(Exception):
+    """A refusal a person can act on; the message is shown as is."""
+
+
+# --- Tenants and sign-up ------------------------------------------------------------------
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "business"
+    slug, n = base, 1
+    while Tenant.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def default_plan() -> Plan:
+    plan = Plan.objects.filter(is_default=True).first() or Plan.objects.order_by("price").first()
+    if plan is None:
+        raise AccountError("No plan is configured. Run `manage.py migrate` first.")
+    return plan
+
+
+@transaction.atomic
+def tenant_create(*, owner: User, name: str, plan: Plan | None = None, **fields) -> Tenant:
+    """Create a business with `owner` as its OWNER and empty provider settings."""
+    tenant = Tenant(name=name.strip(), slug=_unique_slug(name), plan=plan or default_plan(), **fields)
+    tenant.full_clean()
+    tenant.save()
+    Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
+    TenantSettings.objects.create(tenant=tenant)
+    return tenant
+
+
+@transaction.atomic
+def user_signup(*, email: str, password: str, full_name: str = "", business_name: str) -> User:
+    """A new person and their new business, owned by them."""
+    user = user_create(email=email, password=password, full_name=full_name)
+    tenant_create(owner=user, name=business_name)
+    return user
+
+
+def user_create(*, email: str, password: str, full_name: str = "") -> User:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError("An account with this e-mail already exists. Log in instead.")
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, full_name=full_name.strip())
+    except IntegrityError as exc:  # a concurrent sign-up with the same address
+        raise AccountError("An account with this e-mail already exists. Log in instead.") from exc
+
+
+# --- Members and invitations --------------------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _roles_inviter_may_grant(inviter: Membership) -> set[str]:
+    if inviter.role == Role.OWNER:
+        return set(Role.values)
+    if inviter.role == Role.ADMIN:
+        return {Role.ADMIN, Role.WAREHOUSE, Role.SUPPORT}
+    return set()
+
+
+def invitation_create(*, inviter: Membership, email: str, role: str) -> tuple[Invitation, str]:
+    """Invite `email` to the inviter's tenant and mail the link. Returns the raw token."""
+    email = email.strip().lower()
+    if role not in _roles_inviter_may_grant(inviter):
+        raise AccountError(f"Your role cannot invite someone as {Role(role).label}.")
+    tenant = inviter.tenant
+    if tenant.memberships.filter(user__email__iexact=email).exists():
+        raise AccountError(f"{email} is already a member of {tenant.name}.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        # A new invitation replaces any pending one for the same address.
+        tenant.invitations.filter(email__iexact=email, accepted_at__isnull=True).delete()
+        invitation = Invitation.objects.create(
+            tenant=tenant,
+            email=email,
+            role=role,
+            token_hash=_hash_token(token),
+            invited_by=inviter.user,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
+    link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
+    send_mail(
+        subject=f"You are invited to {tenant.name} on KAIU",
+        message=(
+            f"{inviter.user.get_full_name()} invited you to join {tenant.name} on KAIU "
+            f"as {invitation.get_role_display()}.\n\nAccept the invitation: {link}\n\n"
+            f"The link expires in {settings.INVITATION_TTL_DAYS} days."
+        ),
+        from_email=None,
+        recipient_list=[email],
+    )
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    invitation = Invitation.objects.select_related("tenant").filter(token_hash=_hash_token(token)).first()
+    return invitation if invitation and invitation.is_pending else None
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise AccountError("This invitation has expired or was already used.")
+    if user.email.lower() != invitation.email.lower():
+        raise AccountError(
+            f"This invitation is for {invitation.email}. Log in with that address to accept it."
+        )
+    membership, _ = Membership.objects.get_or_create(
+        user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+def invitation_revoke(*, tenant: Tenant, invitation_id) -> None:
+    tenant.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, membership: Membership) -> None:
+    """Remove a member (or leave, when actor is membership). A tenant keeps one owner."""
+    leaving = actor.pk == membership.pk
+    if not leaving:
+        if actor.role not in (Role.OWNER, Role.ADMIN):
+            raise AccountError("Only owners and admins can remove members.")
+        if membership.role == Role.OWNER and actor.role != Role.OWNER:
+            raise AccountError("Only an owner can remove another owner.")
+    if membership.role == Role.OWNER:
+        owners = Membership.objects.select_for_update().filter(tenant=membership.tenant, role=Role.OWNER)
+        if owners.count() <= 1:
+            raise AccountError("A business needs at least one owner. Make someone else owner first.")
+    membership.delete()
+
+
+# --- Tenant settings and the tenant's own LLM key -----------------------------------------
+
+
+def tenant_update(*, tenant: Tenant, name: str, currency: str, language: str) -> Tenant:
+    tenant.name, tenant.currency, tenant.language = name.strip(), currency, language
+    tenant.full_clean()
+    tenant.save()
+    return tenant
+
+
+def llm_settings_update(
+    *, tenant: Tenant, provider: str, base_url: str, chat_model: str, embedding_model: str, api_key: str = ""
+) -> TenantSettings:
+    """Save the tenant's provider. A blank `api_key` keeps the stored one."""
+    if provider == LLMProvider.OPENAI_COMPATIBLE:
+        if not base_url:
+            raise AccountError("An OpenAI-compatible server needs its base URL.")
+        try:
+            check_provider_url(base_url)
+        except UnsafeURL as exc:
+            raise AccountError(str(exc)) from exc
+    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=tenant)
+    tenant_settings.llm_provider = provider
+    tenant_settings.base_url = base_url if provider == LLMProvider.OPENAI_COMPATIBLE else ""
+    tenant_settings.chat_model = chat_model.strip()
+    tenant_settings.embedding_model = embedding_model.strip()
+    if api_key.strip():
+        tenant_settings.api_key = api_key.strip()
+    if provider == LLMProvider.OPENAI and not tenant_settings.api_key:
+        raise AccountError("OpenAI needs an API key.")
+    tenant_settings.full_clean()
+    tenant_settings.save()
+    return tenant_settings
+
+
+def llm_key_delete(*, tenant: Tenant) -> None:
+    """Forget the tenant's key; the tenant falls back to the built-in provider."""
+    TenantSettings.objects.filter(tenant=tenant).update(
+        api_key="", llm_provider=LLMProvider.BUILTIN, updated_at=timezone.now()
+    )
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+API_KEY_PREFIX = "kaiu_"
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    api_key: ApiKey
+    secret: str  # the whole key, shown once
+
+
+def api_key_create(*, tenant: Tenant, name: str, created_by: User) -> IssuedApiKey:
+    name = name.strip()
+    if not name:
+        raise AccountError("Give the key a name, for example the app that will use it.")
+    prefix = secrets.token_hex(4)
+    secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        tenant=tenant, name=name[:80], prefix=prefix, key_hash=_hash_token(secret), created_by=created_by
+    )
+    return IssuedApiKey(api_key=api_key, secret=secret)
+
+
+def api_key_revoke(*, tenant: Tenant, key_id) -> None:
+    tenant.api_keys.filter(pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_key_authenticate(secret: str) -> ApiKey | None:
+    """The active key matching `secret`, or None. Records when it was last used."""
+    if not secret.startswith(API_KEY_PREFIX):
+        return None
+    api_key = (
+        ApiKey.objects.select_related("tenant", "tenant__plan")
+        .filter(key_hash=_hash_token(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if api_key:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    return api_key

@@ -1,0 +1,36 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from kaiu.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("accounts/password-reset/sent/",
+         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+         name="password-reset-done"),
+    path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+         name="password-reset-confirm"),
+    path("accounts/reset/done/",
+         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+         name="password-reset-complete"),
+    path("accounts/invite/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("accounts/new-business/", views.tenant_create, name="tenant-create"),
+    path("app/", views.overview, name="overview"),
+    path("app/switch/", views.tenant_switch, name="tenant-switch"),
+    path("app/leave/", views.leave, name="leave"),
+    path("app/settings/", views.settings_general, name="settings"),
+    path("app/settings/provider/", views.llm_update, name="llm-update"),
+    path("app/settings/provider/delete-key/", views.llm_key_delete, name="llm-key-delete"),
+    path("app/settings/provider/test/", views.llm_test, name="llm-test"),
+    path("app/settings/members/", views.members, name="members"),
+    path("app/settings/members/<uuid:member_id>/remove/", views.member_remove, name="member-remove"),
+    path("app/settings/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke,
+         name="invitation-revoke"),
+    path("app/settings/api-keys/", views.api_keys, name="api-keys"),
+    path("app/settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+]

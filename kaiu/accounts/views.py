@@ -1,0 +1,285 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from kaiu.accounts import quotas, services
+from kaiu.accounts.forms import (
+    ApiKeyForm,
+    InvitationForm,
+    LLMSettingsForm,
+    LoginForm,
+    SignupForm,
+    TenantCreateForm,
+    TenantForm,
+)
+from kaiu.accounts.models import Invitation, Membership, TenantSettings
+from kaiu.ai.openai_client import test_connection
+from kaiu.tenancy import switch_tenant, tenant_view
+
+# --- Signing in and out -----------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:overview")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                business_name=form.cleaned_data["business_name"],
+            )
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to KAIU! Your business is ready: create your first bot.")
+            return redirect("accounts:overview")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+
+def tenant_create(request):
+    """For a signed-in person who belongs to no business (left it, or was removed)."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    form = TenantCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        tenant = services.tenant_create(owner=request.user, name=form.cleaned_data["name"])
+        switch_tenant(request, tenant.pk)
+        return redirect("accounts:overview")
+    return render(request, "accounts/tenant_create.html", {"form": form})
+
+
+@require_POST
+def tenant_switch(request):
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    if not switch_tenant(request, request.POST.get("tenant", "")):
+        messages.error(request, "You are not a member of that business.")
+    return redirect("accounts:overview")
+
+
+# --- Invitations --------------------------------------------------------------------------
+
+
+def invitation_accept(request, token):
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    form = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                membership = services.invitation_accept(invitation=invitation, user=request.user)
+            except services.AccountError as error:
+                messages.error(request, str(error))
+            else:
+                switch_tenant(request, membership.tenant_id)
+                messages.success(request, f"You joined {membership.tenant.name}.")
+                return redirect("accounts:overview")
+    else:
+        form = SignupForm(request.POST or None, invitation=invitation)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = services.user_create(
+                    email=invitation.email,
+                    password=form.cleaned_data["password"],
+                    full_name=form.cleaned_data["full_name"],
+                )
+                membership = services.invitation_accept(invitation=invitation, user=user)
+            except services.AccountError as error:
+                form.add_error(None, str(error))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                switch_tenant(request, membership.tenant_id)
+                messages.success(request, f"Welcome! You joined {membership.tenant.name}.")
+                return redirect("accounts:overview")
+    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+# --- Dashboard: overview and settings -----------------------------------------------------
+
+
+@tenant_view("overview")
+def overview(request):
+    return render(request, "accounts/overview.html", {"usage": quotas.usage_for(request.tenant)})
+
+
+@tenant_view("settings")
+def settings_general(request):
+    tenant = request.tenant
+    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=tenant)
+    form = TenantForm(request.POST or None, initial={
+        "name": tenant.name, "currency": tenant.currency, "language": tenant.language})
+    if request.method == "POST" and form.is_valid():
+        services.tenant_update(tenant=tenant, **form.cleaned_data)
+        messages.success(request, "Business settings saved.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings_general.html", {
+        "form": form,
+        "llm_form": _llm_form(tenant_settings),
+        "tenant_settings": tenant_settings,
+    })
+
+
+def _llm_form(tenant_settings, data=None):
+    return LLMSettingsForm(data, initial={
+        "provider": tenant_settings.llm_provider,
+        "base_url": tenant_settings.base_url,
+        "chat_model": tenant_settings.chat_model,
+        "embedding_model": tenant_settings.embedding_model,
+    })
+
+
+@require_POST
+@tenant_view("settings")
+def llm_update(request):
+    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=request.tenant)
+    llm_form = _llm_form(tenant_settings, request.POST)
+    if llm_form.is_valid():
+        data = llm_form.cleaned_data
+        try:
+            services.llm_settings_update(
+                tenant=request.tenant, provider=data["provider"], base_url=data["base_url"],
+                chat_model=data["chat_model"], embedding_model=data["embedding_model"], api_key=data["api_key"],
+            )
+        except services.AccountError as error:
+            llm_form.add_error(None, str(error))
+        else:
+            messages.success(request, "AI provider saved.")
+            return redirect("accounts:settings")
+    tenant = request.tenant
+    form = TenantForm(initial={"name": tenant.name, "currency": tenant.currency, "language": tenant.language})
+    return render(request, "accounts/settings_general.html", {
+        "form": form, "llm_form": llm_form, "tenant_settings": tenant_settings}, status=400)
+
+
+@require_POST
+@tenant_view("settings")
+def llm_key_delete(request):
+    services.llm_key_delete(tenant=request.tenant)
+    messages.success(request, "Your API key was deleted. Bots now use the built-in provider.")
+    return redirect("accounts:settings")
+
+
+@require_POST
+@tenant_view("settings")
+def llm_test(request):
+    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=request.tenant)
+    result = test_connection(tenant_settings)
+    return render(request, "accounts/_connection_result.html", {"result": result})
+
+
+# --- Members ------------------------------------------------------------------------------
+
+
+def _get_membership_for_tenant(request, member_id) -> Membership:
+    return get_object_or_404(Membership.objects.select_related("user"), tenant=request.tenant, pk=member_id)
+
+
+@tenant_view("members")
+def members(request):
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = services.invitation_create(
+                inviter=request.membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("accounts:members")
+    return render(request, "accounts/members.html", {
+        "form": form,
+        "members": request.tenant.memberships.select_related("user").order_by("user__email"),
+        "invitations": [i for i in request.tenant.invitations.filter(accepted_at__isnull=True) if i.is_pending],
+    })
+
+
+@require_POST
+@tenant_view("members")
+def invitation_revoke(request, invitation_id):
+    invitation = get_object_or_404(Invitation, tenant=request.tenant, pk=invitation_id)
+    services.invitation_revoke(tenant=request.tenant, invitation_id=invitation.pk)
+    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("accounts:members")
+
+
+@tenant_view("members")
+def member_remove(request, member_id):
+    membership = _get_membership_for_tenant(request, member_id)
+    if request.method == "POST":
+        try:
+            services.membership_remove(actor=request.membership, membership=membership)
+        except services.AccountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{membership.user.email} no longer belongs to {request.tenant.name}.")
+        return redirect("accounts:members")
+    return render(request, "accounts/member_remove.html", {"member": membership})
+
+
+@tenant_view("overview")
+def leave(request):
+    if request.method == "POST":
+        try:
+            services.membership_remove(actor=request.membership, membership=request.membership)
+        except services.AccountError as error:
+            messages.error(request, str(error))
+            return redirect("accounts:overview")
+        request.session.pop("tenant_id", None)
+        messages.success(request, f"You left {request.tenant.name}.")
+        return redirect("accounts:overview")
+    return render(request, "accounts/leave.html")
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+@tenant_view("settings")
+def api_keys(request):
+    form = ApiKeyForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.api_key_create(
+                tenant=request.tenant, name=form.cleaned_data["name"], created_by=request.user)
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            form = ApiKeyForm()
+    return render(request, "accounts/api_keys.html", {
+        "form": form, "issued": issued, "api_keys": request.tenant.api_keys.all()})
+
+
+@tenant_view("settings")
+def api_key_revoke(request, key_id):
+    api_key = get_object_or_404(request.tenant.api_keys, pk=key_id)
+    if request.method == "POST":
+        services.api_key_revoke(tenant=request.tenant, key_id=api_key.pk)
+        messages.success(request, f"Key “{api_key.name}” revoked. Apps using it can no longer connect.")
+        return redirect("accounts:api-keys")
+    return render(request, "accounts/api_key_revoke.html", {"api_key": api_key})

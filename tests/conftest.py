@@ -1,0 +1,68 @@
+"""Shared fixtures: the three people every dashboard test needs (an owner, a teammate and
+an outsider from another tenant), and a client signed in as each."""
+
+import pytest
+
+from bots.services import bot_create
+from bots.models import Template
+from kaiu.accounts.models import Membership, Role, User
+from kaiu.accounts.services import tenant_create
+
+
+def make_user(email, password="correct horse battery staple"):
+    return User.objects.create_user(email=email, password=password, full_name=email.split("@")[0].title())
+
+
+@pytest.fixture
+def owner(db):
+    return make_user("owner@alpha.test")
+
+
+@pytest.fixture
+def tenant(owner):
+    return tenant_create(owner=owner, name="Alpha Shop")
+
+
+@pytest.fixture
+def teammate(tenant):
+    user = make_user("teammate@alpha.test")
+    Membership.objects.create(user=user, tenant=tenant, role=Role.SUPPORT)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider@beta.test")
+
+
+@pytest.fixture
+def other_tenant(outsider):
+    return tenant_create(owner=outsider, name="Beta Store")
+
+
+@pytest.fixture
+def member_with_role(tenant):
+    """A factory: a user of `tenant` with the given role."""
+
+    def make(role):
+        user = make_user(f"{role.lower()}@alpha.test")
+        Membership.objects.create(user=user, tenant=tenant, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def owner_client(client, owner, tenant):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def bot(tenant, owner):
+    return bot_create(tenant=tenant, template=Template.objects.get(slug="faq"), name="Helper", user=owner)
+
+
+@pytest.fixture
+def other_bot(other_tenant, outsider):
+    return bot_create(tenant=other_tenant, template=None, name="Beta bot", user=outsider)
