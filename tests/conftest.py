@@ -45,7 +45,7 @@ def member_with_role(tenant):
     """A factory: a user of `tenant` with the given role."""
 
     def make(role):
-        user = make_user(f"{role.lower()}@alpha.test")
+        user = make_user(f"{role.lower()}-member@alpha.test")
         Membership.objects.create(user=user, tenant=tenant, role=role)
         return user
 
@@ -66,3 +66,13 @@ def bot(tenant, owner):
 @pytest.fixture
 def other_bot(other_tenant, outsider):
     return bot_create(tenant=other_tenant, template=None, name="Beta bot", user=outsider)
+
+
+@pytest.fixture
+def fake_openai(settings):
+    """A local OpenAI-compatible server; private hosts allowed so our client may reach it."""
+    from tests.fakes.openai_server import FakeOpenAI
+
+    settings.ALLOW_PRIVATE_PROVIDER_HOSTS = True
+    with FakeOpenAI() as server:
+        yield server

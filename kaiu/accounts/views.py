@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -16,7 +17,7 @@ from kaiu.accounts.forms import (
     TenantForm,
 )
 from kaiu.accounts.models import Invitation, Membership, TenantSettings
-from kaiu.ai.openai_client import test_connection
+from kaiu.ai.openai_client import ConnectionResult, test_connection
 from kaiu.tenancy import switch_tenant, tenant_view
 
 # --- Signing in and out -----------------------------------------------------------------
@@ -61,10 +62,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password-reset-complete")
 
 
+@login_required
 def tenant_create(request):
     """For a signed-in person who belongs to no business (left it, or was removed)."""
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
     form = TenantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         tenant = services.tenant_create(owner=request.user, name=form.cleaned_data["name"])
@@ -73,10 +73,9 @@ def tenant_create(request):
     return render(request, "accounts/tenant_create.html", {"form": form})
 
 
+@login_required
 @require_POST
 def tenant_switch(request):
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
     if not switch_tenant(request, request.POST.get("tenant", "")):
         messages.error(request, "You are not a member of that business.")
     return redirect("accounts:overview")
@@ -154,8 +153,8 @@ def _llm_form(tenant_settings, data=None):
     })
 
 
-@require_POST
 @tenant_view("settings")
+@require_POST
 def llm_update(request):
     tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=request.tenant)
     llm_form = _llm_form(tenant_settings, request.POST)
@@ -177,20 +176,31 @@ def llm_update(request):
         "form": form, "llm_form": llm_form, "tenant_settings": tenant_settings}, status=400)
 
 
-@require_POST
 @tenant_view("settings")
+@require_POST
 def llm_key_delete(request):
     services.llm_key_delete(tenant=request.tenant)
     messages.success(request, "Your API key was deleted. Bots now use the built-in provider.")
     return redirect("accounts:settings")
 
 
-@require_POST
 @tenant_view("settings")
+@require_POST
 def llm_test(request):
+    """Test the values in the form, saved or not; an empty key field means the stored key."""
     tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=request.tenant)
-    result = test_connection(tenant_settings)
-    return render(request, "accounts/_connection_result.html", {"result": result})
+    llm_form = _llm_form(tenant_settings, request.POST)
+    if not llm_form.is_valid():
+        errors = "; ".join(error for errors in llm_form.errors.values() for error in errors)
+        return render(request, "accounts/_connection_result.html",
+                      {"result": ConnectionResult(False, f"Fix the form first: {errors}")})
+    data = llm_form.cleaned_data
+    candidate = TenantSettings(
+        tenant=request.tenant, llm_provider=data["provider"], base_url=data["base_url"],
+        chat_model=data["chat_model"], embedding_model=data["embedding_model"],
+        api_key=data["api_key"] or tenant_settings.api_key,
+    )
+    return render(request, "accounts/_connection_result.html", {"result": test_connection(candidate)})
 
 
 # --- Members ------------------------------------------------------------------------------
@@ -219,8 +229,8 @@ def members(request):
     })
 
 
-@require_POST
 @tenant_view("members")
+@require_POST
 def invitation_revoke(request, invitation_id):
     invitation = get_object_or_404(Invitation, tenant=request.tenant, pk=invitation_id)
     services.invitation_revoke(tenant=request.tenant, invitation_id=invitation.pk)

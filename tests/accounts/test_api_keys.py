@@ -1,0 +1,32 @@
+import re
+
+from kaiu.accounts.models import ApiKey
+from kaiu.accounts.services import api_key_authenticate
+
+
+def create_key(client, name="Website"):
+    page = client.post("/app/settings/api-keys/", {"name": name}).content.decode()
+    return re.search(r'id="new-key">(kaiu_[A-Za-z0-9_-]+)<', page).group(1)
+
+
+def test_a_key_is_shown_once_and_stored_hashed(owner_client, tenant):
+    secret = create_key(owner_client)
+    stored = ApiKey.objects.get(tenant=tenant)
+    assert secret not in stored.key_hash and len(stored.key_hash) == 64
+    assert secret.startswith(f"kaiu_{stored.prefix}_")
+    assert secret not in owner_client.get("/app/settings/api-keys/").content.decode()
+    assert api_key_authenticate(secret).tenant == tenant
+
+
+def test_a_revoked_key_no_longer_authenticates(owner_client, tenant):
+    secret = create_key(owner_client)
+    key = ApiKey.objects.get(tenant=tenant)
+    assert "Revoke “Website”?" in owner_client.get(f"/app/settings/api-keys/{key.pk}/revoke/").content.decode()
+    assert api_key_authenticate(secret) is not None  # the confirmation page changed nothing
+    owner_client.post(f"/app/settings/api-keys/{key.pk}/revoke/")
+    assert api_key_authenticate(secret) is None
+
+
+def test_a_made_up_key_does_not_authenticate(db):
+    assert api_key_authenticate("kaiu_deadbeef_nothing") is None
+    assert api_key_authenticate("sk-something") is None

@@ -1,0 +1,95 @@
+import re
+
+from django.core import mail
+
+from kaiu.accounts.models import Membership, Role, Tenant, TenantSettings, User
+
+
+def test_signup_creates_user_and_tenant_as_owner(client, db):
+    response = client.post("/accounts/signup/", {
+        "full_name": "Ana Pérez", "email": "Ana@Example.com", "password": "a-long-unusual-pass",
+        "business_name": "Tienda Ana",
+    })
+    assert response.status_code == 302 and response["Location"] == "/app/"
+    user = User.objects.get(email="ana@example.com")
+    membership = Membership.objects.get(user=user)
+    assert membership.role == Role.OWNER
+    assert membership.tenant.name == "Tienda Ana"
+    assert membership.tenant.plan.code == "free"
+    assert membership.tenant.currency == "COP"
+    assert TenantSettings.objects.filter(tenant=membership.tenant).exists()
+    assert client.get("/app/").status_code == 200  # signed in
+
+
+def test_signup_refuses_an_existing_email_and_changes_nothing(client, owner):
+    tenants = Tenant.objects.count()
+    response = client.post("/accounts/signup/", {
+        "full_name": "X", "email": "OWNER@alpha.test", "password": "a-long-unusual-pass", "business_name": "Dup",
+    })
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Tenant.objects.count() == tenants
+
+
+def test_signup_rejects_a_weak_password(client, db):
+    response = client.post("/accounts/signup/", {
+        "full_name": "X", "email": "x@example.com", "password": "12345678", "business_name": "Weak",
+    })
+    assert response.status_code == 200
+    assert not User.objects.filter(email="x@example.com").exists()
+
+
+def test_login_with_email_then_logout(client, owner, tenant):
+    response = client.post("/accounts/login/", {"username": "Owner@Alpha.test",
+                                                "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    assert client.get("/app/").status_code == 200
+    client.post("/accounts/logout/")
+    assert client.get("/app/").status_code == 302
+
+
+def test_login_with_a_wrong_password_fails(client, owner, tenant):
+    response = client.post("/accounts/login/", {"username": "owner@alpha.test", "password": "nope"})
+    assert response.status_code == 200
+    assert client.get("/app/").status_code == 302
+
+
+def test_password_reset_mails_a_link_that_sets_a_new_password(client, owner, tenant):
+    client.post("/accounts/password-reset/", {"email": "owner@alpha.test"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": "brand-new-secret-9", "new_password2": "brand-new-secret-9"})
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("brand-new-secret-9")
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, db):
+    response = client.post("/accounts/password-reset/", {"email": "ghost@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_a_user_without_tenant_is_asked_to_create_one(client, db):
+    lonely = User.objects.create_user(email="lonely@example.com", password="x" * 12)
+    client.force_login(lonely)
+    response = client.get("/app/")
+    assert response["Location"] == "/accounts/new-business/"
+    client.post("/accounts/new-business/", {"name": "Lonely Ltd"})
+    assert Membership.objects.get(user=lonely).role == Role.OWNER
+
+
+def test_tenant_switcher_changes_the_active_tenant(client, owner, tenant, outsider, other_tenant):
+    Membership.objects.create(user=owner, tenant=other_tenant, role=Role.SUPPORT)
+    client.force_login(owner)
+    assert "Alpha Shop" in client.get("/app/").content.decode()
+    client.post("/app/switch/", {"tenant": other_tenant.pk})
+    page = client.get("/app/").content.decode()
+    assert "<h1>Beta Store</h1>" in page
+
+
+def test_tenant_switcher_refuses_a_tenant_the_user_is_not_in(client, owner, tenant, other_tenant):
+    client.force_login(owner)
+    client.post("/app/switch/", {"tenant": other_tenant.pk})
+    assert "<h1>Alpha Shop</h1>" in client.get("/app/").content.decode()

@@ -1,0 +1,132 @@
+"""The tenant's own LLM key: encrypted at rest, never shown, and the provider URL is
+checked against SSRF; "test connection" talks to a real HTTP server speaking OpenAI."""
+
+import logging
+
+import pytest
+from django.db import connection
+
+from kaiu.accounts.models import TenantSettings
+from tests.fakes.openai_server import error_response
+
+SECRET = "sk-test-THIS-IS-SECRET-1234567890abcd"
+
+
+def save_provider(client, **fields):
+    data = {"provider": "OPENAI", "base_url": "", "chat_model": "gpt-4o-mini",
+            "embedding_model": "text-embedding-3-small", "api_key": SECRET, **fields}
+    return client.post("/app/settings/provider/", data)
+
+
+def raw_api_key_column(tenant):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT api_key FROM accounts_tenantsettings WHERE tenant_id = %s", [tenant.pk])
+        return cursor.fetchone()[0]
+
+
+def test_key_is_encrypted_at_rest_and_decrypts_back(owner_client, tenant):
+    save_provider(owner_client)
+    raw = raw_api_key_column(tenant)
+    assert raw and SECRET not in raw and raw.startswith("gAAAA")  # a Fernet token
+    assert TenantSettings.objects.get(tenant=tenant).api_key == SECRET
+
+
+def test_key_never_appears_in_pages_or_logs(owner_client, tenant, caplog):
+    caplog.set_level(logging.DEBUG)
+    save_provider(owner_client)
+    pages = [owner_client.get(path).content.decode() for path in ("/app/", "/app/settings/",
+                                                                   "/app/settings/members/")]
+    assert all(SECRET not in page for page in pages)
+    assert "sk-…abcd" in pages[1]  # masked form
+    assert SECRET not in caplog.text
+
+
+def test_a_blank_key_field_keeps_the_stored_key(owner_client, tenant):
+    save_provider(owner_client)
+    save_provider(owner_client, api_key="", chat_model="gpt-4.1")
+    stored = TenantSettings.objects.get(tenant=tenant)
+    assert stored.api_key == SECRET and stored.chat_model == "gpt-4.1"
+
+
+def test_deleting_the_key_falls_back_to_builtin(owner_client, tenant):
+    save_provider(owner_client)
+    owner_client.post("/app/settings/provider/delete-key/")
+    stored = TenantSettings.objects.get(tenant=tenant)
+    assert stored.api_key == "" and stored.llm_provider == "BUILTIN"
+
+
+def test_key_rotation_reads_old_tokens_and_writes_with_the_new_key(owner_client, tenant, settings):
+    from cryptography.fernet import Fernet
+
+    save_provider(owner_client)
+    old_key = settings.FIELD_ENCRYPTION_KEY
+    settings.FIELD_ENCRYPTION_KEY = f"{Fernet.generate_key().decode()},{old_key}"
+    assert TenantSettings.objects.get(tenant=tenant).api_key == SECRET
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:11434/v1", "http://localhost/v1", "http://169.254.169.254/latest",
+    "http://[::1]/v1", "http://10.0.0.5/v1", "ftp://example.com/v1",
+])
+def test_private_or_odd_base_urls_are_refused(owner_client, tenant, url):
+    response = save_provider(owner_client, provider="OPENAI_COMPATIBLE", base_url=url)
+    assert response.status_code == 400
+    assert TenantSettings.objects.get(tenant=tenant).base_url == ""
+
+
+def test_private_base_urls_are_allowed_when_the_operator_says_so(owner_client, tenant, settings):
+    settings.ALLOW_PRIVATE_PROVIDER_HOSTS = True
+    response = save_provider(owner_client, provider="OPENAI_COMPATIBLE", base_url="http://127.0.0.1:11434/v1")
+    assert response.status_code == 302
+    assert TenantSettings.objects.get(tenant=tenant).base_url == "http://127.0.0.1:11434/v1"
+
+
+def run_connection_test(owner_client, fake_openai, **fields):
+    data = {"provider": "OPENAI_COMPATIBLE", "base_url": fake_openai.base_url, "chat_model": "gpt-4o-mini",
+            "embedding_model": "text-embedding-3-small", "api_key": SECRET, **fields}
+    return owner_client.post("/app/settings/provider/test/", data).content.decode()
+
+
+def test_test_connection_succeeds_against_an_openai_compatible_server(owner_client, tenant, fake_openai):
+    result = run_connection_test(owner_client, fake_openai)
+    assert "Connected. The provider offers 2 models." in result
+    request = fake_openai.requests[-1]
+    assert request["path"] == "/v1/models"
+    assert request["headers"]["authorization"] == f"Bearer {SECRET}"
+
+
+def test_test_connection_names_a_missing_model(owner_client, tenant, fake_openai):
+    assert "Not among them: llama3" in run_connection_test(owner_client, fake_openai, chat_model="llama3")
+
+
+def test_test_connection_explains_a_rejected_key(owner_client, tenant, fake_openai):
+    fake_openai.routes[("GET", "/v1/models")] = lambda r: error_response(401, "Incorrect API key provided")
+    assert "rejected the API key (401)" in run_connection_test(owner_client, fake_openai)
+
+
+def test_test_connection_explains_a_wrong_base_url(owner_client, tenant, fake_openai):
+    result = run_connection_test(owner_client, fake_openai, base_url=fake_openai.base_url.replace("/v1", "/nope"))
+    assert "404" in result and "base URL" in result
+
+
+def test_test_connection_does_not_follow_redirects(owner_client, tenant, fake_openai):
+    fake_openai.routes[("GET", "/v1/models")] = lambda r: (302, {"Location": "http://169.254.169.254/"}, b"")
+    result = run_connection_test(owner_client, fake_openai)
+    assert "redirect" in result
+    assert [r["path"] for r in fake_openai.requests] == ["/v1/models"]
+
+
+def test_test_connection_refuses_private_hosts_by_default(owner_client, tenant, fake_openai, settings):
+    settings.ALLOW_PRIVATE_PROVIDER_HOSTS = False
+    result = run_connection_test(owner_client, fake_openai)
+    assert "private or local address" in result
+    assert fake_openai.requests == []
+
+
+def test_test_connection_with_an_unreachable_server_says_so(owner_client, tenant, fake_openai):
+    result = run_connection_test(owner_client, fake_openai, base_url="http://127.0.0.1:9/v1")
+    assert "Could not connect" in result
+
+
+def test_builtin_provider_needs_no_connection(owner_client, tenant, fake_openai):
+    assert "built-in offline provider" in run_connection_test(owner_client, fake_openai, provider="BUILTIN")

@@ -1,0 +1,85 @@
+import re
+
+from django.core import mail
+
+from kaiu.accounts.models import Invitation, Membership, Role, User
+
+
+def invite(client, email="new@alpha.test", role="SUPPORT"):
+    client.post("/app/settings/members/", {"email": email, "role": role})
+    return re.search(r"(/accounts/invite/[^/\s]+/)", mail.outbox[-1].body).group(1)
+
+
+def test_owner_invites_and_a_new_person_joins_with_the_role(owner_client, client, tenant, django_user_model):
+    link = invite(owner_client)
+    assert Invitation.objects.get().token_hash not in link  # only the hash is stored
+    owner_client.post("/accounts/logout/")
+    response = owner_client.post(link, {"full_name": "New Person", "password": "another-long-secret"})
+    assert response.status_code == 302
+    membership = Membership.objects.get(user__email="new@alpha.test")
+    assert membership.tenant == tenant and membership.role == Role.SUPPORT
+    assert owner_client.get("/app/").status_code == 200
+    assert owner_client.get(link).status_code == 404  # used once
+
+
+def test_an_existing_user_accepts_while_signed_in(owner_client, client, tenant, outsider, other_tenant):
+    link = invite(owner_client, email="outsider@beta.test", role="WAREHOUSE")
+    client.force_login(outsider)
+    client.post(link)
+    assert Membership.objects.get(user=outsider, tenant=tenant).role == Role.WAREHOUSE
+
+
+def test_an_invitation_for_someone_else_is_refused(owner_client, client, tenant, outsider, other_tenant):
+    link = invite(owner_client, email="someone@else.test")
+    client.force_login(outsider)
+    client.post(link)
+    assert not Membership.objects.filter(user=outsider, tenant=tenant).exists()
+
+
+def test_admin_cannot_invite_an_owner(client, tenant, member_with_role):
+    client.force_login(member_with_role(Role.ADMIN))
+    response = client.post("/app/settings/members/", {"email": "boss@x.test", "role": "OWNER"})
+    assert "cannot invite" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_warehouse_cannot_invite(client, tenant, member_with_role):
+    client.force_login(member_with_role(Role.WAREHOUSE))
+    assert client.post("/app/settings/members/", {"email": "a@x.test", "role": "SUPPORT"}).status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_remove_member_asks_for_confirmation_then_removes(owner_client, tenant, teammate):
+    membership = Membership.objects.get(user=teammate)
+    url = f"/app/settings/members/{membership.pk}/remove/"
+    assert "Remove teammate@alpha.test?" in owner_client.get(url).content.decode()
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    owner_client.post(url)
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert User.objects.filter(pk=teammate.pk).exists()  # the account stays
+
+
+def test_the_last_owner_cannot_leave(owner_client, tenant, owner):
+    owner_client.post("/app/leave/")
+    assert Membership.objects.filter(user=owner, tenant=tenant, role=Role.OWNER).exists()
+
+
+def test_a_member_can_leave(client, tenant, teammate):
+    client.force_login(teammate)
+    client.post("/app/leave/")
+    assert not Membership.objects.filter(user=teammate).exists()
+    assert client.get("/app/")["Location"] == "/accounts/new-business/"
+
+
+def test_admin_cannot_remove_an_owner(client, tenant, owner, member_with_role):
+    client.force_login(member_with_role(Role.ADMIN))
+    owner_membership = Membership.objects.get(user=owner)
+    client.post(f"/app/settings/members/{owner_membership.pk}/remove/")
+    assert Membership.objects.filter(pk=owner_membership.pk).exists()
+
+
+def test_revoked_invitation_no_longer_works(owner_client, tenant):
+    link = invite(owner_client)
+    invitation = Invitation.objects.get()
+    owner_client.post(f"/app/settings/invitations/{invitation.pk}/revoke/")
+    assert owner_client.get(link).status_code == 404

@@ -1,0 +1,75 @@
+"""A local HTTP server that speaks OpenAI's wire format, for testing our real client code.
+
+Each test sets `server.routes[(method, path)]` to a handler returning (status, headers, body)
+or uses the defaults below; every request is recorded in `server.requests`.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def json_response(payload, status=200, headers=None):
+    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(payload).encode()
+
+
+def error_response(status, message, error_type="invalid_request_error", code=None):
+    return json_response({"error": {"message": message, "type": error_type, "param": None, "code": code}}, status)
+
+
+def default_models(request):
+    return json_response({
+        "object": "list",
+        "data": [
+            {"id": "gpt-4o-mini", "object": "model", "created": 1700000000, "owned_by": "fake"},
+            {"id": "text-embedding-3-small", "object": "model", "created": 1700000000, "owned_by": "fake"},
+        ],
+    })
+
+
+class FakeOpenAI:
+    def __init__(self):
+        self.routes = {("GET", "/v1/models"): default_models}
+        self.requests = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = self.path.split("?")[0]
+                server.requests.append({"method": method, "path": path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                        "body": json.loads(body) if body else None})
+                route = server.routes.get((method, path))
+                status, headers, payload = route(server.requests[-1]) if route else error_response(
+                    404, f"Unknown path {path}")
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self):
+                self._handle("GET")
+
+            def do_POST(self):
+                self._handle("POST")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,36 @@
+from django.apps import apps
+from django.core.management import call_command
+
+from bots.models import Bot
+from kaiu.accounts.models import Membership, Tenant, User
+
+
+def snapshot():
+    """Every row of every model, as (model, pk, all field values)."""
+    rows = set()
+    for model in apps.get_models():
+        if model._meta.app_label in {"sessions", "django_q", "admin"}:
+            continue
+        for values in model.objects.values_list():
+            rows.add((model._meta.label, repr(values)))
+    return rows
+
+
+def test_seed_demo_creates_one_login_per_role_and_a_bot(db, client, settings):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    tenant = Tenant.objects.get(slug="kaiu-natural-living")
+    roles = set(Membership.objects.filter(tenant=tenant).values_list("role", flat=True))
+    assert roles == {"OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"}
+    assert Bot.objects.filter(tenant=tenant).count() == 1
+    for email in ("owner@kaiu.demo", "warehouse@kaiu.demo", "support@kaiu.demo"):
+        assert client.login(username=email, password=settings.DEMO_PASSWORD)
+        assert client.get("/app/").status_code == 200
+    staff = User.objects.get(email="staff-warehouse@kaiu.demo")
+    assert staff.is_staff and list(staff.groups.values_list("name", flat=True)) == ["WAREHOUSE"]
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    first = snapshot()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert snapshot() == first
