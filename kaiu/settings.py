@@ -149,6 +149,8 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Background tasks",
 }
+if Q_CLUSTER["timeout"] >= Q_CLUSTER["retry"]:
+    raise ImproperlyConfigured("WORKER_TASK_TIMEOUT must be smaller than WORKER_TASK_RETRY (see settings.py).")
 WORKER_HEARTBEAT_STALE_SECONDS = 180
 
 # --- Static and media -------------------------------------------------------------------

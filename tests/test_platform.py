@@ -97,3 +97,15 @@ def test_production_refuses_to_start_without_secrets():
 def test_dashboard_pages_cannot_be_framed(owner_client):
     assert owner_client.get("/app/")["X-Frame-Options"] == "DENY"
     assert owner_client.get("/accounts/login/")["X-Frame-Options"] == "DENY"
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    import re
+
+    read = set()
+    for source in ("kaiu/settings.py", "kaiu/settings_test.py", "gunicorn.conf.py"):
+        text = (ROOT / source).read_text()
+        read |= set(re.findall(r'env\.\w+\("([A-Z_]+)"', text))
+        read |= set(re.findall(r'environ\.get\("([A-Z_]+)"', text))
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read - documented == set()
