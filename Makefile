@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test stop install install-dev migrate seed check clean-db
+.PHONY: run test e2e stop install install-dev migrate seed
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ run: install .env
 
 test: install-dev
 	$(PY) -m pytest
+
+# Browser tests in headless Chromium (Debian's package; installed here when running as root).
+e2e: install-dev
+	$(PIP) install --quiet -r requirements-e2e.txt
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	$(PY) -m pytest -m e2e tests/e2e
 
 stop:
 	$(PY) -m kaiu.embedded_db stop

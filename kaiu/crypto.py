@@ -29,11 +29,6 @@ def decrypt(token: str) -> str:
         raise ValueError("Encrypted value cannot be read with the configured FIELD_ENCRYPTION_KEY") from exc
 
 
-def rotate(token: str) -> str:
-    """Re-encrypt a token under the first (newest) key."""
-    return fernet().rotate(token.encode()).decode()
-
-
 def mask(secret: str) -> str:
     """What a person may see of a secret: enough to recognise it, never to use it."""
     if not secret:

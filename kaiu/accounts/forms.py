@@ -71,7 +71,12 @@ class LLMSettingsForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="E-mail")
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.SUPPORT)
+
+    def __init__(self, *args, grantable_roles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if grantable_roles is not None:
+            self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in grantable_roles]
 
 
 class ApiKeyForm(forms.Form):

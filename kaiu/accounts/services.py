@@ -86,7 +86,7 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _roles_inviter_may_grant(inviter: Membership) -> set[str]:
+def roles_inviter_may_grant(inviter: Membership) -> set[str]:
     if inviter.role == Role.OWNER:
         return set(Role.values)
     if inviter.role == Role.ADMIN:
@@ -97,7 +97,7 @@ def _roles_inviter_may_grant(inviter: Membership) -> set[str]:
 def invitation_create(*, inviter: Membership, email: str, role: str) -> tuple[Invitation, str]:
     """Invite `email` to the inviter's tenant and mail the link. Returns the raw token."""
     email = email.strip().lower()
-    if role not in _roles_inviter_may_grant(inviter):
+    if role not in roles_inviter_may_grant(inviter):
         raise AccountError(f"Your role cannot invite someone as {Role(role).label}.")
     tenant = inviter.tenant
     if tenant.memberships.filter(user__email__iexact=email).exists():

@@ -212,7 +212,8 @@ def _get_membership_for_tenant(request, member_id) -> Membership:
 
 @tenant_view("members")
 def members(request):
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None,
+                          grantable_roles=services.roles_inviter_may_grant(request.membership))
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = services.invitation_create(

@@ -130,3 +130,15 @@ def test_test_connection_with_an_unreachable_server_says_so(owner_client, tenant
 
 def test_builtin_provider_needs_no_connection(owner_client, tenant, fake_openai):
     assert "built-in offline provider" in run_connection_test(owner_client, fake_openai, provider="BUILTIN")
+
+
+def test_rotate_command_moves_secrets_to_the_new_key(owner_client, tenant, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    save_provider(owner_client)
+    old_key, new_key = settings.FIELD_ENCRYPTION_KEY, Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEY = f"{new_key},{old_key}"
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
+    settings.FIELD_ENCRYPTION_KEY = new_key  # the old key is gone
+    assert TenantSettings.objects.get(tenant=tenant).api_key == SECRET

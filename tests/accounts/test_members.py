@@ -38,8 +38,21 @@ def test_an_invitation_for_someone_else_is_refused(owner_client, client, tenant,
 
 def test_admin_cannot_invite_an_owner(client, tenant, member_with_role):
     client.force_login(member_with_role(Role.ADMIN))
+    page = client.get("/app/settings/members/").content.decode()
+    assert 'value="ADMIN"' in page and 'value="OWNER"' not in page
     response = client.post("/app/settings/members/", {"email": "boss@x.test", "role": "OWNER"})
-    assert "cannot invite" in response.content.decode()
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_the_service_refuses_an_owner_invitation_from_an_admin(tenant, member_with_role):
+    import pytest
+
+    from kaiu.accounts.services import AccountError, invitation_create
+
+    admin = Membership.objects.get(user=member_with_role(Role.ADMIN))
+    with pytest.raises(AccountError, match="cannot invite someone as Owner"):
+        invitation_create(inviter=admin, email="boss@x.test", role=Role.OWNER)
     assert not Invitation.objects.exists()
 
 
