@@ -1,6 +1,8 @@
 """Writes for bots: templates, creation from a template, edits and deletion."""
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from bots.catalog import TEMPLATES
 from bots.models import Bot, BotPrompt, Template, WidgetConfig
@@ -64,3 +66,12 @@ def bot_delete(*, bot: Bot) -> None:
 
 def bot_count(tenant: Tenant) -> int:
     return Bot.objects.filter(tenant=tenant).count()
+
+
+def bot_set_knowledge_state(bot_id, *, status: str, bump_version: bool) -> None:
+    """Called by the knowledge base when documents change: the bot's status follows them, and
+    a new knowledge_version makes answers cached for the old knowledge unreachable."""
+    updates = {"status": status, "updated_at": timezone.now()}
+    if bump_version:
+        updates["knowledge_version"] = F("knowledge_version") + 1
+    Bot.objects.filter(pk=bot_id).update(**updates)

@@ -129,6 +129,17 @@ EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=768)
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=20.0)
 ALLOW_PRIVATE_PROVIDER_HOSTS = env.bool("ALLOW_PRIVATE_PROVIDER_HOSTS", default=DEBUG)
 
+# --- Knowledge base ingestion -------------------------------------------------------------
+INGEST_MAX_FILE_MB = env.int("INGEST_MAX_FILE_MB", default=25)
+INGEST_MAX_PAGES = env.int("INGEST_MAX_PAGES", default=2000)
+INGEST_MAX_CHARACTERS = env.int("INGEST_MAX_CHARACTERS", default=5_000_000)
+INGEST_MAX_CHUNKS = env.int("INGEST_MAX_CHUNKS", default=20_000)
+INGEST_MAX_SECONDS = env.int("INGEST_MAX_SECONDS", default=600)
+INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=3)
+# A document PROCESSING with no sign of life for this long is taken over by another run.
+INGEST_STALE_SECONDS = env.int("INGEST_STALE_SECONDS", default=300)
+EMBED_BATCH_SIZE = env.int("EMBED_BATCH_SIZE", default=64)
+
 # --- Background worker: django-q2 on the same database ---------------------------------
 # django-q2 delivers at least once: a task still running after `retry` seconds is handed to
 # another worker, so `timeout` (when a worker gives up) must stay below `retry`, or one slow
@@ -149,6 +160,8 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Background tasks",
 }
+if INGEST_MAX_SECONDS >= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured("INGEST_MAX_SECONDS must be smaller than WORKER_TASK_TIMEOUT.")
 if Q_CLUSTER["timeout"] >= Q_CLUSTER["retry"]:
     raise ImproperlyConfigured("WORKER_TASK_TIMEOUT must be smaller than WORKER_TASK_RETRY (see settings.py).")
 WORKER_HEARTBEAT_STALE_SECONDS = 180

@@ -1,0 +1,216 @@
+"""Text out of files, chosen by what the bytes are, not by what the file is called.
+
+Every extractor returns `Section`s: a run of text plus where it came from (page, row,
+heading), which chunking carries into each chunk. Failures raise `ExtractionError` with a
+sentence a tenant can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+
+class ExtractionError(Exception):
+    """The file cannot be turned into text; the message is shown to the tenant."""
+
+
+@dataclass
+class Section:
+    text: str
+    metadata: dict = field(default_factory=dict)
+
+
+# --- What kind of file is it? -------------------------------------------------------------
+
+PDF, TEXT, MARKDOWN, CSV, JSON = "application/pdf", "text/plain", "text/markdown", "text/csv", "application/json"
+SUPPORTED_LABEL = "PDF, TXT, Markdown, CSV or JSON"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1 (which never fails)."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
+    return control > len(sample) * 0.05
+
+
+def sniff_mime(data: bytes, filename: str) -> str:
+    """The MIME type we will extract with; raise ExtractionError for anything else."""
+    if not data.strip():
+        raise ExtractionError("The file is empty.")
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        return PDF
+    if _looks_binary(data):
+        raise ExtractionError(f"This file is not a document KAIU can read. Upload {SUPPORTED_LABEL} files.")
+    extension = os.path.splitext(filename.lower())[1]
+    text = decode_text(data[:65536])
+    if extension == ".json" or text.lstrip()[:1] in ("{", "["):
+        try:
+            json.loads(decode_text(data))
+            return JSON
+        except ValueError:
+            if extension == ".json":
+                raise ExtractionError("This JSON file is not valid JSON.") from None
+    if extension in (".csv", ".tsv"):
+        return CSV
+    if extension in (".md", ".markdown"):
+        return MARKDOWN
+    return TEXT
+
+
+# --- Extractors ---------------------------------------------------------------------------
+
+
+def extract(data: bytes, mime_type: str) -> list[Section]:
+    extractor = EXTRACTORS.get(mime_type)
+    if extractor is None:
+        raise ExtractionError(f"Unsupported file type. Upload {SUPPORTED_LABEL} files.")
+    sections = [Section(_clean(s.text), s.metadata) for s in extractor(data)]
+    sections = [s for s in sections if s.text.strip()]
+    if not sections:
+        if mime_type == PDF:
+            raise ExtractionError("No text found in this PDF. Is it a scanned document? KAIU needs selectable text.")
+        raise ExtractionError("No text found in this file.")
+    total = sum(len(s.text) for s in sections)
+    if total > settings.INGEST_MAX_CHARACTERS:
+        raise ExtractionError(
+            f"This document has {total:,} characters of text; the limit is {settings.INGEST_MAX_CHARACTERS:,}. "
+            "Split it into smaller files.")
+    return sections
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL text cannot hold NUL bytes; PDFs and odd encodings produce them.
+    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def extract_text(data: bytes) -> list[Section]:
+    return [Section(decode_text(data))]
+
+
+def extract_markdown(data: bytes) -> list[Section]:
+    """One section per heading, so every chunk knows the heading it sits under."""
+    sections, lines, heading = [], [], ""
+    for line in decode_text(data).splitlines():
+        if line.startswith("#") and line.lstrip("#").startswith(" "):
+            if lines:
+                sections.append(Section("\n".join(lines), {"heading": heading} if heading else {}))
+            heading, lines = line.lstrip("#").strip(), [line]
+        else:
+            lines.append(line)
+    if lines:
+        sections.append(Section("\n".join(lines), {"heading": heading} if heading else {}))
+    return sections
+
+
+def extract_csv(data: bytes) -> list[Section]:
+    """Each row becomes "column: value" lines, keeping its row number (1 = first data row)."""
+    text = decode_text(data)
+    sample = text[:16384]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = csv.reader(io.StringIO(text), dialect)
+    try:
+        first = next(rows)
+    except StopIteration:
+        return []
+    has_header = _looks_like_header(first, sample, dialect)
+    header = [name.strip() or f"column {i + 1}" for i, name in enumerate(first)] if has_header else None
+    sections = [] if has_header else [_row_section(first, None, 1)]
+    for number, row in enumerate(rows, start=1 if has_header else 2):
+        if any(cell.strip() for cell in row):
+            sections.append(_row_section(row, header, number))
+    return sections
+
+
+def _looks_like_header(first, sample, dialect) -> bool:
+    try:
+        return csv.Sniffer().has_header(sample)
+    except csv.Error:
+        return all(cell and not cell.replace(".", "").replace(",", "").isdigit() for cell in first)
+
+
+def _row_section(row, header, number) -> Section:
+    lines = []
+    for i, cell in enumerate(row):
+        cell = cell.strip()
+        if not cell:
+            continue
+        name = header[i] if header and i < len(header) else f"column {i + 1}"
+        lines.append(f"{name}: {cell}")
+    return Section("\n".join(lines), {"row": number})
+
+
+def extract_json(data: bytes) -> list[Section]:
+    """Nested objects and arrays flattened to "path: value" lines; one section per top-level item."""
+    try:
+        document = json.loads(decode_text(data))
+    except ValueError as exc:
+        raise ExtractionError("This JSON file is not valid JSON.") from exc
+    items = document if isinstance(document, list) else [document]
+    sections = []
+    for number, item in enumerate(items, start=1):
+        lines = [f"{path}: {value}" if path else str(value) for path, value in _flatten(item, "")]
+        sections.append(Section("\n".join(lines), {"item": number} if isinstance(document, list) else {}))
+    return sections
+
+
+def _flatten(value, path):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flatten(inner, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _flatten(inner, f"{path}[{i}]")
+    elif value is not None and value != "":
+        yield path, value
+
+
+def extract_pdf(data: bytes) -> list[Section]:
+    """PDF text page by page, in a child process: a parser crash or a runaway file then costs
+    one attempt of one document, never the worker that runs it."""
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "documents.pdf_worker", str(settings.INGEST_MAX_PAGES)],
+            input=data, capture_output=True, timeout=settings.INGEST_MAX_SECONDS,
+            cwd=settings.BASE_DIR,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ExtractionError(
+            f"Reading this PDF took longer than {settings.INGEST_MAX_SECONDS} seconds. Try a smaller file.") from exc
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        if completed.returncode < 0 or not message or not message[-1].startswith("KAIU:"):
+            raise ExtractionError("The PDF reader crashed on this file. It may be corrupt; try re-saving it as PDF.")
+        raise ExtractionError(message[-1].removeprefix("KAIU:").strip())
+    pages = json.loads(completed.stdout)
+    return [Section(text, {"page": number}) for number, text in enumerate(pages, start=1)]
+
+
+EXTRACTORS = {
+    PDF: extract_pdf,
+    TEXT: extract_text,
+    MARKDOWN: extract_markdown,
+    CSV: extract_csv,
+    JSON: extract_json,
+}

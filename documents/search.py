@@ -1,0 +1,165 @@
+"""Retrieval: the passages of one bot closest to a question, by vector, keyword or both.
+
+Every statement filters by bot in SQL, so nothing a document says can widen what is
+searched. Vector search uses the HNSW index with iterative scans, so the bot filter keeps
+recall; keyword search uses the generated tsvector (accents folded, Spanish or English
+stemming); hybrid fuses both rankings with reciprocal rank fusion in one statement.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from kaiu.ai.embeddings import embedder_for
+
+MODES = ("hybrid", "vector", "keyword")
+RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    document_id: str
+    document_name: str
+    text: str
+    metadata: dict
+    rank: int
+    score: float | None  # cosine similarity (vector, hybrid) or ts_rank_cd (keyword)
+    rrf: float | None = None
+
+    @property
+    def page(self):
+        return self.metadata.get("page")
+
+
+@dataclass
+class Retrieval:
+    mode: str
+    hits: list[Hit] = field(default_factory=list)
+    embed_ms: float = 0.0
+    search_ms: float = 0.0
+
+    @property
+    def top_score(self) -> float | None:
+        return self.hits[0].score if self.hits else None
+
+
+# Quotes, a leading minus or the word "or" mean the person wrote a search expression: honour
+# it. Anything else is a question, whose words should each count (OR), not all be required.
+_EXPLICIT = re.compile(r'"|(^|\s)-\w|\bor\b', re.IGNORECASE)
+
+
+def _tsquery_sql(query: str) -> str:
+    base = "websearch_to_tsquery(kaiu_ts_config(%(language)s), kaiu_fold(%(query)s))"
+    if _EXPLICIT.search(query):
+        return base
+    return f"replace({base}::text, ' & ', ' | ')::tsquery"
+
+
+_VECTOR_CANDIDATES = """
+    SELECT id, embedding <=> %(vector)s::vector AS distance
+    FROM documents_chunk
+    WHERE bot_id = %(bot)s AND is_enabled AND embedding_model = %(model)s
+    ORDER BY embedding <=> %(vector)s::vector
+    LIMIT %(candidates)s
+"""
+
+_KEYWORD_CANDIDATES = """
+    SELECT c.id, ts_rank_cd(c.search_vector, q.query) AS keyword_rank
+    FROM documents_chunk c, q
+    WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.query
+    ORDER BY keyword_rank DESC, c.id
+    LIMIT %(candidates)s
+"""
+
+_HIT_COLUMNS = """
+    c.id, c.document_id, d.name, c.text, c.metadata,
+    CASE WHEN %(model)s <> '' AND c.embedding_model = %(model)s
+         THEN 1 - (c.embedding <=> %(vector)s::vector) END AS similarity
+"""
+
+
+def _statement(mode: str, query: str) -> str:
+    q = f"q AS (SELECT {_tsquery_sql(query)} AS query)"
+    if mode == "vector":
+        return f"""
+            WITH v AS ({_VECTOR_CANDIDATES})
+            SELECT {_HIT_COLUMNS}, NULL AS fused
+            FROM v JOIN documents_chunk c ON c.id = v.id JOIN documents_document d ON d.id = c.document_id
+            ORDER BY v.distance LIMIT %(k)s"""
+    if mode == "keyword":
+        return f"""
+            WITH {q}, kw AS ({_KEYWORD_CANDIDATES})
+            SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.keyword_rank AS similarity, NULL AS fused
+            FROM kw JOIN documents_chunk c ON c.id = kw.id JOIN documents_document d ON d.id = c.document_id
+            ORDER BY kw.keyword_rank DESC, c.id LIMIT %(k)s"""
+    return f"""
+        WITH {q},
+        v AS (SELECT id, row_number() OVER (ORDER BY distance) AS r FROM ({_VECTOR_CANDIDATES}) vc),
+        kw AS (SELECT id, row_number() OVER (ORDER BY keyword_rank DESC, id) AS r FROM ({_KEYWORD_CANDIDATES}) kc),
+        fused AS (
+            SELECT id, sum(1.0 / ({RRF_K} + r)) AS fused
+            FROM (SELECT id, r FROM v UNION ALL SELECT id, r FROM kw) both_rankings
+            GROUP BY id ORDER BY fused DESC, id LIMIT %(k)s
+        )
+        SELECT {_HIT_COLUMNS}, f.fused
+        FROM fused f JOIN documents_chunk c ON c.id = f.id JOIN documents_document d ON d.id = c.document_id
+        ORDER BY f.fused DESC, c.id"""
+
+
+def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, record: bool = True) -> Retrieval:
+    """The bot's top `k` passages for `query`. `record` counts the hits per document (the
+    dashboard's "test retrieval" passes False so trying things out skews no statistics)."""
+    rag = bot.rag_config or {}
+    mode = mode or rag.get("search_mode", "hybrid")
+    if mode not in MODES:
+        raise ValueError(f"Unknown search mode {mode!r}")
+    k = max(1, min(int(k or rag.get("top_k", 5)), 50))
+    query = query.strip()[:2000]
+    result = Retrieval(mode=mode)
+    if not query:
+        return result
+
+    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k,
+              "candidates": max(40, 4 * k), "model": "", "vector": None}
+    started = time.perf_counter()
+    if mode != "keyword":
+        embedder = embedder_for(bot)
+        [params["vector"]] = embedder.embed([query])
+        params["model"] = embedder.model_name
+        params["vector"] = "[" + ",".join(f"{v:.7g}" for v in params["vector"]) + "]"
+    result.embed_ms = (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if mode != "keyword":
+            # relaxed_order lets HNSW keep scanning until enough rows pass the bot filter;
+            # the final ORDER BY restores exact order among what it found.
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute("SET LOCAL hnsw.ef_search = 100")
+        cursor.execute(_statement(mode, query), params)
+        rows = cursor.fetchall()
+    result.search_ms = (time.perf_counter() - started) * 1000
+
+    result.hits = [
+        Hit(chunk_id=row[0], document_id=str(row[1]), document_name=row[2], text=row[3],
+            metadata=json.loads(row[4]) if isinstance(row[4], str) else (row[4] or {}),
+            rank=rank, score=None if row[5] is None else float(row[5]),
+            rrf=None if row[6] is None else float(row[6]))
+        for rank, row in enumerate(rows, start=1)
+    ]
+    if record and result.hits:
+        _record_retrievals({hit.document_id for hit in result.hits})
+    return result
+
+
+def _record_retrievals(document_ids: set[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE documents_document SET retrieval_count = retrieval_count + 1, last_retrieved_at = now() "
+            "WHERE id = ANY(%s::uuid[])", [sorted(document_ids)])

@@ -1,0 +1,231 @@
+"""Writes for the knowledge base: add documents, retry, re-index, delete, edit chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from bots.models import Bot
+from documents import knowledge
+from documents.extract import CSV, JSON, MARKDOWN, TEXT, ExtractionError, sniff_mime
+from documents.ingest import embed_texts, sha256_text
+from documents.models import Chunk, Document, IngestJob
+from kaiu.accounts import quotas
+from kaiu.accounts.models import Tenant
+from kaiu.ai.embeddings import embedder_for
+
+logger = logging.getLogger(__name__)
+
+
+class DocumentError(Exception):
+    """A refusal the tenant can act on; the message is shown as is."""
+
+
+_SOURCE_TYPES = {JSON: Document.SourceType.JSON_STRUCTURED, CSV: Document.SourceType.CSV_STRUCTURED}
+
+
+# --- Quotas -------------------------------------------------------------------------------
+
+
+def documents_in_fullest_bot(tenant: Tenant) -> int:
+    """The plan limits documents per bot; the overview shows the bot closest to it."""
+    row = Document.objects.filter(tenant=tenant).values("bot").annotate(n=Count("pk")).order_by("-n").first()
+    return row["n"] if row else 0
+
+
+def storage_mb(tenant: Tenant) -> float:
+    total = Document.objects.filter(tenant=tenant).aggregate(total=Sum("size_bytes"))["total"] or 0
+    return round(total / 1_000_000, 1)
+
+
+def ingest_jobs_this_month(tenant: Tenant) -> int:
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return IngestJob.objects.filter(tenant=tenant, created_at__gte=start).count()
+
+
+def _check_quotas(bot: Bot, *, new_documents: int, new_bytes: int) -> None:
+    plan = bot.tenant.plan
+    if new_documents:
+        have = Document.objects.filter(bot=bot).count()
+        if have + new_documents > plan.max_documents_per_bot:
+            raise quotas.QuotaExceeded(
+                f"This bot has {have} of the {plan.max_documents_per_bot} documents your {plan.name} plan allows. "
+                "Delete some or upgrade your plan.")
+    if new_bytes and storage_mb(bot.tenant) + new_bytes / 1_000_000 > plan.max_storage_mb:
+        raise quotas.QuotaExceeded(
+            f"This would pass the {plan.max_storage_mb} MB of storage your {plan.name} plan allows. "
+            "Delete some documents or upgrade your plan.")
+    quotas.check(bot.tenant, "ingest_jobs_month", adding=max(1, new_documents), message=(
+        f"Your {plan.name} plan allows {plan.max_ingest_jobs_per_month} processing jobs a month and they are used "
+        "up. They renew on the 1st, or upgrade your plan."))
+
+
+# --- Adding documents ---------------------------------------------------------------------
+
+
+def _enqueue(document: Document, reason: str) -> None:
+    """Queue ingestion once the transaction commits, so the worker sees the row."""
+    job = IngestJob.objects.create(tenant_id=document.tenant_id, document=document, reason=reason)
+    transaction.on_commit(lambda: async_task(
+        "documents.tasks.ingest_document", document.pk, job.pk,
+        task_name=f"ingest {document.pk}", group="ingest"))
+
+
+def _create_document(*, bot: Bot, name: str, data: bytes, mime_type: str, source_type: str, user) -> Document:
+    digest = hashlib.sha256(data).hexdigest()
+    if Document.objects.filter(bot=bot, sha256=digest).exists():
+        raise DocumentError(f"“{name}” is already in this bot's knowledge base.")
+    document = Document(tenant=bot.tenant, bot=bot, name=name[:255], source_type=source_type,
+                        mime_type=mime_type, size_bytes=len(data), sha256=digest, created_by=user)
+    document.file.save("content", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+            _enqueue(document, "upload")
+    except Exception:
+        document.file.delete(save=False)  # nothing stays on disk for a row that was never saved
+        raise
+    return document
+
+
+def document_upload(*, bot: Bot, files: list, user=None) -> tuple[list[Document], list[str]]:
+    """Add uploaded files. Returns (documents added, one message per file refused).
+
+    Every file is checked before any is stored: by size, by content (not extension), for
+    duplicates, and against the plan's quotas for the whole batch."""
+    limit = settings.INGEST_MAX_FILE_MB * 1_000_000
+    accepted, errors = [], []
+    for upload in files:
+        name = (upload.name or "document").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+        if upload.size > limit:
+            errors.append(f"“{name}” is {upload.size / 1_000_000:.1f} MB; the limit is {settings.INGEST_MAX_FILE_MB} MB.")
+            continue
+        data = upload.read()
+        try:
+            mime_type = sniff_mime(data, name)
+        except ExtractionError as error:
+            errors.append(f"“{name}”: {error}")
+            continue
+        accepted.append((name, data, mime_type))
+    if not accepted:
+        return [], errors
+    bot = Bot.objects.select_related("tenant__plan").get(pk=bot.pk)
+    _check_quotas(bot, new_documents=len(accepted), new_bytes=sum(len(data) for _, data, _ in accepted))
+    documents = []
+    for name, data, mime_type in accepted:
+        try:
+            documents.append(_create_document(
+                bot=bot, name=name, data=data, mime_type=mime_type,
+                source_type=_SOURCE_TYPES.get(mime_type, Document.SourceType.FILE_UPLOAD), user=user))
+        except DocumentError as error:
+            errors.append(str(error))
+    if documents:
+        knowledge.refresh_bot(bot.pk)
+    return documents, errors
+
+
+def document_add_text(*, bot: Bot, title: str, text: str, user=None) -> Document:
+    title, text = title.strip(), text.strip()
+    if not title or not text:
+        raise DocumentError("Give the text a title and some content.")
+    data = text.encode()
+    bot = Bot.objects.select_related("tenant__plan").get(pk=bot.pk)
+    _check_quotas(bot, new_documents=1, new_bytes=len(data))
+    document = _create_document(bot=bot, name=title, data=data, mime_type=MARKDOWN if "#" in text else TEXT,
+                                source_type=Document.SourceType.MANUAL_TEXT, user=user)
+    knowledge.refresh_bot(bot.pk)
+    return document
+
+
+# --- Retry, re-index, delete --------------------------------------------------------------
+
+
+def document_retry(*, document: Document) -> None:
+    if document.status != Document.Status.FAILED:
+        raise DocumentError("Only a failed document can be retried.")
+    _check_quotas(Bot.objects.select_related("tenant__plan").get(pk=document.bot_id), new_documents=0, new_bytes=0)
+    _requeue(document, "retry")
+
+
+def document_reindex(*, document: Document, enforce_quota: bool = True) -> None:
+    if enforce_quota:
+        _check_quotas(Bot.objects.select_related("tenant__plan").get(pk=document.bot_id), new_documents=0,
+                      new_bytes=0)
+    _requeue(document, "reindex")
+
+
+@transaction.atomic
+def _requeue(document: Document, reason: str) -> None:
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.PENDING, attempts=0, error_message="", claim_token=None,
+        progress_done=0, progress_total=0, updated_at=timezone.now())
+    _enqueue(document, reason)
+    knowledge.refresh_bot(document.bot_id)
+
+
+@transaction.atomic
+def document_delete(*, document: Document) -> None:
+    """Remove the document, its chunks and its file. Documents whose passages were skipped as
+    duplicates of this one are re-indexed, so the bot does not lose those passages."""
+    file_name = document.file.name
+    bot_id = document.bot_id
+    document.delete()
+    for sibling in Document.objects.filter(bot_id=bot_id, duplicate_chunk_count__gt=0,
+                                           status=Document.Status.PROCESSED):
+        _requeue(sibling, "reindex")
+    knowledge.refresh_bot(bot_id, changed=True)
+    if file_name:
+        storage = Document._meta.get_field("file").storage
+        transaction.on_commit(lambda: storage.delete(file_name))
+
+
+def recover_stalled_documents() -> int:
+    """Re-queue documents whose run died (worker killed, machine restarted). Run on a schedule;
+    ingest.claim decides per document whether to take over or to give up after the attempt limit."""
+    stale_before = timezone.now() - timedelta(seconds=settings.INGEST_STALE_SECONDS)
+    stalled = Document.objects.filter(status=Document.Status.PROCESSING, heartbeat_at__lt=stale_before) | \
+        Document.objects.filter(status=Document.Status.PENDING, updated_at__lt=stale_before)
+    count = 0
+    for document_id in stalled.values_list("pk", flat=True):
+        async_task("documents.tasks.ingest_document", document_id, None, task_name=f"recover {document_id}",
+                   group="ingest")
+        count += 1
+    return count
+
+
+# --- Chunks -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
+    """Edit a chunk's text; it is re-embedded at once so retrieval finds the new wording."""
+    text = text.strip()
+    if not text:
+        raise DocumentError("A chunk cannot be empty. Disable it instead.")
+    digest = sha256_text(text)
+    if Chunk.objects.filter(bot_id=chunk.bot_id, sha256=digest).exclude(pk=chunk.pk).exists():
+        raise DocumentError("This bot already has a chunk with exactly this text.")
+    bot = Bot.objects.select_related("tenant__settings").get(pk=chunk.bot_id)
+    embedder = embedder_for(bot)
+    [vector] = embed_texts(embedder, [text])
+    chunk.text, chunk.sha256, chunk.embedding = text, digest, vector
+    chunk.embedding_model, chunk.token_count, chunk.edited_at = embedder.model_name, len(text) // 4, timezone.now()
+    chunk.save()
+    knowledge.refresh_bot(chunk.bot_id, changed=True)
+    return chunk
+
+
+@transaction.atomic
+def chunk_set_enabled(*, chunk: Chunk, enabled: bool) -> Chunk:
+    chunk.is_enabled = enabled
+    chunk.save(update_fields=["is_enabled"])
+    knowledge.refresh_bot(chunk.bot_id, changed=True)
+    return chunk

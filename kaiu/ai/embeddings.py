@@ -1,0 +1,163 @@
+"""Embedders: the built-in offline one and any OpenAI-compatible server.
+
+`embedder_for(bot)` picks the tenant's own provider (BYOK), else the platform key, else the
+built-in embedder, so everything runs offline when no key is configured.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from typing import Protocol
+
+import openai
+from django.conf import settings
+
+from kaiu.ai.openai_client import ProviderConfig, client_for, describe_provider_error, provider_config_for_tenant
+
+
+class EmbeddingError(Exception):
+    """The provider could not embed; the message is meant for the tenant."""
+
+
+class Embedder(Protocol):
+    model_name: str
+    dimensions: int
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+# --- Built-in: feature hashing ------------------------------------------------------------
+
+_WORD = re.compile(r"[0-9a-zñ]+(?:[-_.][0-9a-zñ]+)*")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (but keep ñ, which changes meaning in Spanish)."""
+    text = text.lower().replace("ñ", "\0")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return text.replace("\0", "ñ")
+
+
+def _features(text: str) -> dict[str, int]:
+    words = _WORD.findall(fold(text))
+    counts: dict[str, int] = {}
+
+    def add(feature):
+        counts[feature] = counts.get(feature, 0) + 1
+
+    for i, word in enumerate(words):
+        add("w:" + word)
+        if i:
+            add("b:" + words[i - 1] + " " + word)
+        padded = f"<{word}>"
+        for n in (3, 4, 5):
+            for start in range(len(padded) - n + 1):
+                add("c:" + padded[start:start + n])
+    return counts
+
+
+# Character n-grams are many and individually weak; words carry most of the meaning.
+_WEIGHTS = {"w": 1.0, "b": 0.7, "c": 0.35}
+
+
+class BuiltinEmbedder:
+    """Deterministic feature hashing of words, word pairs and character 3-5-grams.
+
+    Signed hashes (so collisions cancel rather than pile up), sublinear term frequency,
+    accents folded, L2-normalised. No network and no model: the same text gives the same
+    vector on every machine, and texts sharing words or word pieces land near each other.
+    """
+
+    model_name = "kaiu-hashing-v1"
+
+    def __init__(self, dimensions: int | None = None):
+        self.dimensions = dimensions or settings.EMBEDDING_DIMENSIONS
+
+    def embed_one(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimensions
+        for feature, count in _features(text).items():
+            digest = zlib.crc32(feature.encode())
+            sign = 1.0 if digest & 0x80000000 else -1.0
+            vector[digest % self.dimensions] += sign * _WEIGHTS[feature[0]] * (1.0 + math.log(count))
+        norm = math.sqrt(sum(v * v for v in vector))
+        if norm == 0:
+            vector[0] = 1.0  # an empty text still gets a valid unit vector
+            return vector
+        return [v / norm for v in vector]
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return [self.embed_one(text) for text in texts]
+
+
+# --- OpenAI-compatible --------------------------------------------------------------------
+
+
+@dataclass
+class OpenAIEmbedder:
+    config: ProviderConfig
+    dimensions: int
+    max_batch_items: int = 256
+    max_batch_chars: int = 200_000  # well under OpenAI's 300k-token request cap
+    max_attempts: int = 5
+
+    @property
+    def model_name(self) -> str:
+        return self.config.embedding_model
+
+    def _batches(self, texts: list[str]):
+        batch, size = [], 0
+        for text in texts:
+            if batch and (len(batch) >= self.max_batch_items or size + len(text) > self.max_batch_chars):
+                yield batch
+                batch, size = [], 0
+            batch.append(text)
+            size += len(text)
+        if batch:
+            yield batch
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        client = client_for(self.config, max_retries=0)  # we retry ourselves, with backoff
+        vectors: list[list[float]] = []
+        for batch in self._batches(texts):
+            vectors.extend(self._embed_batch(client, batch))
+        return vectors
+
+    def _embed_batch(self, client, batch: list[str]) -> list[list[float]]:
+        kwargs = {"model": self.model_name, "input": batch}
+        if self.model_name.startswith("text-embedding-3") or self.config.base_url:
+            kwargs["dimensions"] = self.dimensions
+        for attempt in range(self.max_attempts):
+            try:
+                response = client.embeddings.create(**kwargs)
+                break
+            except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
+                    openai.APIConnectionError) as exc:
+                if attempt == self.max_attempts - 1:
+                    raise EmbeddingError(describe_provider_error(exc)) from exc
+                time.sleep(min(30.0, 0.5 * 2**attempt))
+            except openai.OpenAIError as exc:
+                raise EmbeddingError(describe_provider_error(exc)) from exc
+        data = sorted(response.data, key=lambda item: item.index)
+        if len(data) != len(batch):
+            raise EmbeddingError(f"The provider returned {len(data)} embeddings for {len(batch)} texts.")
+        for item in data:
+            if len(item.embedding) != self.dimensions:
+                raise EmbeddingError(
+                    f"The embedding model returned vectors of {len(item.embedding)} dimensions; KAIU stores "
+                    f"{self.dimensions}. Choose a model that supports {self.dimensions} dimensions."
+                )
+        return [list(item.embedding) for item in data]
+
+
+def embedder_for(bot) -> Embedder:
+    """The embedder serving `bot`: its tenant's provider, the platform's, or the built-in one."""
+    tenant_settings = getattr(bot.tenant, "settings", None)
+    config = provider_config_for_tenant(tenant_settings)
+    if config is None:
+        return BuiltinEmbedder()
+    return OpenAIEmbedder(config=config, dimensions=settings.EMBEDDING_DIMENSIONS)
