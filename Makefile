@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 # A local .env with fresh secrets, written once (never committed).
 .env:
-	@$(PY) -c "import secrets, base64; print('# Written by make run on first use. See .env.example.'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('FIELD_ENCRYPTION_KEY=' + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()); print('ALLOW_PRIVATE_PROVIDER_HOSTS=true')" > .env
+	@$(PY) -c "import secrets, base64; print('# Written by make run on first use. See .env.example.'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('FIELD_ENCRYPTION_KEY=' + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())" > .env
 	@echo "Wrote .env with new secrets."
 
 run: install .env

@@ -33,8 +33,8 @@ def mask(secret: str) -> str:
     """What a person may see of a secret: enough to recognise it, never to use it."""
     if not secret:
         return ""
-    if len(secret) <= 8:
-        return "•" * 8
+    if len(secret) < 16:
+        return "•" * 8  # too short to show any of it safely
     return f"{secret[:3]}…{secret[-4:]}"
 
 

@@ -54,7 +54,11 @@ def server_settings(override: str = "") -> dict[str, str]:
 
 def _render_conf(settings: dict[str, str]) -> str:
     lines = ["# Written by kaiu/embedded_db.py on every start; edit EMBEDDED_DB_SETTINGS instead."]
-    lines += [f"{name} = '{value}'" for name, value in sorted(settings.items())]
+    for name, value in sorted(settings.items()):
+        if not name.replace("_", "").replace(".", "").isalnum():
+            raise ValueError(f"EMBEDDED_DB_SETTINGS: {name!r} is not a setting name")
+        escaped = value.replace("'", "''")
+        lines.append(f"{name} = '{escaped}'")
     return "\n".join(lines) + "\n"
 
 

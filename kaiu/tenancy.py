@@ -5,6 +5,7 @@ tenant switcher writes it) or the user's first membership. Every dashboard view 
 in `tenant_view(capability)`, the one place that turns roles into access.
 """
 
+import uuid
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -97,6 +98,10 @@ def tenant_view(capability: str):
 
 def switch_tenant(request, tenant_id) -> bool:
     """Make `tenant_id` the active tenant if the user belongs to it."""
+    try:
+        tenant_id = uuid.UUID(str(tenant_id))
+    except ValueError:
+        return False
     if not request.user.memberships.filter(tenant_id=tenant_id).exists():
         return False
     request.session[SESSION_KEY] = str(tenant_id)

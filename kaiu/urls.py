@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("kaiu.accounts.urls")),
     path("app/bots/", include("bots.urls")),
+    path("app/", include("documents.urls")),
 ]

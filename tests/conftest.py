@@ -76,3 +76,17 @@ def fake_openai(settings):
     settings.ALLOW_PRIVATE_PROVIDER_HOSTS = True
     with FakeOpenAI() as server:
         yield server
+
+
+@pytest.fixture
+def add_text(django_capture_on_commit_callbacks):
+    """Add a typed-text document to a bot and run its ingestion (django-q sync mode) now."""
+    from documents.services import document_add_text
+
+    def add(bot, title, text):
+        with django_capture_on_commit_callbacks(execute=True):
+            document = document_add_text(bot=bot, title=title, text=text)
+        document.refresh_from_db()
+        return document
+
+    return add

@@ -67,7 +67,7 @@ def test_anonymous_visitors_must_log_in(client, route, name):
     if name in PUBLIC_URL_NAMES:
         return
     dummy = {"public_id": "abcdefghij", "member_id": uuid.uuid4(), "invitation_id": uuid.uuid4(),
-             "key_id": uuid.uuid4(), "token": "x", "uidb64": "x"}
+             "key_id": uuid.uuid4(), "token": "x", "uidb64": "x", "document_id": uuid.uuid4(), "chunk_id": 1}
     path = fill(route, dummy)
     for method in (client.get, client.post):
         response = method(path)
@@ -76,35 +76,48 @@ def test_anonymous_visitors_must_log_in(client, route, name):
             assert response["Location"].startswith("/accounts/login/"), f"{name} redirects elsewhere"
 
 
-# For each URL keyword, how to make an object of tenant B and the value that names it.
-def other_tenant_objects(other_tenant, other_bot, outsider):
+# For each URL keyword, how to make an object of a tenant and the value that names it.
+# A new URL keyword fails the walkers below until it is added here.
+def objects_of(tenant, bot, owner, add_text):
     second = Membership.objects.create(
-        user=type(outsider).objects.create_user(email="second@beta.test", password="x" * 12),
-        tenant=other_tenant, role="SUPPORT")
+        user=type(owner).objects.create_user(email=f"second@{tenant.slug}.test", password="x" * 12),
+        tenant=tenant, role="SUPPORT")
     invitation, _ = invitation_create(
-        inviter=other_tenant.memberships.get(user=outsider), email="new@beta.test", role="SUPPORT")
-    key = api_key_create(tenant=other_tenant, name="Beta key", created_by=outsider).api_key
+        inviter=tenant.memberships.get(user=owner), email=f"new@{tenant.slug}.test", role="SUPPORT")
+    key = api_key_create(tenant=tenant, name="A key", created_by=owner).api_key
+    document = add_text(bot, "Horario", "Atendemos de lunes a viernes de 8 a 18 horas.")
     return {
-        "public_id": other_bot.public_id,
+        "public_id": bot.public_id,
         "member_id": second.pk,
         "invitation_id": invitation.pk,
         "key_id": key.pk,
+        "document_id": document.pk,
+        "chunk_id": document.chunks.first().pk,
     }
 
 
-@pytest.mark.django_db
-def test_another_tenants_objects_are_404_on_every_dashboard_url(
-    owner_client, bot, other_tenant, other_bot, outsider
-):
-    values = other_tenant_objects(other_tenant, other_bot, outsider)
-    checked = 0
+def dashboard_urls(values):
+    """(name, path, view, takes_ids) for every dashboard URL, keywords filled from `values`."""
+    resolver = get_resolver()
     for route, name, converters in project_urls():
-        if name in PUBLIC_URL_NAMES or not converters:
+        if name in PUBLIC_URL_NAMES:
             continue
         try:
             path = fill(route, values)
         except KeyError as missing:
-            pytest.fail(f"{name}: add a tenant-B object for the URL keyword {missing} to this test")
+            pytest.fail(f"{name}: add an object for the URL keyword {missing} to objects_of()")
+        yield name, path, resolver.resolve(path).func, bool(converters)
+
+
+@pytest.mark.django_db
+def test_another_tenants_objects_are_404_on_every_dashboard_url(
+    owner_client, bot, other_tenant, other_bot, outsider, add_text
+):
+    values = objects_of(other_tenant, other_bot, outsider, add_text)
+    checked = 0
+    for name, path, _view, takes_ids in dashboard_urls(values):
+        if not takes_ids:
+            continue
         # A POST-only view may refuse GET with 405 before looking anything up: that says
         # nothing about tenant B. A POST must find nothing.
         response = owner_client.get(path)
@@ -118,3 +131,59 @@ def test_another_tenants_objects_are_404_on_every_dashboard_url(
     assert other_tenant.memberships.count() == 2
     assert other_tenant.api_keys.get().revoked_at is None
     assert other_tenant.invitations.count() == 1
+    document = other_tenant.documents.get()
+    assert document.status == "PROCESSED" and document.chunks.filter(is_enabled=True).count() == 1
+
+
+ROLES = ["OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"]
+
+
+@pytest.mark.django_db
+def test_every_dashboard_view_declares_its_capability(tenant, bot, owner, add_text):
+    for name, path, view, _ in dashboard_urls(objects_of(tenant, bot, owner, add_text)):
+        assert getattr(view, "tenant_capability", None) or name in SIGNED_IN_WITHOUT_TENANT, \
+            f"{name} is not wrapped in tenant_view(capability)"
+
+
+# Views for a signed-in person that work before any tenant exists (or switch between them).
+SIGNED_IN_WITHOUT_TENANT = {"accounts:tenant-create", "accounts:tenant-switch"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_403_on_every_view_outside_its_capabilities(client, tenant, bot, owner, add_text,
+                                                                     member_with_role, role):
+    from kaiu.tenancy import CAPABILITIES
+
+    values = objects_of(tenant, bot, owner, add_text)
+    client.force_login(owner if role == "OWNER" else member_with_role(role))
+    denied = 0
+    for name, path, view, _ in dashboard_urls(values):
+        capability = getattr(view, "tenant_capability", None)
+        if capability is None or role in CAPABILITIES[capability]:
+            continue
+        for method in (client.get, client.post):
+            status = method(path).status_code
+            assert status == 403, f"{role} {method.__name__.upper()} {name} answered {status}"
+        denied += 1
+    assert denied > 0 or role in ("OWNER", "ADMIN")  # these two may use every dashboard view
+    bot.refresh_from_db()
+    assert bot.name == "Helper"
+
+
+@pytest.mark.django_db
+def test_the_llm_key_never_appears_on_any_dashboard_page(owner_client, tenant, bot, owner, add_text):
+    from kaiu.accounts.services import llm_settings_update
+
+    values = objects_of(tenant, bot, owner, add_text)
+    secret = "sk-live-NEVER-SHOW-THIS-4242424242"
+    llm_settings_update(tenant=tenant, provider="OPENAI", base_url="", chat_model="", embedding_model="",
+                        api_key=secret)
+    pages = 0
+    for name, path, _view, _ in dashboard_urls(values):
+        response = owner_client.get(path)
+        if response.status_code == 200:
+            assert secret not in response.content.decode(), name
+            assert secret[3:-4] not in response.content.decode(), name
+            pages += 1
+    assert pages >= 10

@@ -57,6 +57,9 @@ class InvitationAdmin(admin.ModelAdmin):
     exclude = ["token_hash"]
     readonly_fields = ["tenant", "email", "role", "invited_by", "expires_at", "accepted_at"]
 
+    def has_add_permission(self, request):
+        return False  # invitations carry a mailed token: tenants create them in the dashboard
+
 
 @admin.register(TenantSettings)
 class TenantSettingsAdmin(admin.ModelAdmin):
@@ -79,3 +82,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "tenant__name"]
     exclude = ["key_hash"]
     readonly_fields = ["tenant", "prefix", "created_by", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False  # a key is shown once to the tenant who creates it, in the dashboard

@@ -57,7 +57,7 @@ class TenantForm(forms.Form):
 class LLMSettingsForm(forms.Form):
     provider = forms.ChoiceField(choices=LLMProvider.choices, label="Provider")
     base_url = forms.URLField(
-        label="Base URL", required=False, assume_scheme="https",
+        label="Base URL", required=False, assume_scheme="https", max_length=200,
         help_text="For OpenAI-compatible servers, e.g. https://llm.example.com/v1",
     )
     chat_model = forms.CharField(label="Chat model", max_length=120, required=False)
@@ -65,7 +65,7 @@ class LLMSettingsForm(forms.Form):
     api_key = forms.CharField(
         label="API key", required=False, strip=True,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
-        help_text="Stored encrypted. Leave empty to keep the current key.",
+        help_text="Stored encrypted. Leave empty to keep the current key (for the same provider and URL).",
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -49,15 +50,22 @@ def default_plan() -> Plan:
     return plan
 
 
-@transaction.atomic
 def tenant_create(*, owner: User, name: str, plan: Plan | None = None, **fields) -> Tenant:
     """Create a business with `owner` as its OWNER and empty provider settings."""
-    tenant = Tenant(name=name.strip(), slug=_unique_slug(name), plan=plan or default_plan(), **fields)
-    tenant.full_clean()
-    tenant.save()
-    Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
-    TenantSettings.objects.create(tenant=tenant)
-    return tenant
+    plan = plan or default_plan()
+    for attempt in range(3):
+        slug = _unique_slug(name) if attempt == 0 else f"{_unique_slug(name)[:50]}-{secrets.token_hex(3)}"
+        try:
+            with transaction.atomic():
+                tenant = Tenant(name=name.strip(), slug=slug, plan=plan, **fields)
+                tenant.full_clean(validate_unique=False)
+                tenant.save()
+                Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
+                TenantSettings.objects.create(tenant=tenant)
+                return tenant
+        except IntegrityError:  # another sign-up took the same slug a moment ago
+            continue
+    raise AccountError("Could not create the business right now. Please try again.")
 
 
 @transaction.atomic
@@ -115,6 +123,17 @@ def invitation_create(*, inviter: Membership, email: str, role: str) -> tuple[In
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
         )
     link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
+    try:
+        _send_invitation(invitation, inviter, link)
+    except Exception as exc:  # SMTP down or misconfigured: nothing half-done is left behind
+        invitation.delete()
+        raise AccountError("The invitation e-mail could not be sent. Check the e-mail settings and try again.") \
+            from exc
+    return invitation, token
+
+
+def _send_invitation(invitation: Invitation, inviter: Membership, link: str) -> None:
+    tenant = invitation.tenant
     send_mail(
         subject=f"You are invited to {tenant.name} on KAIU",
         message=(
@@ -123,9 +142,8 @@ def invitation_create(*, inviter: Membership, email: str, role: str) -> tuple[In
             f"The link expires in {settings.INVITATION_TTL_DAYS} days."
         ),
         from_email=None,
-        recipient_list=[email],
+        recipient_list=[invitation.email],
     )
-    return invitation, token
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -150,6 +168,13 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
+@transaction.atomic
+def user_signup_by_invitation(*, invitation: Invitation, password: str, full_name: str) -> Membership:
+    """A new person joining through an invitation: the account and the membership together."""
+    user = user_create(email=invitation.email, password=password, full_name=full_name)
+    return invitation_accept(invitation=invitation, user=user)
+
+
 def invitation_revoke(*, tenant: Tenant, invitation_id) -> None:
     tenant.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
 
@@ -164,10 +189,29 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
         if membership.role == Role.OWNER and actor.role != Role.OWNER:
             raise AccountError("Only an owner can remove another owner.")
     if membership.role == Role.OWNER:
-        owners = Membership.objects.select_for_update().filter(tenant=membership.tenant, role=Role.OWNER)
-        if owners.count() <= 1:
+        # Lock the tenant row: two owners leaving at once must not both see "another owner left".
+        Tenant.objects.select_for_update().get(pk=membership.tenant_id)
+        if Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.OWNER).count() <= 1:
             raise AccountError("A business needs at least one owner. Make someone else owner first.")
     membership.delete()
+
+
+@transaction.atomic
+def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    """Give a member another role. Owners decide about owners; a tenant keeps one owner."""
+    if role not in Role.values:
+        raise AccountError("Unknown role.")
+    if actor.role not in (Role.OWNER, Role.ADMIN):
+        raise AccountError("Only owners and admins can change roles.")
+    if Role.OWNER in (role, membership.role) and actor.role != Role.OWNER:
+        raise AccountError("Only an owner can make someone owner, or change an owner's role.")
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        Tenant.objects.select_for_update().get(pk=membership.tenant_id)
+        if Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.OWNER).count() <= 1:
+            raise AccountError("A business needs at least one owner. Make someone else owner first.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
 
 
 # --- Tenant settings and the tenant's own LLM key -----------------------------------------
@@ -192,17 +236,30 @@ def llm_settings_update(
         except UnsafeURL as exc:
             raise AccountError(str(exc)) from exc
     tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=tenant)
+    base_url = base_url if provider == LLMProvider.OPENAI_COMPATIBLE else ""
+    api_key = api_key.strip() or stored_key_for(tenant_settings, provider=provider, base_url=base_url)
+    if provider == LLMProvider.OPENAI and not api_key:
+        raise AccountError("OpenAI needs an API key.")
     tenant_settings.llm_provider = provider
-    tenant_settings.base_url = base_url if provider == LLMProvider.OPENAI_COMPATIBLE else ""
+    tenant_settings.base_url = base_url
     tenant_settings.chat_model = chat_model.strip()
     tenant_settings.embedding_model = embedding_model.strip()
-    if api_key.strip():
-        tenant_settings.api_key = api_key.strip()
-    if provider == LLMProvider.OPENAI and not tenant_settings.api_key:
-        raise AccountError("OpenAI needs an API key.")
-    tenant_settings.full_clean()
+    tenant_settings.api_key = api_key
+    try:
+        tenant_settings.full_clean()
+    except ValidationError as error:
+        raise AccountError(" ".join(error.messages)) from error
     tenant_settings.save()
     return tenant_settings
+
+
+def stored_key_for(tenant_settings: TenantSettings, *, provider: str, base_url: str) -> str:
+    """The stored key, if it may go where the new settings point. A key is only ever sent to
+    the provider it was entered for: anyone who changes the destination types it again, or
+    a person allowed into Settings could read the key by pointing it at their own server."""
+    if tenant_settings.llm_provider == provider and tenant_settings.base_url == base_url:
+        return tenant_settings.api_key
+    return ""
 
 
 def llm_key_delete(*, tenant: Tenant) -> None:

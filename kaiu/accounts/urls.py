@@ -29,6 +29,7 @@ urlpatterns = [
     path("app/settings/provider/test/", views.llm_test, name="llm-test"),
     path("app/settings/members/", views.members, name="members"),
     path("app/settings/members/<uuid:member_id>/remove/", views.member_remove, name="member-remove"),
+    path("app/settings/members/<uuid:member_id>/role/", views.member_change_role, name="member-role"),
     path("app/settings/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke,
          name="invitation-revoke"),
     path("app/settings/api-keys/", views.api_keys, name="api-keys"),

@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from kaiu.accounts import quotas, services
+from kaiu.accounts.selectors import tenant_settings_for
 from kaiu.accounts.forms import (
     ApiKeyForm,
     InvitationForm,
@@ -16,7 +18,7 @@ from kaiu.accounts.forms import (
     TenantCreateForm,
     TenantForm,
 )
-from kaiu.accounts.models import Invitation, Membership, TenantSettings
+from kaiu.accounts.models import LLMProvider, Membership, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
 from kaiu.tenancy import switch_tenant, tenant_view
 
@@ -67,16 +69,20 @@ def tenant_create(request):
     """For a signed-in person who belongs to no business (left it, or was removed)."""
     form = TenantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        tenant = services.tenant_create(owner=request.user, name=form.cleaned_data["name"])
-        switch_tenant(request, tenant.pk)
-        return redirect("accounts:overview")
+        try:
+            tenant = services.tenant_create(owner=request.user, name=form.cleaned_data["name"])
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            switch_tenant(request, tenant.pk)
+            return redirect("accounts:overview")
     return render(request, "accounts/tenant_create.html", {"form": form})
 
 
 @login_required
 @require_POST
 def tenant_switch(request):
-    if not switch_tenant(request, request.POST.get("tenant", "")):
+    if not switch_tenant(request, request.POST.get("tenant", "").strip()):
         messages.error(request, "You are not a member of that business.")
     return redirect("accounts:overview")
 
@@ -103,12 +109,10 @@ def invitation_accept(request, token):
         form = SignupForm(request.POST or None, invitation=invitation)
         if request.method == "POST" and form.is_valid():
             try:
-                user = services.user_create(
-                    email=invitation.email,
-                    password=form.cleaned_data["password"],
-                    full_name=form.cleaned_data["full_name"],
-                )
-                membership = services.invitation_accept(invitation=invitation, user=user)
+                membership = services.user_signup_by_invitation(
+                    invitation=invitation, password=form.cleaned_data["password"],
+                    full_name=form.cleaned_data["full_name"])
+                user = membership.user
             except services.AccountError as error:
                 form.add_error(None, str(error))
             else:
@@ -130,7 +134,7 @@ def overview(request):
 @tenant_view("settings")
 def settings_general(request):
     tenant = request.tenant
-    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=tenant)
+    tenant_settings = tenant_settings_for(tenant)
     form = TenantForm(request.POST or None, initial={
         "name": tenant.name, "currency": tenant.currency, "language": tenant.language})
     if request.method == "POST" and form.is_valid():
@@ -156,7 +160,7 @@ def _llm_form(tenant_settings, data=None):
 @tenant_view("settings")
 @require_POST
 def llm_update(request):
-    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=request.tenant)
+    tenant_settings = tenant_settings_for(request.tenant)
     llm_form = _llm_form(tenant_settings, request.POST)
     if llm_form.is_valid():
         data = llm_form.cleaned_data
@@ -188,17 +192,19 @@ def llm_key_delete(request):
 @require_POST
 def llm_test(request):
     """Test the values in the form, saved or not; an empty key field means the stored key."""
-    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=request.tenant)
+    tenant_settings = tenant_settings_for(request.tenant)
     llm_form = _llm_form(tenant_settings, request.POST)
     if not llm_form.is_valid():
         errors = "; ".join(error for errors in llm_form.errors.values() for error in errors)
         return render(request, "accounts/_connection_result.html",
                       {"result": ConnectionResult(False, f"Fix the form first: {errors}")})
     data = llm_form.cleaned_data
+    base_url = data["base_url"] if data["provider"] == LLMProvider.OPENAI_COMPATIBLE else ""
     candidate = TenantSettings(
-        tenant=request.tenant, llm_provider=data["provider"], base_url=data["base_url"],
+        tenant=request.tenant, llm_provider=data["provider"], base_url=base_url,
         chat_model=data["chat_model"], embedding_model=data["embedding_model"],
-        api_key=data["api_key"] or tenant_settings.api_key,
+        api_key=data["api_key"] or services.stored_key_for(
+            tenant_settings, provider=data["provider"], base_url=base_url),
     )
     return render(request, "accounts/_connection_result.html", {"result": test_connection(candidate)})
 
@@ -210,10 +216,18 @@ def _get_membership_for_tenant(request, member_id) -> Membership:
     return get_object_or_404(Membership.objects.select_related("user"), tenant=request.tenant, pk=member_id)
 
 
+def _get_invitation_for_tenant(request, invitation_id):
+    return get_object_or_404(request.tenant.invitations, pk=invitation_id)
+
+
+def _get_api_key_for_tenant(request, key_id):
+    return get_object_or_404(request.tenant.api_keys, pk=key_id)
+
+
 @tenant_view("members")
 def members(request):
-    form = InvitationForm(request.POST or None,
-                          grantable_roles=services.roles_inviter_may_grant(request.membership))
+    grantable = services.roles_inviter_may_grant(request.membership)
+    form = InvitationForm(request.POST or None, grantable_roles=grantable)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = services.invitation_create(
@@ -225,7 +239,11 @@ def members(request):
             return redirect("accounts:members")
     return render(request, "accounts/members.html", {
         "form": form,
-        "members": request.tenant.memberships.select_related("user").order_by("user__email"),
+        "members": [
+            (member, member.role in grantable and member.pk != request.membership.pk)
+            for member in request.tenant.memberships.select_related("user").order_by("user__email")
+        ],
+        "roles": [(value, label) for value, label in Role.choices if value in grantable],
         "invitations": [i for i in request.tenant.invitations.filter(accepted_at__isnull=True) if i.is_pending],
     })
 
@@ -233,7 +251,7 @@ def members(request):
 @tenant_view("members")
 @require_POST
 def invitation_revoke(request, invitation_id):
-    invitation = get_object_or_404(Invitation, tenant=request.tenant, pk=invitation_id)
+    invitation = _get_invitation_for_tenant(request, invitation_id)
     services.invitation_revoke(tenant=request.tenant, invitation_id=invitation.pk)
     messages.success(request, f"Invitation for {invitation.email} revoked.")
     return redirect("accounts:members")
@@ -251,6 +269,20 @@ def member_remove(request, member_id):
             messages.success(request, f"{membership.user.email} no longer belongs to {request.tenant.name}.")
         return redirect("accounts:members")
     return render(request, "accounts/member_remove.html", {"member": membership})
+
+
+@tenant_view("members")
+@require_POST
+def member_change_role(request, member_id):
+    membership = _get_membership_for_tenant(request, member_id)
+    try:
+        services.membership_change_role(actor=request.membership, membership=membership,
+                                        role=request.POST.get("role", ""))
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{membership.user.email} is now {membership.get_role_display()}.")
+    return redirect("accounts:members")
 
 
 @tenant_view("overview")
@@ -282,13 +314,15 @@ def api_keys(request):
             form.add_error(None, str(error))
         else:
             form = ApiKeyForm()
-    return render(request, "accounts/api_keys.html", {
+    response = render(request, "accounts/api_keys.html", {
         "form": form, "issued": issued, "api_keys": request.tenant.api_keys.all()})
+    add_never_cache_headers(response)  # the new key is on this page once; no cache may keep it
+    return response
 
 
 @tenant_view("settings")
 def api_key_revoke(request, key_id):
-    api_key = get_object_or_404(request.tenant.api_keys, pk=key_id)
+    api_key = _get_api_key_for_tenant(request, key_id)
     if request.method == "POST":
         services.api_key_revoke(tenant=request.tenant, key_id=api_key.pk)
         messages.success(request, f"Key “{api_key.name}” revoked. Apps using it can no longer connect.")

@@ -6,7 +6,7 @@ import httpx2
 import openai
 from django.conf import settings
 
-from kaiu.ai.netguard import UnsafeURL, check_provider_url
+from kaiu.ai.netguard import GuardedBackend, UnsafeURL
 
 
 @dataclass(frozen=True)
@@ -39,16 +39,20 @@ def provider_config_for_tenant(tenant_settings) -> ProviderConfig | None:
     return None
 
 
-def _guard_request(request: httpx2.Request) -> None:
-    check_provider_url(str(request.url))
+def _guarded_transport() -> httpx2.HTTPTransport:
+    transport = httpx2.HTTPTransport(trust_env=False)
+    # httpx has no public hook for the network backend; the connection pool takes it as
+    # an attribute. tests/accounts/test_llm_settings.py proves the guard is in the path.
+    transport._pool._network_backend = GuardedBackend()
+    return transport
 
 
 def client_for(config: ProviderConfig, *, timeout: float | None = None, max_retries: int = 2) -> openai.OpenAI:
-    hooks = {"request": [_guard_request]} if config.tenant_supplied and config.base_url else {}
+    guarded = config.tenant_supplied and config.base_url
     http_client = httpx2.Client(
         follow_redirects=False,  # a redirect could lead a tenant's request to an internal host
         timeout=timeout or settings.PROVIDER_TIMEOUT_SECONDS,
-        event_hooks=hooks,
+        transport=_guarded_transport() if guarded else None,
         trust_env=False,
     )
     return openai.OpenAI(

@@ -93,3 +93,11 @@ def test_tenant_switcher_refuses_a_tenant_the_user_is_not_in(client, owner, tena
     client.force_login(owner)
     client.post("/app/switch/", {"tenant": other_tenant.pk})
     assert "<h1>Alpha Shop</h1>" in client.get("/app/").content.decode()
+
+
+def test_a_malformed_tenant_switch_is_refused_politely(client, owner, tenant):
+    client.force_login(owner)
+    for value in ("not-a-uuid", "", "1; DROP TABLE"):
+        response = client.post("/app/switch/", {"tenant": value})
+        assert response.status_code == 302
+    assert "<h1>Alpha Shop</h1>" in client.get("/app/").content.decode()

@@ -55,7 +55,7 @@ def test_deleting_the_key_falls_back_to_builtin(owner_client, tenant):
     assert stored.api_key == "" and stored.llm_provider == "BUILTIN"
 
 
-def test_key_rotation_reads_old_tokens_and_writes_with_the_new_key(owner_client, tenant, settings):
+def test_a_new_first_key_still_reads_tokens_of_the_old_one(owner_client, tenant, settings):
     from cryptography.fernet import Fernet
 
     save_provider(owner_client)
@@ -66,7 +66,8 @@ def test_key_rotation_reads_old_tokens_and_writes_with_the_new_key(owner_client,
 
 @pytest.mark.parametrize("url", [
     "http://127.0.0.1:11434/v1", "http://localhost/v1", "http://169.254.169.254/latest",
-    "http://[::1]/v1", "http://10.0.0.5/v1", "ftp://example.com/v1",
+    "http://[::1]/v1", "http://10.0.0.5/v1", "ftp://example.com/v1", "http://0.0.0.0/v1",
+    "http://[::ffff:127.0.0.1]/v1", "http://[::ffff:10.0.0.1]:8080/v1", "http://2130706433/v1",
 ])
 def test_private_or_odd_base_urls_are_refused(owner_client, tenant, url):
     response = save_provider(owner_client, provider="OPENAI_COMPATIBLE", base_url=url)
@@ -110,10 +111,11 @@ def test_test_connection_explains_a_wrong_base_url(owner_client, tenant, fake_op
 
 
 def test_test_connection_does_not_follow_redirects(owner_client, tenant, fake_openai):
-    fake_openai.routes[("GET", "/v1/models")] = lambda r: (302, {"Location": "http://169.254.169.254/"}, b"")
+    fake_openai.routes[("GET", "/v1/models")] = lambda r: (302, {"Location": "/v1/elsewhere"}, b"")
+    fake_openai.routes[("GET", "/v1/elsewhere")] = lambda r: (200, {}, b"{}")
     result = run_connection_test(owner_client, fake_openai)
     assert "redirect" in result
-    assert [r["path"] for r in fake_openai.requests] == ["/v1/models"]
+    assert [r["path"] for r in fake_openai.requests] == ["/v1/models"]  # /v1/elsewhere never asked
 
 
 def test_test_connection_refuses_private_hosts_by_default(owner_client, tenant, fake_openai, settings):
@@ -142,3 +144,45 @@ def test_rotate_command_moves_secrets_to_the_new_key(owner_client, tenant, setti
     call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
     settings.FIELD_ENCRYPTION_KEY = new_key  # the old key is gone
     assert TenantSettings.objects.get(tenant=tenant).api_key == SECRET
+
+
+def test_the_stored_key_is_never_sent_to_a_new_destination(owner_client, tenant, fake_openai):
+    """Someone allowed into Settings must not read the key by pointing it at their own server."""
+    save_provider(owner_client)  # OpenAI with SECRET
+    run_connection_test(owner_client, fake_openai, api_key="")  # key field left empty, new URL
+    assert fake_openai.requests[-1]["headers"].get("authorization") != f"Bearer {SECRET}"
+    response = save_provider(owner_client, provider="OPENAI_COMPATIBLE", base_url=fake_openai.base_url,
+                             api_key="")
+    assert response.status_code == 302
+    assert TenantSettings.objects.get(tenant=tenant).api_key == ""
+
+
+def test_the_connect_time_guard_refuses_private_addresses(settings):
+    """DNS may answer differently at connect time (rebinding): the socket-level guard vets
+    the address it actually connects to."""
+    import httpcore2
+
+    from kaiu.ai.netguard import GuardedBackend, UnsafeURL
+
+    settings.ALLOW_PRIVATE_PROVIDER_HOSTS = False
+    with pytest.raises(UnsafeURL):
+        GuardedBackend().connect_tcp("localhost", 9)
+    settings.ALLOW_PRIVATE_PROVIDER_HOSTS = True
+    with pytest.raises(httpcore2.ConnectError):  # allowed now: it really tries, and nothing listens
+        GuardedBackend().connect_tcp("127.0.0.1", 9)
+
+
+def test_tenant_clients_connect_through_the_guard(settings):
+    from kaiu.ai.netguard import GuardedBackend
+    from kaiu.ai.openai_client import ProviderConfig, client_for
+
+    config = ProviderConfig(api_key="k", base_url="https://llm.example.com/v1", chat_model="m",
+                            embedding_model="e", tenant_supplied=True)
+    pool = client_for(config)._client._transport._pool
+    assert isinstance(pool._network_backend, GuardedBackend)
+
+
+def test_an_overlong_base_url_is_a_form_error_not_a_crash(owner_client, tenant):
+    response = save_provider(owner_client, provider="OPENAI_COMPATIBLE",
+                             base_url="https://example.com/" + "a" * 300)
+    assert response.status_code == 400

@@ -96,3 +96,35 @@ def test_revoked_invitation_no_longer_works(owner_client, tenant):
     invitation = Invitation.objects.get()
     owner_client.post(f"/app/settings/invitations/{invitation.pk}/revoke/")
     assert owner_client.get(link).status_code == 404
+
+
+def test_owner_changes_a_members_role(owner_client, tenant, teammate):
+    membership = Membership.objects.get(user=teammate)
+    owner_client.post(f"/app/settings/members/{membership.pk}/role/", {"role": "WAREHOUSE"})
+    membership.refresh_from_db()
+    assert membership.role == Role.WAREHOUSE
+
+
+def test_the_last_owner_cannot_be_demoted_and_admins_cannot_touch_owners(client, tenant, owner, member_with_role):
+    owner_membership = Membership.objects.get(user=owner)
+    client.force_login(owner)
+    client.post(f"/app/settings/members/{owner_membership.pk}/role/", {"role": "SUPPORT"})
+    owner_membership.refresh_from_db()
+    assert owner_membership.role == Role.OWNER
+    admin = member_with_role(Role.ADMIN)
+    client.force_login(admin)
+    client.post(f"/app/settings/members/{owner_membership.pk}/role/", {"role": "SUPPORT"})
+    admin_membership = Membership.objects.get(user=admin)
+    client.post(f"/app/settings/members/{admin_membership.pk}/role/", {"role": "OWNER"})
+    owner_membership.refresh_from_db()
+    admin_membership.refresh_from_db()
+    assert (owner_membership.role, admin_membership.role) == (Role.OWNER, Role.ADMIN)
+
+
+def test_a_failed_invitation_email_leaves_nothing_behind(owner_client, tenant, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    response = owner_client.post("/app/settings/members/", {"email": "x@alpha.test", "role": "SUPPORT"})
+    assert response.status_code == 200
+    assert "could not be sent" in response.content.decode()
+    assert not Invitation.objects.exists()

@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from documents import services
+from documents.models import Chunk, Document, EmbeddingCache, IngestJob
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["name", "bot", "tenant", "source_type", "status", "chunk_count", "attempts", "created_at"]
+    list_filter = ["status", "source_type"]
+    search_fields = ["name", "bot__name", "tenant__name", "sha256"]
+    readonly_fields = ["tenant", "bot", "file", "sha256", "mime_type", "size_bytes", "chunk_count",
+                       "duplicate_chunk_count", "page_count", "progress_done", "progress_total", "attempts",
+                       "heartbeat_at", "processed_at", "retrieval_count", "last_retrieved_at", "created_by"]
+    exclude = ["claim_token"]
+    actions = ["retry_failed", "reindex"]
+
+    @admin.action(description="Retry the selected failed documents")
+    def retry_failed(self, request, queryset):
+        for document in queryset.filter(status=Document.Status.FAILED):
+            services.document_retry(document=document)
+
+    @admin.action(description="Re-index the selected documents")
+    def reindex(self, request, queryset):
+        for document in queryset.exclude(status__in=[Document.Status.PENDING, Document.Status.PROCESSING]):
+            services.document_reindex(document=document, enforce_quota=False)
+
+    def has_add_permission(self, request):
+        return False  # documents arrive through the pipeline (dashboard upload or API)
+
+
+@admin.register(Chunk)
+class ChunkAdmin(admin.ModelAdmin):
+    list_display = ["document", "index", "bot", "is_enabled", "embedding_model", "token_count"]
+    list_filter = ["is_enabled", "embedding_model"]
+    search_fields = ["text", "document__name", "bot__name"]
+    exclude = ["embedding"]
+    readonly_fields = ["bot", "document", "index", "sha256", "language", "embedding_model", "token_count",
+                       "metadata", "edited_at"]
+    list_select_related = ["document", "bot"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EmbeddingCache)
+class EmbeddingCacheAdmin(admin.ModelAdmin):
+    list_display = ["model", "sha256", "created_at"]
+    list_filter = ["model"]
+    search_fields = ["sha256"]
+    exclude = ["embedding"]
+
+
+@admin.register(IngestJob)
+class IngestJobAdmin(admin.ModelAdmin):
+    list_display = ["document", "tenant", "reason", "outcome", "created_at", "finished_at"]
+    list_filter = ["outcome", "reason"]
+    search_fields = ["document__name", "tenant__name"]
