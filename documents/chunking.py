@@ -73,7 +73,7 @@ _END_KEYS = {"page": "page_end", "row": "row_end", "item": "item_end"}
 def chunk_sections(sections: list[Section], *, size: int = 1000, overlap: int = 200) -> list[ChunkDraft]:
     size = max(100, size)
     overlap = max(0, min(overlap, size // 2))
-    body_size = size - overlap  # room left for new text once the overlap is prepended
+    body_size = size - overlap - 1  # room left for new text once the overlap and a space are prepended
     chunks: list[ChunkDraft] = []
     text, metadata, last_metadata = "", {}, {}
 

@@ -73,3 +73,27 @@ class FakeOpenAI:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def embeddings_handler(*, delay: float = 0.0, wrong_dimensions: bool = False):
+    """POST /v1/embeddings answering with real (built-in) embeddings of the inputs, at the
+    requested `dimensions`, in OpenAI's response format with usage."""
+    import time
+
+    from kaiu.ai.embeddings import BuiltinEmbedder
+
+    def handle(request):
+        if delay:
+            time.sleep(delay)
+        body = request["body"]
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        dimensions = body.get("dimensions", 1536) + (1 if wrong_dimensions else 0)
+        vectors = BuiltinEmbedder(dimensions).embed(inputs)
+        return json_response({
+            "object": "list",
+            "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+            "model": body["model"],
+            "usage": {"prompt_tokens": sum(len(t) // 4 for t in inputs), "total_tokens": sum(len(t) // 4 for t in inputs)},
+        })
+
+    return handle
