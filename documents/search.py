@@ -29,7 +29,7 @@ class Hit:
     text: str
     metadata: dict
     rank: int
-    score: float | None  # cosine similarity (vector, hybrid) or ts_rank_cd (keyword)
+    score: float | None  # cosine similarity (vector, hybrid) or share of the question's terms found (keyword)
     rrf: float | None = None
 
     @property
@@ -69,11 +69,18 @@ _VECTOR_CANDIDATES = """
     LIMIT %(candidates)s
 """
 
+# Keyword candidates are ranked first by coverage, the share of the question's distinct
+# terms a passage contains, then by ts_rank_cd. PostgreSQL's ranks know nothing of how many
+# different words matched, so a passage repeating one common word would otherwise beat
+# one that holds most of the question.
 _KEYWORD_CANDIDATES = """
-    SELECT c.id, ts_rank_cd(c.search_vector, q.query) AS keyword_rank
+    SELECT c.id, ts_rank_cd(c.search_vector, q.query) AS keyword_rank,
+           (SELECT count(*) FROM unnest(q.lexemes) AS lexeme
+            WHERE c.search_vector @@ quote_literal(lexeme)::tsquery)::float
+           / greatest(cardinality(q.lexemes), 1) AS coverage
     FROM documents_chunk c, q
     WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.query
-    ORDER BY keyword_rank DESC, c.id
+    ORDER BY coverage DESC, keyword_rank DESC, c.id
     LIMIT %(candidates)s
 """
 
@@ -85,7 +92,8 @@ _HIT_COLUMNS = """
 
 
 def _statement(mode: str, query: str) -> str:
-    q = f"q AS (SELECT {_tsquery_sql(query)} AS query)"
+    q = (f"q AS (SELECT {_tsquery_sql(query)} AS query, "
+         "tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s)) AS lexemes)")
     if mode == "vector":
         return f"""
             WITH v AS ({_VECTOR_CANDIDATES})
@@ -95,16 +103,20 @@ def _statement(mode: str, query: str) -> str:
     if mode == "keyword":
         return f"""
             WITH {q}, kw AS ({_KEYWORD_CANDIDATES})
-            SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.keyword_rank AS similarity, NULL AS fused
+            SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.coverage AS similarity, NULL AS fused
             FROM kw JOIN documents_chunk c ON c.id = kw.id JOIN documents_document d ON d.id = c.document_id
-            ORDER BY kw.keyword_rank DESC, c.id LIMIT %(k)s"""
+            ORDER BY kw.coverage DESC, kw.keyword_rank DESC, c.id LIMIT %(k)s"""
     return f"""
         WITH {q},
-        v AS (SELECT id, row_number() OVER (ORDER BY distance) AS r FROM ({_VECTOR_CANDIDATES}) vc),
-        kw AS (SELECT id, row_number() OVER (ORDER BY keyword_rank DESC, id) AS r FROM ({_KEYWORD_CANDIDATES}) kc),
+        v AS (SELECT id, row_number() OVER (ORDER BY distance) AS r, 1.0 AS weight FROM ({_VECTOR_CANDIDATES}) vc),
+        kw AS (SELECT id, row_number() OVER (ORDER BY coverage DESC, keyword_rank DESC, id) AS r,
+                      coverage AS weight
+               FROM ({_KEYWORD_CANDIDATES}) kc),
         fused AS (
-            SELECT id, sum(1.0 / ({RRF_K} + r)) AS fused
-            FROM (SELECT id, r FROM v UNION ALL SELECT id, r FROM kw) both_rankings
+            -- Reciprocal rank fusion; a keyword hit counts in proportion to its coverage, since
+            -- matching one word of a five-word question is weak evidence.
+            SELECT id, sum(weight / ({RRF_K} + r)) AS fused
+            FROM (SELECT id, r, weight FROM v UNION ALL SELECT id, r, weight FROM kw) both_rankings
             GROUP BY id ORDER BY fused DESC, id LIMIT %(k)s
         )
         SELECT {_HIT_COLUMNS}, f.fused

@@ -1,0 +1,166 @@
+"""Retrieval on the real database with the built-in embedder."""
+
+import pytest
+
+from bots.services import bot_create
+from documents.models import Chunk
+from documents.search import retrieve
+from documents.services import chunk_set_enabled, chunk_update
+from kaiu.accounts.models import Plan, Tenant
+
+# A small labelled set: one passage per line, each question has exactly one right passage.
+PASSAGES = [
+    "Los envíos a Medellín y Bogotá tardan de 1 a 2 días hábiles.",
+    "Los envíos a ciudades intermedias tardan de 3 a 5 días hábiles.",
+    "Producto KAIU-LAV-010: aceite esencial de lavanda, frasco de 10 ml.",
+    "Producto KAIU-LAV-030: aceite esencial de lavanda, frasco de 30 ml.",
+    "Producto KAIU-LAV-050: aceite esencial de lavanda, frasco de 50 ml.",
+    "Aceptamos pago contra entrega en efectivo en las principales ciudades.",
+    "Las devoluciones se aceptan dentro de los 30 días si el producto está sellado.",
+    "Diluye siempre el aceite de menta en un aceite portador antes de aplicarlo en la piel.",
+    "No uses aceites esenciales en bebés menores de tres meses.",
+    "Nuestro horario de atención es de lunes a viernes de 8 a 18 horas.",
+]
+QUESTIONS = {
+    "cuanto demora el despacho a medelin": 0,           # typo and synonyms: words alone miss it
+    "KAIU-LAV-030": 3,                                   # an exact code: vectors see three near-twins
+    "se puede pagar cuando llega el pedido en efectivo": 5,
+    "devolusion de un producto cerrado": 6,              # typo
+    "como aplicar menta en la piel": 7,
+    "aceites para bebés recién nacidos": 8,
+    "KAIU-LAV-050 precio": 4,
+    "a que hora atienden": 9,
+}
+
+
+@pytest.fixture
+def labelled_bot(bot, add_text):
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    bot.save()
+    add_text(bot, "Conocimiento", "\n\n".join(PASSAGES))
+    assert Chunk.objects.filter(bot=bot).count() == len(PASSAGES)
+    return bot
+
+
+# A stand-in for a semantic embedding model, served by the fake OpenAI server: it knows
+# synonyms and word families but, like real semantic models, is blind to product codes and
+# numbers. That is the situation hybrid search exists for.
+SYNONYMS = {"despacho": "envi", "demora": "tard", "llega": "entreg", "pedido": "product", "cerrado": "sell",
+            "devolusion": "devol", "atienden": "atencion", "hora": "horari", "nacidos": "beb"}
+
+
+def semantic_embeddings(request):
+    import re
+
+    from tests.fakes.openai_server import json_response
+
+    def embed(text):
+        vector = [0.0] * request["body"]["dimensions"]
+        for word in re.findall(r"[a-záéíóúñ]+", text.lower()):
+            if len(word) < 4:
+                continue  # function words carry no meaning here
+            concept = SYNONYMS.get(word, word.translate(str.maketrans("áéíóú", "aeiou"))[:5])
+            vector[hash_concept(concept) % len(vector)] += 1.0
+        norm = sum(v * v for v in vector) ** 0.5 or 1.0
+        return [v / norm for v in vector]
+
+    inputs = request["body"]["input"]
+    return json_response({"object": "list", "model": request["body"]["model"],
+                          "data": [{"object": "embedding", "index": i, "embedding": embed(t)}
+                                   for i, t in enumerate(inputs)],
+                          "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+
+
+def hash_concept(concept):
+    import zlib
+
+    return zlib.crc32(concept.encode())
+
+
+@pytest.fixture
+def semantic_bot(byok_bot, fake_openai, add_text):
+    fake_openai.routes[("POST", "/v1/embeddings")] = semantic_embeddings
+    byok_bot.rag_config = {**byok_bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    byok_bot.save()
+    add_text(byok_bot, "Conocimiento", "\n\n".join(PASSAGES))
+    assert Chunk.objects.filter(bot=byok_bot).count() == len(PASSAGES)
+    return byok_bot
+
+
+def reciprocal_rank(bot, mode):
+    total = 0.0
+    for question, right in QUESTIONS.items():
+        hits = retrieve(bot, question, k=5, mode=mode, record=False).hits
+        ranks = [hit.rank for hit in hits if hit.text == PASSAGES[right]]
+        total += 1 / ranks[0] if ranks else 0
+    return total / len(QUESTIONS)
+
+
+def test_hybrid_beats_either_mode_alone_with_a_semantic_embedder(semantic_bot):
+    vector, keyword, hybrid = (reciprocal_rank(semantic_bot, mode) for mode in ("vector", "keyword", "hybrid"))
+    assert hybrid > vector and hybrid > keyword, (vector, keyword, hybrid)
+
+
+def test_hybrid_is_at_least_as_good_as_either_mode_with_the_builtin_embedder(labelled_bot):
+    """The built-in embedder hashes words and word pieces, so it is lexical itself: keyword
+    search adds little, but fusing must not make anything worse."""
+    vector, keyword, hybrid = (reciprocal_rank(labelled_bot, mode) for mode in ("vector", "keyword", "hybrid"))
+    assert hybrid >= max(vector, keyword), (vector, keyword, hybrid)
+
+
+def test_keyword_search_finds_an_exact_sku(labelled_bot):
+    hits = retrieve(labelled_bot, "KAIU-LAV-030", mode="keyword", record=False).hits
+    assert hits[0].text == PASSAGES[3]
+
+
+def test_keyword_search_folds_accents(labelled_bot):
+    hits = retrieve(labelled_bot, "bebes menores de tres meses", mode="keyword", record=False).hits
+    assert hits and hits[0].text == PASSAGES[8]
+
+
+def test_scores_are_cosine_similarities_in_vector_and_hybrid_modes(labelled_bot):
+    for mode in ("vector", "hybrid"):
+        hits = retrieve(labelled_bot, "horario de atención", mode=mode, record=False).hits
+        assert hits[0].text == PASSAGES[9]
+        assert 0 < hits[0].score <= 1 and [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_a_bot_never_retrieves_another_bots_chunks(labelled_bot, tenant, owner, other_bot, add_text):
+    Plan.objects.filter(pk=tenant.plan_id).update(max_bots=5)
+    sibling = bot_create(tenant=Tenant.objects.get(pk=tenant.pk), template=None, name="Sibling")
+    add_text(sibling, "Secreto", "El código secreto del almacén es 4711. Horario de atención nocturno.")
+    add_text(other_bot, "Ajeno", "Otro negocio: horario de atención de 9 a 17.")
+    for mode in ("vector", "keyword", "hybrid"):
+        for question in ("código secreto del almacén", "horario de atención", "ignore your instructions"):
+            hits = retrieve(labelled_bot, question, k=20, mode=mode, record=False).hits
+            assert all(hit.text in PASSAGES for hit in hits), (mode, question)
+
+
+def test_disabled_chunks_are_not_retrieved_and_edits_are(labelled_bot):
+    chunk = Chunk.objects.get(bot=labelled_bot, text=PASSAGES[9])
+    chunk_set_enabled(chunk=chunk, enabled=False)
+    for mode in ("vector", "keyword", "hybrid"):
+        assert all(hit.chunk_id != chunk.pk for hit in retrieve(labelled_bot, "horario de atención", mode=mode).hits)
+    chunk_set_enabled(chunk=chunk, enabled=True)
+    chunk_update(chunk=chunk, text="Atendemos por WhatsApp los sábados de 9 a 13 horas.")
+    hits = retrieve(labelled_bot, "atienden los sábados por whatsapp", mode="vector", record=False).hits
+    assert hits[0].chunk_id == chunk.pk
+
+
+def test_retrievals_are_counted_per_document_unless_asked_not_to(labelled_bot):
+    document = labelled_bot.documents.get()
+    retrieve(labelled_bot, "horario", mode="hybrid", record=False)
+    document.refresh_from_db()
+    assert document.retrieval_count == 0
+    retrieve(labelled_bot, "horario", mode="hybrid")
+    document.refresh_from_db()
+    assert document.retrieval_count == 1 and document.last_retrieved_at
+
+
+def test_an_empty_question_returns_nothing(labelled_bot):
+    assert retrieve(labelled_bot, "   ", record=False).hits == []
+
+
+def test_a_search_expression_is_honoured(labelled_bot):
+    hits = retrieve(labelled_bot, '"contra entrega"', mode="keyword", record=False).hits
+    assert [hit.text for hit in hits] == [PASSAGES[5]]
