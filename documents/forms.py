@@ -7,14 +7,21 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Django's documented way to accept several files in one field."""
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        if isinstance(data, (list, tuple)):
+            return [clean_one(item, initial) for item in data]
+        return [clean_one(data, initial)]
+
+
 class UploadForm(forms.Form):
-    files = forms.FileField(
-        widget=MultipleFileInput(attrs={"multiple": True, "accept": ".pdf,.txt,.md,.markdown,.csv,.tsv,.json"}),
+    files = MultipleFileField(
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.txt,.md,.markdown,.csv,.tsv,.json"}),
         label="Files", help_text="PDF, TXT, Markdown, CSV or JSON. Several at once are fine.",
     )
-
-    def clean_files(self):
-        return self.files.getlist("files")
 
 
 class TextForm(forms.Form):

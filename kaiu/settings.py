@@ -1,6 +1,7 @@
 """KAIU settings: one file, every value from the environment (see .env.example)."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -82,6 +83,8 @@ TEMPLATES = [
 # --- Database: PostgreSQL with pgvector, always -------------------------------------------
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    # A Unix socket directory is written %2F-encoded in the URL; libpq wants the plain path.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 else:
     from kaiu import embedded_db
 

@@ -1,0 +1,135 @@
+"""The knowledge pages of the dashboard."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from documents.models import Chunk, Document
+from tests.fakes.pdf import make_pdf
+
+
+def knowledge_url(bot, suffix=""):
+    return f"/app/bots/{bot.public_id}/knowledge/{suffix}"
+
+
+def post_files(client, bot, django_capture_on_commit_callbacks, *files):
+    """Upload, let ingestion run (sync mode, once the request's transaction commits), then
+    return the page the browser is redirected to."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(knowledge_url(bot, "upload/"),
+                               {"files": [SimpleUploadedFile(name, data) for name, data in files]})
+    return client.get(response["Location"])
+
+
+def test_the_knowledge_page_has_an_empty_state(owner_client, bot):
+    page = owner_client.get(knowledge_url(bot)).content.decode()
+    assert "No documents yet" in page and "Drop files here" in page
+
+
+def test_several_files_upload_at_once_and_show_their_status(owner_client, bot, django_capture_on_commit_callbacks):
+    response = post_files(owner_client, bot, django_capture_on_commit_callbacks,
+                          ("guia.pdf", make_pdf(["Diluye los aceites.", "Guárdalos lejos del sol."])),
+                          ("precios.csv", b"sku,precio\nA-1,100\n"))
+    page = response.content.decode()
+    assert "Added “guia.pdf”, “precios.csv”" in page
+    assert page.count("badge-doc-processed") == 2
+    assert "2 pages" in page
+
+
+def test_a_refused_file_is_explained_and_the_good_ones_are_kept(owner_client, bot, django_capture_on_commit_callbacks):
+    response = post_files(owner_client, bot, django_capture_on_commit_callbacks,
+                          ("virus.txt", bytes(range(256)) * 8), ("ok.md", b"# Hola\nTexto"))
+    page = response.content.decode()
+    assert "“virus.txt”: This file is not a document KAIU can read." in page
+    assert list(Document.objects.values_list("name", flat=True)) == ["ok.md"]
+
+
+def test_typed_text_is_added(owner_client, bot, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(knowledge_url(bot, "text/"), {"title": "Horario", "text": "De 8 a 18."})
+    document = Document.objects.get()
+    assert (document.name, document.source_type, document.status) == ("Horario", "MANUAL_TEXT", "PROCESSED")
+
+
+def test_a_failed_document_shows_its_error_and_a_retry_button(owner_client, bot, django_capture_on_commit_callbacks):
+    response = post_files(owner_client, bot, django_capture_on_commit_callbacks,
+                          ("roto.pdf", make_pdf(["x" * 300])[:250]))
+    page = response.content.decode()
+    document = Document.objects.get()
+    assert "damaged" in page and f"/app/documents/{document.pk}/retry/" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"/app/documents/{document.pk}/retry/")
+    assert "Processing “roto.pdf” again." in owner_client.get(knowledge_url(bot)).content.decode()
+
+
+def test_the_table_polls_only_while_something_is_busy(owner_client, bot, add_text):
+    add_text(bot, "Listo", "Ya procesado.")
+    assert "every 2s" not in owner_client.get(knowledge_url(bot, "rows/")).content.decode()
+    Document.objects.update(status="PROCESSING", progress_done=3, progress_total=10)
+    rows = owner_client.get(knowledge_url(bot, "rows/")).content.decode()
+    assert "every 2s" in rows and "3 / 10 chunks" in rows
+
+
+def test_the_document_page_lists_chunks_with_pages_and_paginates(owner_client, bot, django_capture_on_commit_callbacks):
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    bot.save()
+    pages = [f"Página {n}.\n" + "\n".join(" ".join(f"palabra{n}x{i}{j}" for j in range(6)) for i in range(10))
+             for n in range(1, 8)]
+    post_files(owner_client, bot, django_capture_on_commit_callbacks, ("largo.pdf", make_pdf(pages)))
+    document = Document.objects.get()
+    assert document.chunk_count > 25
+    pages_of_chunks = -(-document.chunk_count // 25)
+    first = owner_client.get(f"/app/documents/{document.pk}/").content.decode()
+    assert "page 1" in first and f"Page 1 of {pages_of_chunks}" in first
+    last = owner_client.get(f"/app/documents/{document.pk}/?page={pages_of_chunks}").content.decode()
+    assert "page 7" in last and "page 1<" not in last
+
+
+def test_a_chunk_is_edited_and_disabled(owner_client, bot, add_text):
+    document = add_text(bot, "Horario", "Atendemos de lunes a viernes.")
+    chunk = document.chunks.get()
+    owner_client.post(f"/app/chunks/{chunk.pk}/edit/", {"text": "Atendemos también los sábados."})
+    chunk.refresh_from_db()
+    assert chunk.text == "Atendemos también los sábados." and chunk.edited_at
+    owner_client.post(f"/app/chunks/{chunk.pk}/toggle/", {"page": "1"})
+    assert not Chunk.objects.get(pk=chunk.pk).is_enabled
+    response = owner_client.post(f"/app/chunks/{chunk.pk}/edit/", {"text": "   "})
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert Chunk.objects.get(pk=chunk.pk).text == "Atendemos también los sábados."
+
+
+def test_delete_asks_first_then_removes(owner_client, bot, add_text, django_capture_on_commit_callbacks):
+    document = add_text(bot, "Borrar", "Texto para borrar.")
+    assert "cannot be undone" in owner_client.get(f"/app/documents/{document.pk}/delete/").content.decode()
+    assert Document.objects.filter(pk=document.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"/app/documents/{document.pk}/delete/")
+    assert not Document.objects.exists() and not Chunk.objects.exists()
+
+
+def test_the_retrieval_box_shows_hits_with_scores(owner_client, bot, add_text):
+    add_text(bot, "Envíos", "Los envíos a Cali tardan tres días hábiles.")
+    page = owner_client.get(knowledge_url(bot, "test/"), {"q": "envíos a Cali", "mode": "hybrid", "k": 3})
+    html = page.content.decode()
+    assert "Los envíos a Cali tardan" in html and "score" in html and "#1" in html
+    assert Document.objects.get().retrieval_count == 0  # trying things out is not counted
+
+
+def test_reindex_all_asks_first_then_processes_again(owner_client, bot, add_text, django_capture_on_commit_callbacks):
+    document = add_text(bot, "Uno", "Texto uno.")
+    assert "Re-index “Helper”?" in owner_client.get(knowledge_url(bot, "reindex/")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(knowledge_url(bot, "reindex/"))
+    document.refresh_from_db()
+    assert document.status == "PROCESSED" and document.jobs.count() == 2
+
+
+def test_support_may_manage_knowledge_but_warehouse_may_not(client, bot, member_with_role):
+    client.force_login(member_with_role("SUPPORT"))
+    assert client.get(knowledge_url(bot)).status_code == 200
+    client.force_login(member_with_role("WAREHOUSE"))
+    assert client.get(knowledge_url(bot)).status_code == 403
+
+
+def test_the_knowledge_overview_lists_bots_with_document_counts(owner_client, bot, add_text):
+    add_text(bot, "Uno", "Texto.")
+    page = owner_client.get("/app/knowledge/").content.decode()
+    assert "Helper" in page and f"/app/bots/{bot.public_id}/knowledge/" in page
