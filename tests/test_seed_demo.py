@@ -34,3 +34,16 @@ def test_seed_demo_twice_changes_nothing(db):
     first = snapshot()
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert snapshot() == first
+
+
+def test_seed_demo_gives_the_bot_a_processed_spanish_knowledge_base(db):
+    from documents.search import retrieve
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    bot = Bot.objects.get(tenant__slug="kaiu-natural-living")
+    statuses = set(bot.documents.values_list("status", flat=True))
+    assert statuses == {"PROCESSED"} and bot.documents.count() >= 5
+    hits = retrieve(bot, "¿Puedo pagar contra entrega?", record=False).hits
+    assert "contra entrega" in hits[0].text.lower()
+    hits = retrieve(bot, "¿cuánto tarda el envío a Medellín?", record=False).hits
+    assert "Medellín" in hits[0].text

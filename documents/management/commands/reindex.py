@@ -63,6 +63,8 @@ class Command(BaseCommand):
             if rebuild_index:
                 self.stdout.write("\nBuilding the vector index…")
                 with connection.cursor() as cursor:
+                    # Inside an outer transaction, deferred foreign-key checks must run first.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cursor.execute(HNSW_INDEX_SQL)
         verb = "Re-indexed" if sync else "Queued"
         self.stdout.write(self.style.SUCCESS(f"\n{verb} {len(ids)} documents in {time.monotonic() - started:.1f} s"
