@@ -30,16 +30,17 @@ CAPABILITIES = {
     "members": {"OWNER", "ADMIN"},
 }
 
-# Navigation in order; `url` is None for sections that later issues add.
+# Navigation in order: (capability, label, URL name, URL namespaces where it is the current
+# section). Sections that later issues add have no URL yet and show as "soon".
 NAVIGATION = [
-    ("overview", "Overview", "accounts:overview"),
-    ("bots", "Bots", "bots:bot-list"),
-    ("knowledge", "Knowledge", "documents:knowledge"),
-    ("conversations", "Conversations", "chat:conversation-list"),
-    ("inbox", "Inbox", "chat:inbox"),
-    ("shop", "Shop", "commerce:shop"),
-    ("analytics", "Analytics", "chat:analytics"),
-    ("settings", "Settings", "accounts:settings"),
+    ("overview", "Overview", "accounts:overview", ()),
+    ("bots", "Bots", "bots:bot-list", ("bots",)),
+    ("knowledge", "Knowledge", "documents:knowledge", ("documents",)),
+    ("conversations", "Conversations", "chat:conversation-list", ()),
+    ("inbox", "Inbox", "chat:inbox", ()),
+    ("shop", "Shop", "commerce:shop", ("commerce",)),
+    ("analytics", "Analytics", "chat:analytics", ()),
+    ("settings", "Settings", "accounts:settings", ()),
 ]
 
 
@@ -123,14 +124,18 @@ def dashboard_context(request):
     membership = request.membership
     if not membership:
         return {"all_memberships": []}
+    namespace = request.resolver_match.namespace if request.resolver_match else ""
     navigation = []
-    for capability, label, url_name in NAVIGATION:
+    for capability, label, url_name, namespaces in NAVIGATION:
         if not can(membership, capability):
             continue
         url = _safe_reverse(url_name)
-        active = url is not None and (
-            request.path == url if capability == "overview" else request.path.startswith(url)
-        )
+        if url is None:
+            active = False
+        elif capability == "overview":
+            active = request.path == url
+        else:
+            active = namespace in namespaces or request.path.startswith(url)
         navigation.append({"label": label, "url": url, "active": active})
     return {
         "navigation": navigation,
