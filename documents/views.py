@@ -41,7 +41,8 @@ def document_list(request, public_id):
 def document_rows(request, public_id):
     """The document table alone, polled by htmx while something is being processed."""
     bot = bot_get_for_tenant(request.tenant, public_id)
-    return render(request, "documents/_document_rows.html", _knowledge_context(request, bot))
+    # oob: the bot's status badge in the page header is swapped in along with the rows.
+    return render(request, "documents/_document_rows.html", _knowledge_context(request, bot, oob=True))
 
 
 @tenant_view("knowledge")

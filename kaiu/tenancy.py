@@ -135,7 +135,9 @@ def dashboard_context(request):
         elif capability == "overview":
             active = request.path == url
         else:
-            active = namespace in namespaces or request.path.startswith(url)
+            # A section owning URL namespaces is current in them only (a bot's knowledge page
+            # lives under /app/bots/ but belongs to Knowledge); the others match by path.
+            active = namespace in namespaces if namespaces else request.path.startswith(url)
         navigation.append({"label": label, "url": url, "active": active})
     return {
         "navigation": navigation,

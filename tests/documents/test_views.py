@@ -133,3 +133,18 @@ def test_the_knowledge_overview_lists_bots_with_document_counts(owner_client, bo
     add_text(bot, "Uno", "Texto.")
     page = owner_client.get("/app/knowledge/").content.decode()
     assert "Helper" in page and f"/app/bots/{bot.public_id}/knowledge/" in page
+
+
+def test_the_polled_rows_also_refresh_the_bots_status_badge(owner_client, bot, add_text):
+    add_text(bot, "Listo", "Ya procesado.")
+    rows = owner_client.get(knowledge_url(bot, "rows/")).content.decode()
+    assert 'id="bot-status"' in rows and 'hx-swap-oob="true"' in rows and "Ready" in rows
+    page = owner_client.get(knowledge_url(bot)).content.decode()
+    assert page.count('id="bot-status"') == 1
+
+
+def test_only_knowledge_is_the_current_section_on_a_bots_knowledge_page(owner_client, bot):
+    page = owner_client.get(knowledge_url(bot)).content.decode()
+    nav = page[page.index('<nav class="sidebar"'):page.index("</nav>")]
+    assert nav.count('aria-current="page"') == 1
+    assert 'aria-current="page">Knowledge' in nav
