@@ -117,7 +117,7 @@ def ingest_document(document_id, job_id=None) -> IngestResult:
         return IngestResult("skipped")
     try:
         count = _run(document_id, token)
-    except Superseded:
+    except (Superseded, Document.DoesNotExist, Bot.DoesNotExist):  # taken over, or deleted meanwhile
         return IngestResult("skipped")
     except (ExtractionError, EmbeddingError, IngestError) as error:
         _fail(document_id, token, str(error))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from kaiu.ai.embeddings import embedder_for
+from kaiu.ai.embeddings import EmbeddingError, embedder_for
 
 MODES = ("hybrid", "vector", "keyword")
 RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
@@ -43,6 +43,7 @@ class Retrieval:
     hits: list[Hit] = field(default_factory=list)
     embed_ms: float = 0.0
     search_ms: float = 0.0
+    warning: str = ""  # set when the search had to do with less (the provider was unreachable)
 
     @property
     def top_score(self) -> float | None:
@@ -142,9 +143,17 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     started = time.perf_counter()
     if mode != "keyword":
         embedder = embedder_for(bot)
-        [params["vector"]] = embedder.embed([query])
-        params["model"] = embedder.model_name
-        params["vector"] = "[" + ",".join(f"{v:.7g}" for v in params["vector"]) + "]"
+        try:
+            [vector] = embedder.embed([query])
+        except EmbeddingError as error:
+            if mode == "vector":
+                raise
+            # Hybrid keeps answering from keywords while the embedding provider is down.
+            mode = result.mode = "keyword"
+            result.warning = f"Keyword search only: {error}"
+        else:
+            params["model"] = embedder.model_name
+            params["vector"] = "[" + ",".join(f"{v:.7g}" for v in vector) + "]"
     result.embed_ms = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()

@@ -20,7 +20,7 @@ from documents.ingest import embed_texts, sha256_text
 from documents.models import Chunk, Document, IngestJob
 from kaiu.accounts import quotas
 from kaiu.accounts.models import Tenant
-from kaiu.ai.embeddings import embedder_for
+from kaiu.ai.embeddings import EmbeddingError, embedder_for
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,10 @@ def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
         raise DocumentError("This bot already has a chunk with exactly this text.")
     bot = Bot.objects.select_related("tenant__settings").get(pk=chunk.bot_id)
     embedder = embedder_for(bot)
-    [vector] = embed_texts(embedder, [text])
+    try:
+        [vector] = embed_texts(embedder, [text])
+    except EmbeddingError as error:
+        raise DocumentError(f"The chunk was not saved: {error}") from error
     chunk.text, chunk.sha256, chunk.embedding = text, digest, vector
     chunk.embedding_model, chunk.token_count, chunk.edited_at = embedder.model_name, len(text) // 4, timezone.now()
     chunk.save()

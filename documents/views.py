@@ -8,6 +8,7 @@ from bots.selectors import bot_get_for_tenant
 from documents import search, selectors, services
 from documents.forms import ChunkForm, RetrievalTestForm, TextForm, UploadForm
 from kaiu.accounts.quotas import QuotaExceeded
+from kaiu.ai.embeddings import EmbeddingError
 from kaiu.tenancy import tenant_view
 
 
@@ -88,11 +89,15 @@ def document_add_text(request, public_id):
 def retrieval_test(request, public_id):
     bot = bot_get_for_tenant(request.tenant, public_id)
     form = RetrievalTestForm(request.GET)
-    result = None
+    result = error = None
     if form.is_valid():
-        result = search.retrieve(bot, form.cleaned_data["q"], k=form.cleaned_data["k"],
-                                 mode=form.cleaned_data["mode"], record=False)
-    return render(request, "documents/_retrieval_results.html", {"form": form, "result": result, "bot": bot})
+        try:
+            result = search.retrieve(bot, form.cleaned_data["q"], k=form.cleaned_data["k"],
+                                     mode=form.cleaned_data["mode"], record=False)
+        except EmbeddingError as problem:
+            error = str(problem)
+    return render(request, "documents/_retrieval_results.html",
+                  {"form": form, "result": result, "error": error, "bot": bot})
 
 
 @tenant_view("knowledge")

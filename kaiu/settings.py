@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaiu.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,6 +143,8 @@ INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=3)
 # A document PROCESSING with no sign of life for this long is taken over by another run.
 INGEST_STALE_SECONDS = env.int("INGEST_STALE_SECONDS", default=300)
 EMBED_BATCH_SIZE = env.int("EMBED_BATCH_SIZE", default=64)
+# Largest request body at all (several files in one upload); larger ones get 413 unread.
+MAX_REQUEST_MB = env.int("MAX_REQUEST_MB", default=100)
 
 # --- Background worker: django-q2 on the same database ---------------------------------
 # django-q2 delivers at least once: a task still running after `retry` seconds is handed to

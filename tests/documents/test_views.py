@@ -148,3 +148,24 @@ def test_only_knowledge_is_the_current_section_on_a_bots_knowledge_page(owner_cl
     nav = page[page.index('<nav class="sidebar"'):page.index("</nav>")]
     assert nav.count('aria-current="page"') == 1
     assert 'aria-current="page">Knowledge' in nav
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(owner_client, bot, settings):
+    settings.MAX_REQUEST_MB = 1
+    big = SimpleUploadedFile("big.txt", b"a" * 1_100_000)
+    response = owner_client.post(knowledge_url(bot, "upload/"), {"files": [big]})
+    assert response.status_code == 413 and "larger than 1 MB" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_the_retrieval_box_falls_back_to_keywords_when_the_provider_is_down(owner_client, byok_bot, add_text,
+                                                                             fake_openai):
+    add_text(byok_bot, "Envíos", "Los envíos a Cali tardan tres días hábiles.")
+    from tests.fakes.openai_server import error_response
+
+    fake_openai.routes[("POST", "/v1/embeddings")] = lambda r: error_response(401, "bad key")
+    html = owner_client.get(knowledge_url(byok_bot, "test/"), {"q": "envíos Cali", "mode": "hybrid", "k": 3})
+    html = html.content.decode()
+    assert "Keyword search only" in html and "Los envíos a Cali tardan" in html
+    html = owner_client.get(knowledge_url(byok_bot, "test/"), {"q": "envíos Cali", "mode": "vector", "k": 3})
+    assert "rejected the API key" in html.content.decode()
