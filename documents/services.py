@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -90,6 +90,9 @@ def _create_document(*, bot: Bot, name: str, data: bytes, mime_type: str, source
         with transaction.atomic():
             document.save()
             _enqueue(document, "upload")
+    except IntegrityError as error:  # the same file arrived twice at the same moment
+        document.file.delete(save=False)
+        raise DocumentError(f"“{name}” is already in this bot's knowledge base.") from error
     except Exception:
         document.file.delete(save=False)  # nothing stays on disk for a row that was never saved
         raise
@@ -190,9 +193,13 @@ def document_delete(*, document: Document) -> None:
 def recover_stalled_documents() -> int:
     """Re-queue documents whose run died (worker killed, machine restarted). Run on a schedule;
     ingest.claim decides per document whether to take over or to give up after the attempt limit."""
-    stale_before = timezone.now() - timedelta(seconds=settings.INGEST_STALE_SECONDS)
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.INGEST_STALE_SECONDS)
+    # A PENDING document may simply wait behind a long queue; only one waiting far longer
+    # than any queue should is assumed to have lost its task.
+    lost_before = now - timedelta(seconds=settings.INGEST_STALE_SECONDS * 12)
     stalled = Document.objects.filter(status=Document.Status.PROCESSING, heartbeat_at__lt=stale_before) | \
-        Document.objects.filter(status=Document.Status.PENDING, updated_at__lt=stale_before)
+        Document.objects.filter(status=Document.Status.PENDING, updated_at__lt=lost_before)
     count = 0
     for document_id in stalled.values_list("pk", flat=True):
         async_task("documents.tasks.ingest_document", document_id, None, task_name=f"recover {document_id}",

@@ -124,7 +124,6 @@ def test_a_corrupt_file_fails_with_a_message_and_can_be_retried(bot, upload, dja
 def test_a_document_that_never_finishes_ends_failed_after_the_attempt_limit(bot, upload, settings):
     """Each run that dies (a worker killed by a crashing parser) leaves the document
     PROCESSING; once it is stale the next delivery takes over, until the limit."""
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
     [document], _ = upload(bot, ("a.md", POLICY.encode()))
     Document.objects.filter(pk=document.pk).update(status="PENDING", attempts=0, chunk_count=0)
     for attempt in range(1, settings.INGEST_MAX_ATTEMPTS + 1):
@@ -231,3 +230,24 @@ def test_deleting_a_document_removes_its_chunks_and_file(bot, upload, django_cap
     assert not Chunk.objects.filter(bot=bot).exists()
     assert not os.path.exists(path)
     assert Bot.objects.get(pk=bot.pk).knowledge_version == version + 1
+
+
+def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatch):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    from documents.services import recover_stalled_documents
+
+    [dead], _ = upload(bot, ("a.md", POLICY.encode()))
+    [waiting], _ = upload(bot, ("b.md", b"Otro documento en la cola."))
+    [done], _ = upload(bot, ("c.md", b"Un documento terminado."))
+    long_ago = timezone.now() - timedelta(hours=1)
+    Document.objects.filter(pk=dead.pk).update(status="PROCESSING", heartbeat_at=long_ago)
+    Document.objects.filter(pk=waiting.pk).update(status="PENDING", updated_at=timezone.now())
+    monkeypatch.setattr(Conf, "SYNC", False)  # queue the task instead of running it here
+    queued_before = OrmQ.objects.count()
+    assert recover_stalled_documents() == 1  # the dead run; not the one waiting, not the done one
+    assert OrmQ.objects.count() == queued_before + 1
+    ingest.ingest_document(dead.pk)
+    dead.refresh_from_db()
+    assert dead.status == "PROCESSED" and dead.attempts == 2
