@@ -53,6 +53,10 @@ def bootstrap(prefix: str) -> Path:
     # DEBUG only lets the settings start without production secrets; query logging would
     # add its overhead to every timed statement.
     settings.DEBUG = False
+    import logging
+
+    for name in ("django-q", "django_q"):  # "Enqueued ..." lines from document_upload
+        logging.getLogger(name).setLevel(logging.WARNING)
     return workdir
 
 

@@ -3,7 +3,7 @@
 Run from the repository root (numpy is needed for the synthetic data only):
 
     .venv/bin/pip install -r benchmarks/requirements.txt
-    .venv/bin/python benchmarks/ingest.py               # full size, ~5-8 minutes on 2 cores
+    .venv/bin/python benchmarks/ingest.py               # full size, ~3.5 minutes on 2 cores
     .venv/bin/python benchmarks/ingest.py --scale 0.1   # quick run
 
 Each run starts its own throwaway embedded PostgreSQL (in a fresh temp dir, deleted at
