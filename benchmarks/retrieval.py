@@ -48,6 +48,7 @@ import _common as c  # noqa: E402
 SYNTHETIC = "bench-synthetic-v1"
 HASHING = "kaiu-hashing-v1"
 K = 10
+KEYWORD_SCORED_ROWS = 1000  # documents.search.KEYWORD_SCORED_ROWS (Django is not set up at import)
 
 
 def parse_args():
@@ -188,19 +189,20 @@ def vector_literal(vector) -> str:
 
 
 def run_vector_sql(bot, literal, model, *, exact=False):
-    """documents.search's vector-mode statement, in the transaction retrieve() opens."""
+    """documents.search's vector-mode statement, as retrieve() sends it (or exact, for recall)."""
     from django.db import connection, transaction
 
     from documents.search import _statement
 
-    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K),
+    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
               "model": model, "vector": literal}
+    if not exact:  # exactly what retrieve() sends: one statement, hnsw settings per connection
+        with connection.cursor() as cursor:
+            cursor.execute(_statement("vector", ""), params)
+            return [row[0] for row in cursor.fetchall()]
     with transaction.atomic(), connection.cursor() as cursor:
-        if exact:
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = 100")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(_statement("vector", ""), params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -214,7 +216,7 @@ def run_exact_retrieve(bot, query, mode):
 
     embedder = embedder_for(bot)
     [vector] = embedder.embed([query])
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K),
+    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
               "model": embedder.model_name, "vector": vector_literal(vector)}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_indexscan = off")
@@ -292,24 +294,22 @@ def retrieve_statement(bot, query, mode):
     from documents.search import _statement
     from kaiu.ai.embeddings import embedder_for
 
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K),
+    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
               "model": "", "vector": None}
     setup = []
     if mode != "keyword":
         embedder = embedder_for(bot)
         params["model"] = embedder.model_name
         params["vector"] = vector_literal(embedder.embed([query])[0])
-        setup = ["SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = 100"]
-    return setup, _statement(mode, query), params
+    return setup, _statement(mode, query, exact=params["model"] == "kaiu-hashing-v1"), params
 
 
 def vector_statement(bot, literal, model):
     from documents.search import _statement
 
-    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K),
+    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
               "model": model, "vector": literal}
-    return (["SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = 100"],
-            _statement("vector", ""), params)
+    return ([], _statement("vector", ""), params)
 
 
 def server_ms(setup, statement, params) -> float:

@@ -97,6 +97,11 @@ else:
         )
     }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Vector search settings for every connection (pgvector reads them when it loads): iterative
+# scans keep filtered HNSW queries (one bot among many) from coming back short.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    "-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=100"
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
