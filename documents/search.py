@@ -56,7 +56,7 @@ class Retrieval:
 _EXPLICIT = re.compile(r'"|(^|\s)-\w|\bor\b', re.IGNORECASE)
 
 
-_ALL_WORDS = "websearch_to_tsquery(kaiu_ts_config(%(language)s), kaiu_fold(%(query)s))"
+_ALL_WORDS = "websearch_to_tsquery(kaiu_ts_config(%(language)s), kaiu_search_text(%(language)s, %(query)s))"
 
 
 def _any_words_sql(query: str) -> str:
