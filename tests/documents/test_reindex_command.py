@@ -51,3 +51,23 @@ def test_reindex_without_sync_queues_the_documents(bot, add_text):
 def test_reindex_refuses_unknown_scopes(db):
     with pytest.raises(CommandError, match="No documents match"):
         run("--bot", "nope")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reindex_with_two_workers_processes_every_document(tenant, owner, django_capture_on_commit_callbacks):
+    from bots.services import bot_create
+    from documents.services import document_add_text
+    from kaiu.accounts.models import Plan
+
+    Plan.objects.filter(pk=tenant.plan_id).update(max_bots=5)
+    bots = [bot_create(tenant=type(tenant).objects.get(pk=tenant.pk), template=None, name=f"B{i}") for i in range(2)]
+    documents = []
+    for number, bot in enumerate(bots):
+        for i in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                documents.append(document_add_text(bot=bot, title=f"D{number}{i}", text=f"Texto {number} {i} de prueba."))
+    output = run("--tenant", tenant.slug, "--sync", "--workers", "2", "--rebuild-index")
+    assert "Re-indexed 4 documents" in output
+    for document in documents:
+        document.refresh_from_db()
+        assert document.status == "PROCESSED" and document.chunk_count == 1
