@@ -47,3 +47,19 @@ def test_seed_demo_gives_the_bot_a_processed_spanish_knowledge_base(db):
     assert "contra entrega" in hits[0].text.lower()
     hits = retrieve(bot, "¿cuánto tarda el envío a Medellín?", record=False).hits
     assert "Medellín" in hits[0].text
+
+
+def test_every_demo_login_opens_what_it_is_for(db, client, settings):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    for email in ("owner", "admin", "warehouse", "support"):
+        client.logout()
+        assert client.login(username=f"{email}@kaiu.demo", password=settings.DEMO_PASSWORD)
+        assert client.get("/app/").status_code == 200
+        assert client.get("/admin/").status_code == 302  # tenant people are not platform staff
+    expectations = {"staff-admin": ("/admin/accounts/tenant/", 200), "staff-support": ("/admin/documents/document/", 200),
+                    "staff-warehouse": ("/admin/documents/document/", 403)}
+    for email, (path, status) in expectations.items():
+        client.logout()
+        assert client.login(username=f"{email}@kaiu.demo", password=settings.DEMO_PASSWORD)
+        assert client.get("/admin/").status_code == 200
+        assert client.get(path).status_code == status, email
