@@ -19,7 +19,7 @@ from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
 
 MODES = ("hybrid", "vector", "keyword")
 RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
-KEYWORD_SCORED_ROWS = 1000  # partial keyword matches scored per question (see _KEYWORD_CANDIDATES)
+KEYWORD_SCORED_ROWS = 1000  # partial keyword matches scored per question (see _KEYWORD_CTES)
 
 
 @dataclass
@@ -79,27 +79,32 @@ _VECTOR_CANDIDATES = """
 _HNSW_ORDER = "embedding <=> %(vector)s::vector"
 _EXACT_ORDER = "(embedding <=> %(vector)s::vector) + 0"
 
-# Keyword candidates: passages holding every word of the question (few, the best keyword
+# Keyword candidates: passages holding every word of the question (the best keyword
 # evidence, ranked by ts_rank_cd), then passages holding some of the words, ranked by
-# coverage, the share of the question's terms they hold. Coverage is computed on a bounded
-# sample of the matches: one common word can match most of a large bot, and scoring every
-# such row costs far more than it tells (hybrid p95 0.57 s on a 20,000-chunk bot unbounded).
-_KEYWORD_CANDIDATES = """
-    SELECT DISTINCT ON (id) id, keyword_rank, coverage FROM (
-        (SELECT c.id, ts_rank_cd(c.search_vector, q.all_words) AS keyword_rank, 1.0::float AS coverage
-         FROM documents_chunk c, q
-         WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.all_words
-         ORDER BY keyword_rank DESC, c.id LIMIT %(candidates)s)
-        UNION ALL
-        (SELECT s.id, 0.0::float4 AS keyword_rank,
-                (length(s.search_vector) - length(ts_delete(s.search_vector, q.lexemes)))::float
-                / greatest(cardinality(q.lexemes), 1) AS coverage
-         FROM (SELECT c.id, c.search_vector FROM documents_chunk c, q
-               WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.any_words
-               LIMIT %(scored)s) s, q
-         ORDER BY coverage DESC, s.id LIMIT %(candidates)s)
-    ) matches
-    ORDER BY id, coverage DESC, keyword_rank DESC
+# coverage, the share of the question's terms they hold. The matching rows are found first
+# as bare ids (GIN and the btree on bot, no row read), and only a bounded sample of them is
+# scored: one common word can match most of a large bot, and reading every such row to
+# score it costs far more than it tells (hybrid p95 0.57 s on a 20,000-chunk bot unbounded).
+_KEYWORD_CTES = """
+    all_ids AS MATERIALIZED (
+        SELECT c.id FROM documents_chunk c, q
+        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.all_words),
+    any_ids AS MATERIALIZED (
+        SELECT c.id FROM documents_chunk c, q
+        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.any_words),
+    kw AS (
+        SELECT DISTINCT ON (id) id, keyword_rank, coverage FROM (
+            (SELECT c.id, ts_rank_cd(c.search_vector, q.all_words) AS keyword_rank, 1.0::float AS coverage
+             FROM (SELECT id FROM all_ids LIMIT %(scored)s) s JOIN documents_chunk c ON c.id = s.id, q
+             ORDER BY keyword_rank DESC, c.id LIMIT %(candidates)s)
+            UNION ALL
+            (SELECT c.id, 0.0::float4 AS keyword_rank,
+                    (length(c.search_vector) - length(ts_delete(c.search_vector, q.lexemes)))::float
+                    / greatest(cardinality(q.lexemes), 1) AS coverage
+             FROM (SELECT id FROM any_ids LIMIT %(scored)s) s JOIN documents_chunk c ON c.id = s.id, q
+             ORDER BY coverage DESC, c.id LIMIT %(candidates)s)
+        ) matches
+        ORDER BY id, coverage DESC, keyword_rank DESC)
 """
 
 _HIT_COLUMNS = """
@@ -121,21 +126,22 @@ def _statement(mode: str, query: str, *, exact: bool = False) -> str:
             ORDER BY v.distance LIMIT %(k)s"""
     if mode == "keyword":
         return f"""
-            WITH {q}, kw AS ({_KEYWORD_CANDIDATES})
+            WITH {q}, {_KEYWORD_CTES}
             SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.coverage AS similarity, NULL AS fused
             FROM kw JOIN documents_chunk c ON c.id = kw.id JOIN documents_document d ON d.id = c.document_id
             ORDER BY kw.coverage DESC, kw.keyword_rank DESC, c.id LIMIT %(k)s"""
     return f"""
         WITH {q},
         v AS (SELECT id, row_number() OVER (ORDER BY distance) AS r, 1.0 AS weight FROM ({vector_candidates}) vc),
-        kw AS (SELECT id, row_number() OVER (ORDER BY coverage DESC, keyword_rank DESC, id) AS r,
+        {_KEYWORD_CTES},
+        kr AS (SELECT id, row_number() OVER (ORDER BY coverage DESC, keyword_rank DESC, id) AS r,
                       coverage AS weight
-               FROM ({_KEYWORD_CANDIDATES}) kc),
+               FROM kw),
         fused AS (
             -- Reciprocal rank fusion; a keyword hit counts in proportion to its coverage, since
             -- matching one word of a five-word question is weak evidence.
             SELECT id, sum(weight / ({RRF_K} + r)) AS fused
-            FROM (SELECT id, r, weight FROM v UNION ALL SELECT id, r, weight FROM kw) both_rankings
+            FROM (SELECT id, r, weight FROM v UNION ALL SELECT id, r, weight FROM kr) both_rankings
             GROUP BY id ORDER BY fused DESC, id LIMIT %(k)s
         )
         SELECT {_HIT_COLUMNS}, f.fused
