@@ -194,7 +194,7 @@ def run_vector_sql(bot, literal, model, *, exact=False):
 
     from documents.search import _statement
 
-    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
+    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
               "model": model, "vector": literal}
     if not exact:  # exactly what retrieve() sends: one statement, hnsw settings per connection
         with connection.cursor() as cursor:
@@ -216,7 +216,7 @@ def run_exact_retrieve(bot, query, mode):
 
     embedder = embedder_for(bot)
     [vector] = embedder.embed([query])
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
+    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
               "model": embedder.model_name, "vector": vector_literal(vector)}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_indexscan = off")
@@ -294,7 +294,7 @@ def retrieve_statement(bot, query, mode):
     from documents.search import _statement
     from kaiu.ai.embeddings import embedder_for
 
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
+    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
               "model": "", "vector": None}
     setup = []
     if mode != "keyword":
@@ -307,7 +307,7 @@ def retrieve_statement(bot, query, mode):
 def vector_statement(bot, literal, model):
     from documents.search import _statement
 
-    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS,
+    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
               "model": model, "vector": literal}
     return ([], _statement("vector", ""), params)
 

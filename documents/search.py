@@ -20,6 +20,7 @@ from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
 MODES = ("hybrid", "vector", "keyword")
 RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
 KEYWORD_SCORED_ROWS = 1000  # partial keyword matches scored per question (see _KEYWORD_CTES)
+SMALL_BOT_CHUNKS = 5000  # below this, keyword matching reads the bot's rows instead of the GIN
 
 
 @dataclass
@@ -81,17 +82,32 @@ _EXACT_ORDER = "(embedding <=> %(vector)s::vector) + 0"
 
 # Keyword candidates: passages holding every word of the question (the best keyword
 # evidence, ranked by ts_rank_cd), then passages holding some of the words, ranked by
-# coverage, the share of the question's terms they hold. The matching rows are found first
-# as bare ids (GIN and the btree on bot, no row read), and only a bounded sample of them is
-# scored: one common word can match most of a large bot, and reading every such row to
-# score it costs far more than it tells (hybrid p95 0.57 s on a 20,000-chunk bot unbounded).
+# coverage, the share of the question's terms they hold. Matching rows are found first as
+# bare ids and only a bounded sample is scored: one common word can match most of a large
+# bot, and reading every such row to score it costs far more than it tells (hybrid p95
+# 0.57 s on a 20,000-chunk bot unbounded). The GIN index is shared by all bots, so a common
+# word walks every bot's postings (40 ms for 175,000 rows measured); a small bot is cheaper
+# to check row by row through the btree on bot. Each statement holds both plans and a
+# one-time filter on the bot's size runs just one of them.
 _KEYWORD_CTES = """
+    small AS (SELECT count(*) < %(small_bot)s AS yes FROM (
+        SELECT 1 FROM documents_chunk WHERE bot_id = %(bot)s LIMIT %(small_bot)s) sized),
     all_ids AS MATERIALIZED (
         SELECT c.id FROM documents_chunk c, q
-        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.all_words),
+        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.all_words
+          AND NOT (SELECT yes FROM small)
+        UNION ALL
+        SELECT c.id FROM documents_chunk c, q
+        WHERE c.bot_id = %(bot)s AND c.is_enabled AND (c.search_vector @@ q.all_words) IS TRUE
+          AND (SELECT yes FROM small)),
     any_ids AS MATERIALIZED (
         SELECT c.id FROM documents_chunk c, q
-        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.any_words),
+        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.any_words
+          AND NOT (SELECT yes FROM small)
+        UNION ALL
+        SELECT c.id FROM documents_chunk c, q
+        WHERE c.bot_id = %(bot)s AND c.is_enabled AND (c.search_vector @@ q.any_words) IS TRUE
+          AND (SELECT yes FROM small)),
     kw AS (
         SELECT DISTINCT ON (id) id, keyword_rank, coverage FROM (
             (SELECT c.id, ts_rank_cd(c.search_vector, q.all_words) AS keyword_rank, 1.0::float AS coverage
@@ -163,7 +179,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
         return result
 
     params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k,
-              "candidates": max(40, 4 * k), "scored": KEYWORD_SCORED_ROWS, "model": "", "vector": None}
+              "candidates": max(40, 4 * k), "scored": KEYWORD_SCORED_ROWS, "small_bot": SMALL_BOT_CHUNKS, "model": "", "vector": None}
     started = time.perf_counter()
     if mode != "keyword":
         embedder = embedder_for(bot)
