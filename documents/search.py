@@ -85,7 +85,7 @@ _EXACT_ORDER = "(embedding <=> %(vector)s::vector) + 0"
 # coverage, the share of the question's terms they hold. Matching rows are found first as
 # bare ids and only a bounded sample is scored: one common word can match most of a large
 # bot, and reading every such row to score it costs far more than it tells (hybrid p95
-# 0.57 s on a 20,000-chunk bot unbounded). The GIN index is shared by all bots, so a common
+# 0.57 s on a 20,000-chunk bot unbounded); a small bot's matches are all scored. The GIN index is shared by all bots, so a common
 # word walks every bot's postings (40 ms for 175,000 rows measured); a small bot is cheaper
 # to check row by row through the btree on bot. Each statement holds both plans and a
 # one-time filter on the bot's size runs just one of them.
@@ -111,13 +111,13 @@ _KEYWORD_CTES = """
     kw AS (
         SELECT DISTINCT ON (id) id, keyword_rank, coverage FROM (
             (SELECT c.id, ts_rank_cd(c.search_vector, q.all_words) AS keyword_rank, 1.0::float AS coverage
-             FROM (SELECT id FROM all_ids LIMIT %(scored)s) s JOIN documents_chunk c ON c.id = s.id, q
+             FROM (SELECT id FROM all_ids LIMIT CASE WHEN (SELECT yes FROM small) THEN NULL ELSE %(scored)s END) s JOIN documents_chunk c ON c.id = s.id, q
              ORDER BY keyword_rank DESC, c.id LIMIT %(candidates)s)
             UNION ALL
             (SELECT c.id, 0.0::float4 AS keyword_rank,
                     (length(c.search_vector) - length(ts_delete(c.search_vector, q.lexemes)))::float
                     / greatest(cardinality(q.lexemes), 1) AS coverage
-             FROM (SELECT id FROM any_ids LIMIT %(scored)s) s JOIN documents_chunk c ON c.id = s.id, q
+             FROM (SELECT id FROM any_ids LIMIT CASE WHEN (SELECT yes FROM small) THEN NULL ELSE %(scored)s END) s JOIN documents_chunk c ON c.id = s.id, q
              ORDER BY coverage DESC, c.id LIMIT %(candidates)s)
         ) matches
         ORDER BY id, coverage DESC, keyword_rank DESC)
