@@ -89,35 +89,34 @@ _EXACT_ORDER = "(embedding <=> %(vector)s::vector) + 0"
 # word walks every bot's postings (40 ms for 175,000 rows measured); a small bot is cheaper
 # to check row by row through the btree on bot. Each statement holds both plans and a
 # one-time filter on the bot's size runs just one of them.
-_KEYWORD_CTES = """
+def _matching_ids(name: str, tsquery: str) -> str:
+    """A CTE of the ids of the bot's rows matching `tsquery`, through the GIN index for a
+    large bot or row by row for a small one (IS TRUE hides the @@ from the index)."""
+    match = f"c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.{tsquery}"
+    return f"""
+    {name} AS MATERIALIZED (
+        SELECT c.id FROM documents_chunk c, q WHERE {match} AND NOT (SELECT yes FROM small)
+        UNION ALL
+        SELECT c.id FROM documents_chunk c, q WHERE ({match}) IS TRUE AND (SELECT yes FROM small)),"""
+
+
+_SAMPLE = "LIMIT CASE WHEN (SELECT yes FROM small) THEN NULL ELSE %(scored)s END"
+
+_KEYWORD_CTES = f"""
     small AS (SELECT count(*) < %(small_bot)s AS yes FROM (
         SELECT 1 FROM documents_chunk WHERE bot_id = %(bot)s LIMIT %(small_bot)s) sized),
-    all_ids AS MATERIALIZED (
-        SELECT c.id FROM documents_chunk c, q
-        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.all_words
-          AND NOT (SELECT yes FROM small)
-        UNION ALL
-        SELECT c.id FROM documents_chunk c, q
-        WHERE c.bot_id = %(bot)s AND c.is_enabled AND (c.search_vector @@ q.all_words) IS TRUE
-          AND (SELECT yes FROM small)),
-    any_ids AS MATERIALIZED (
-        SELECT c.id FROM documents_chunk c, q
-        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.any_words
-          AND NOT (SELECT yes FROM small)
-        UNION ALL
-        SELECT c.id FROM documents_chunk c, q
-        WHERE c.bot_id = %(bot)s AND c.is_enabled AND (c.search_vector @@ q.any_words) IS TRUE
-          AND (SELECT yes FROM small)),
+    {_matching_ids("all_ids", "all_words")}
+    {_matching_ids("any_ids", "any_words")}
     kw AS (
         SELECT DISTINCT ON (id) id, keyword_rank, coverage FROM (
             (SELECT c.id, ts_rank_cd(c.search_vector, q.all_words) AS keyword_rank, 1.0::float AS coverage
-             FROM (SELECT id FROM all_ids LIMIT CASE WHEN (SELECT yes FROM small) THEN NULL ELSE %(scored)s END) s JOIN documents_chunk c ON c.id = s.id, q
+             FROM (SELECT id FROM all_ids {_SAMPLE}) s JOIN documents_chunk c ON c.id = s.id, q
              ORDER BY keyword_rank DESC, c.id LIMIT %(candidates)s)
             UNION ALL
             (SELECT c.id, 0.0::float4 AS keyword_rank,
                     (length(c.search_vector) - length(ts_delete(c.search_vector, q.lexemes)))::float
                     / greatest(cardinality(q.lexemes), 1) AS coverage
-             FROM (SELECT id FROM any_ids LIMIT CASE WHEN (SELECT yes FROM small) THEN NULL ELSE %(scored)s END) s JOIN documents_chunk c ON c.id = s.id, q
+             FROM (SELECT id FROM any_ids {_SAMPLE}) s JOIN documents_chunk c ON c.id = s.id, q
              ORDER BY coverage DESC, c.id LIMIT %(candidates)s)
         ) matches
         ORDER BY id, coverage DESC, keyword_rank DESC)
