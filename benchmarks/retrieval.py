@@ -111,7 +111,7 @@ def build(args, rng):
     c.log(f"{len(plan)} bots, {total:,} chunks; measured sizes {sizes}")
 
     # Documents and their chunks, generated bot by bot; rows kept in columns.
-    doc_rows, all_docs = [], []
+    doc_rows = []
     measured = {}
     started = time.perf_counter()
     for bot, (kind, n) in zip(bots, plan):
