@@ -89,15 +89,22 @@ _EXACT_ORDER = "(embedding <=> %(vector)s::vector) + 0"
 # word walks every bot's postings (40 ms for 175,000 rows measured); a small bot is cheaper
 # to check row by row through the btree on bot. Each statement holds both plans and a
 # one-time filter on the bot's size runs just one of them.
-def _matching_ids(name: str, tsquery: str) -> str:
+def _matching_ids(name: str, tsquery: str, *, only_if: str = "true") -> str:
     """A CTE of the ids of the bot's rows matching `tsquery`, through the GIN index for a
-    large bot or row by row for a small one (IS TRUE hides the @@ from the index)."""
+    large bot or row by row for a small one (IS TRUE hides the @@ from the index). `only_if`
+    is a one-time condition: when false, the scan does not run at all."""
     match = f"c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.{tsquery}"
     return f"""
     {name} AS MATERIALIZED (
-        SELECT c.id FROM documents_chunk c, q WHERE {match} AND NOT (SELECT yes FROM small)
+        SELECT c.id FROM documents_chunk c, q WHERE {match} AND NOT (SELECT yes FROM small) AND {only_if}
         UNION ALL
-        SELECT c.id FROM documents_chunk c, q WHERE ({match}) IS TRUE AND (SELECT yes FROM small)),"""
+        SELECT c.id FROM documents_chunk c, q WHERE ({match}) IS TRUE AND (SELECT yes FROM small) AND {only_if}),"""
+
+
+# When enough passages hold every word of the question, passages holding only some of them
+# add nothing to the candidates, and finding them is the expensive half (a common word walks
+# the postings of every bot): skip it.
+_FEW_FULL_MATCHES = "(SELECT count(*) FROM (SELECT 1 FROM all_ids LIMIT %(candidates)s) enough) < %(candidates)s"
 
 
 # A constant bound: an unknown one (tried: no bound for small bots) makes the planner hash-join
@@ -108,7 +115,7 @@ _KEYWORD_CTES = f"""
     small AS (SELECT count(*) < %(small_bot)s AS yes FROM (
         SELECT 1 FROM documents_chunk WHERE bot_id = %(bot)s LIMIT %(small_bot)s) sized),
     {_matching_ids("all_ids", "all_words")}
-    {_matching_ids("any_ids", "any_words")}
+    {_matching_ids("any_ids", "any_words", only_if=_FEW_FULL_MATCHES)}
     kw AS (
         SELECT DISTINCT ON (id) id, keyword_rank, coverage FROM (
             (SELECT c.id, ts_rank_cd(c.search_vector, q.all_words) AS keyword_rank, 1.0::float AS coverage
