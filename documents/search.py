@@ -93,12 +93,15 @@ def _matching_ids(name: str, tsquery: str, *, only_if: str = "true") -> str:
     """A CTE of the ids of the bot's rows matching `tsquery`, through the GIN index for a
     large bot or row by row for a small one (IS TRUE hides the @@ from the index). `only_if`
     is a one-time condition: when false, the scan does not run at all."""
-    match = f"c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.{tsquery}"
+    rows = "c.bot_id = %(bot)s AND c.is_enabled"
+    match = f"c.search_vector @@ q.{tsquery}"
     return f"""
     {name} AS MATERIALIZED (
-        SELECT c.id FROM documents_chunk c, q WHERE {match} AND NOT (SELECT yes FROM small) AND {only_if}
+        SELECT c.id FROM documents_chunk c, q
+        WHERE {rows} AND {match} AND NOT (SELECT yes FROM small) AND {only_if}
         UNION ALL
-        SELECT c.id FROM documents_chunk c, q WHERE ({match}) IS TRUE AND (SELECT yes FROM small) AND {only_if}),"""
+        SELECT c.id FROM documents_chunk c, q
+        WHERE {rows} AND ({match}) IS TRUE AND (SELECT yes FROM small) AND {only_if}),"""
 
 
 # When enough passages hold every word of the question, passages holding only some of them
