@@ -151,18 +151,31 @@ def document_add_text(*, bot: Bot, title: str, text: str, user=None) -> Document
 # --- Retry, re-index, delete --------------------------------------------------------------
 
 
+def _check_job_quota(bot_id) -> None:
+    """A retry or re-index adds no document and no bytes, but it is one more processing job."""
+    _check_quotas(Bot.objects.select_related("tenant__plan").get(pk=bot_id), new_documents=0, new_bytes=0)
+
+
 def document_retry(*, document: Document) -> None:
     if document.status != Document.Status.FAILED:
         raise DocumentError("Only a failed document can be retried.")
-    _check_quotas(Bot.objects.select_related("tenant__plan").get(pk=document.bot_id), new_documents=0, new_bytes=0)
+    _check_job_quota(document.bot_id)
     _requeue(document, "retry")
 
 
 def document_reindex(*, document: Document, enforce_quota: bool = True) -> None:
     if enforce_quota:
-        _check_quotas(Bot.objects.select_related("tenant__plan").get(pk=document.bot_id), new_documents=0,
-                      new_bytes=0)
+        _check_job_quota(document.bot_id)
     _requeue(document, "reindex")
+
+
+def bot_reindex(*, bot: Bot) -> int:
+    """Queue every document of the bot that is not already being processed; return how many."""
+    documents = list(Document.objects.filter(bot=bot).exclude(
+        status__in=[Document.Status.PENDING, Document.Status.PROCESSING]))
+    for document in documents:
+        document_reindex(document=document)
+    return len(documents)
 
 
 @transaction.atomic

@@ -104,14 +104,12 @@ def retrieval_test(request, public_id):
 def bot_reindex(request, public_id):
     bot = bot_get_for_tenant(request.tenant, public_id)
     if request.method == "POST":
-        documents = list(selectors.document_list_for_bot(bot).exclude(status__in=["PENDING", "PROCESSING"]))
         try:
-            for document in documents:
-                services.document_reindex(document=document)
+            count = services.bot_reindex(bot=bot)
         except QuotaExceeded as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"Re-indexing {len(documents)} document{'s' if len(documents) != 1 else ''}.")
+            messages.success(request, f"Re-indexing {count} document{'s' if count != 1 else ''}.")
         return redirect("documents:document-list", public_id=bot.public_id)
     return render(request, "documents/bot_reindex.html", {"bot": bot})
 
