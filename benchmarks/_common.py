@@ -106,17 +106,21 @@ def index_definitions(names) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'documents_chunk' "
                        "AND indexname = ANY(%s)", [list(names)])
-        return dict(cursor.fetchall())
+        # A partitioned table's index is shown "ON ONLY" the parent; run as is, that would
+        # build no index on the partitions (migration 0003).
+        return {name: definition.replace(" ON ONLY ", " ON ") for name, definition in cursor.fetchall()}
 
 
 def table_size() -> str:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_table_size('documents_chunk')), "
-                       "pg_size_pretty(pg_indexes_size('documents_chunk')), count(*) FROM documents_chunk")
-        heap, indexes, rows = cursor.fetchone()
-    return f"{rows:,} rows, heap {heap}, indexes {indexes}"
+        cursor.execute("SELECT pg_size_pretty(sum(pg_table_size(relid))), pg_size_pretty(sum(pg_indexes_size(relid))), "
+                       "count(*) FILTER (WHERE isleaf) FROM pg_partition_tree('documents_chunk')")
+        heap, indexes, partitions = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM documents_chunk")
+        [rows] = cursor.fetchone()
+    return f"{rows:,} rows in {partitions} partitions, heap {heap}, indexes {indexes}"
 
 
 # --- Tenants, bots, documents -------------------------------------------------------------
@@ -142,8 +146,13 @@ def make_tenants(count: int, label: str = "Bench"):
 def make_bots(tenants, count: int, prefix: str = "bot"):
     from bots.models import Bot
 
-    bots = [Bot(tenant=tenants[i % len(tenants)], name=f"{prefix} {i}", language="es") for i in range(count)]
-    return Bot.objects.bulk_create(bots)
+    from documents.partitions import ensure_chunk_partition
+
+    bots = Bot.objects.bulk_create(
+        [Bot(tenant=tenants[i % len(tenants)], name=f"{prefix} {i}", language="es") for i in range(count)])
+    for bot in bots:  # as a bot's first stored chunk would (raw COPY below bypasses copy_chunks)
+        ensure_chunk_partition(bot.pk)
+    return bots
 
 
 def make_documents(bot, count: int, *, status="PROCESSED"):

@@ -8,28 +8,29 @@ Run from the repository root (numpy is needed for the synthetic data only):
 
 Each run starts its own throwaway embedded PostgreSQL (fresh temp dir, deleted at exit).
 
-The table holds 200,000 chunks of 768-d over ~100 bots, loaded with COPY while the HNSW
-and GIN indexes are dropped, then both rebuilt and the table VACUUM ANALYZEd. Texts are
-Spanish-ish sentences from a Zipf vocabulary plus per-bot domain words, so keyword search
-has real, partly common matches. Measured bots come in two sets of three sizes (250,
-2,000, 20,000 chunks):
+The table holds 200,000 chunks of 768-d over ~100 bots, one partition per bot (documents
+migration 0003), loaded with COPY while the HNSW and GIN indexes are dropped, then both
+rebuilt and the table VACUUM ANALYZEd. Texts are Spanish-ish sentences from a Zipf
+vocabulary plus per-bot domain words, so keyword search has real, partly common matches.
+Measured bots come in two sets of three sizes (250, 2,000, 20,000 chunks):
 
   * "synthetic" bots: clustered synthetic vectors (topic -> bot -> document -> chunk, like
-    the ~155k background chunks). Vector mode is run as SQL with documents.search's own
-    statement (search._statement("vector")) and settings (hnsw.iterative_scan =
-    relaxed_order, hnsw.ef_search = 100), with query vectors drawn from the same
-    distribution (a new chunk of one of the bot's documents).
+    the ~155k background chunks), standing in for a real embedding model. Vector and
+    hybrid modes are run as SQL with documents.search's own statements and settings
+    (hnsw.ef_search = 40); query vectors are drawn from the same distribution (a new chunk
+    of one of the bot's documents), and hybrid questions are 3-5 words of a chunk of that
+    same document.
   * "text" bots: the REAL built-in embeddings (kaiu-hashing-v1) of their texts, so
     documents.search.retrieve() works end to end; keyword, hybrid and vector modes are
     measured through retrieve(record=False), questions made of 3-5 words of one of the
     bot's chunks.
 
-Recall@10 is against exact search: the same statement with SET LOCAL enable_indexscan =
-off and enable_seqscan = off (so the bot's rows come through a bitmap scan of the
-(bot, sha256) btree and are sorted by true distance). Latency is client-side wall time:
-for SQL vector mode the transaction retrieve() runs (BEGIN, two SET LOCAL, the statement,
-fetch, COMMIT); for retrieve() the whole call (query embedding included) and, separately,
-its search_ms. When a target is missed the slowest query is re-run under EXPLAIN ANALYZE.
+Source@10 is the share of questions whose source chunk (the one its words were taken from)
+is among the 10 hits. Recall@10 is against exact search: the same statement with every vector candidate ranked
+by true distance (VectorScope.EXACT; the keyword half is the same in both). Latency is
+client-side wall time: for SQL modes the statement and its fetch; for retrieve() the whole
+call (query embedding included) and, separately, its search_ms. When a target is missed
+the slowest query is re-run under EXPLAIN ANALYZE.
 """
 
 from __future__ import annotations
@@ -125,16 +126,17 @@ def build(args, rng):
         counts = [x for x in counts if x > 0]
         docs = c.make_documents(bot, len(counts))
         doc_centers = space.doc_centers(topic, center, len(counts))
-        bot_texts, bot_vectors = [], []
-        for doc, count, doc_center in zip(docs, counts, doc_centers):
+        bot_texts, bot_vectors, text_docs = [], [], []
+        for doc_number, (doc, count, doc_center) in enumerate(zip(docs, counts, doc_centers)):
             chunk_texts = texts.texts(count, domain)
             vectors = space.chunks(topic, doc_center, count)
             doc_rows.append((bot, doc, chunk_texts, vectors, kind))
             bot_texts.extend(chunk_texts)
+            text_docs.extend([doc_number] * count)
             bot_vectors.append(vectors)
         if kind != "background":
             measured[(kind, n)] = {"bot": bot, "topic": topic, "doc_centers": doc_centers, "texts": bot_texts,
-                                   "vectors": np.concatenate(bot_vectors)}
+                                   "text_docs": text_docs, "vectors": np.concatenate(bot_vectors)}
     c.log(f"generated texts and vectors in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
@@ -188,41 +190,49 @@ def vector_literal(vector) -> str:
     return "[" + ",".join(f"{v:.7g}" for v in vector) + "]"
 
 
-def run_vector_sql(bot, literal, model, *, exact=False):
-    """documents.search's vector-mode statement, as retrieve() sends it (or exact, for recall)."""
-    from django.db import connection, transaction
+def _params(bot, query, model, literal, common=()):
+    return {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K),
+            "scored": KEYWORD_SCORED_ROWS, "common_scored": 250, "model": model, "vector": literal,
+            "common": list(common)}
 
-    from documents.search import _statement
 
-    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
-              "model": model, "vector": literal}
-    if not exact:  # exactly what retrieve() sends: one statement, hnsw settings per connection
-        with connection.cursor() as cursor:
-            cursor.execute(_statement("vector", ""), params)
-            return [row[0] for row in cursor.fetchall()]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(_statement("vector", ""), params)
+def run_sql(statement, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
         return [row[0] for row in cursor.fetchall()]
 
 
-def run_exact_retrieve(bot, query, mode):
-    """retrieve()'s statement for `mode`, with index scans (so HNSW) off: the exact answer."""
-    from django.db import connection, transaction
+def run_vector_sql(bot, literal, model, *, exact=False):
+    """documents.search's vector-mode statement as retrieve() sends it for a real embedding
+    model (the bot's HNSW graph), or exact (every passage by true distance) for recall."""
+    from documents.search import VectorScope, _statement
 
-    from documents.search import _statement
+    scope = VectorScope.EXACT if exact else VectorScope.INDEX
+    return run_sql(_statement("vector", "", scope=scope), _params(bot, "", model, literal))
+
+
+def run_hybrid_sql(bot, query, literal, *, exact=False):
+    """Hybrid as retrieve() sends it for a real embedding model, with a synthetic vector."""
+    from documents.search import VectorScope, _statement, bot_profile
+
+    scope = VectorScope.EXACT if exact else VectorScope.INDEX
+    return run_sql(_statement("hybrid", query, scope=scope),
+                   _params(bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms))
+
+
+def run_exact_retrieve(bot, query, mode):
+    """retrieve()'s statement for `mode` with every vector candidate ranked by true distance:
+    the exact answer (an explicit exact scan, not planner settings: PostgreSQL 18 may still
+    pick an index it was told not to use when every alternative is disabled too)."""
+    from documents.search import VectorScope, _statement, bot_profile
     from kaiu.ai.embeddings import embedder_for
 
     embedder = embedder_for(bot)
     [vector] = embedder.embed([query])
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
-              "model": embedder.model_name, "vector": vector_literal(vector)}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(_statement(mode, query), params)
-        return [row[0] for row in cursor.fetchall()]
+    return run_sql(_statement(mode, query, scope=VectorScope.EXACT),
+                   _params(bot, query, embedder.model_name, vector_literal(vector), bot_profile(bot).common_terms))
 
 
 def explain(sql_setup, statement, params):
@@ -236,28 +246,65 @@ def explain(sql_setup, statement, params):
     return re.sub(r"'\[[-0-9.e,]+\]'::vector", "'[...768 floats...]'::vector", plan)
 
 
+def source_chunk_id(bot, text):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM documents_chunk WHERE bot_id = %s AND sha256 = %s", [bot.pk, c.sha(text)])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def timed(run, queries, warmup):
+    """Run every query once for its wall time, back to back (the diagnostic queries below
+    would otherwise sit between timed ones and flush the caches they warm)."""
+    for query in queries[:warmup]:
+        run(query)
+    latencies, results = [], []
+    for query in queries[warmup:]:
+        started = time.perf_counter()
+        results.append(run(query))
+        latencies.append((time.perf_counter() - started) * 1000)
+    slowest = max(range(len(latencies)), key=latencies.__getitem__)
+    return latencies, results, queries[warmup:], queries[warmup:][slowest], latencies[slowest]
+
+
 def measure_vector_sql(info, space, n_queries, warmup, rng):
     """Synthetic bot: query vectors from the bot's own distribution."""
     bot = info["bot"]
-
-    def query():
+    queries = []
+    for _ in range(warmup + n_queries):
         doc_center = info["doc_centers"][int(rng.integers(len(info["doc_centers"])))]
-        return vector_literal(space.chunks(info["topic"], doc_center, 1)[0])
-
-    for _ in range(warmup):
-        run_vector_sql(bot, query(), SYNTHETIC)
-    latencies, recalls, server, slowest = [], [], [], (0, None)
-    for _ in range(n_queries):
-        literal = query()
-        started = time.perf_counter()
-        got = run_vector_sql(bot, literal, SYNTHETIC)
-        ms = (time.perf_counter() - started) * 1000
-        latencies.append(ms)
-        slowest = max(slowest, (ms, literal), key=lambda x: x[0])
+        queries.append(vector_literal(space.chunks(info["topic"], doc_center, 1)[0]))
+    latencies, results, asked, slowest, slowest_ms = timed(lambda q: run_vector_sql(bot, q, SYNTHETIC), queries, warmup)
+    server, recalls = [], []
+    for literal, got in zip(asked, results):
         server.append(server_ms(*vector_statement(bot, literal, SYNTHETIC)))
         exact = run_vector_sql(bot, literal, SYNTHETIC, exact=True)
         recalls.append(len(set(got) & set(exact)) / max(1, len(exact)))
-    return {"ms": latencies, "recall": recalls, "server": server, "slowest": slowest}
+    return {"ms": latencies, "recall": recalls, "server": server, "slowest": (slowest_ms, slowest)}
+
+
+def measure_hybrid_sql(info, space, texts, n_queries, warmup, rng):
+    """Synthetic bot, hybrid: a question made of words of one chunk, and a query vector drawn
+    near that chunk's document, as a real embedding model would place the question."""
+    bot = info["bot"]
+    pick = random.Random(f"hybrid-sql-{len(info['texts'])}")
+    queries = []
+    for _ in range(warmup + n_queries):
+        i = pick.randrange(len(info["texts"]))
+        center = info["doc_centers"][info["text_docs"][i]]
+        queries.append((texts.question(info["texts"][i]), vector_literal(space.chunks(info["topic"], center, 1)[0]),
+                        info["texts"][i]))
+    latencies, results, asked, slowest, slowest_ms = timed(
+        lambda q: run_hybrid_sql(bot, q[0], q[1]), queries, warmup)
+    server, recalls, found = [], [], []
+    for (question, literal, source), got in zip(asked, results):
+        server.append(server_ms(*hybrid_statement(bot, question, literal)))
+        exact = run_hybrid_sql(bot, question, literal, exact=True)
+        recalls.append(len(set(got) & set(exact)) / max(1, len(exact)))
+        found.append(source_chunk_id(bot, source) in got)
+    return {"ms": latencies, "recall": recalls, "server": server, "found": found, "slowest": (slowest_ms, slowest[:2])}
 
 
 def measure_retrieve(info, texts, mode, n_queries, warmup, *, with_recall):
@@ -265,51 +312,49 @@ def measure_retrieve(info, texts, mode, n_queries, warmup, *, with_recall):
 
     bot = info["bot"]
     pick = random.Random(f"{mode}-{len(info['texts'])}")
-
-    def question():
-        return texts.question(info["texts"][pick.randrange(len(info["texts"]))])
-
-    for _ in range(warmup):
-        retrieve(bot, question(), k=K, mode=mode, record=False)
-    latencies, search_ms, recalls, hits, server, slowest = [], [], [], [], [], (0, None)
-    for _ in range(n_queries):
-        q = question()
-        started = time.perf_counter()
-        result = retrieve(bot, q, k=K, mode=mode, record=False)
-        ms = (time.perf_counter() - started) * 1000
-        latencies.append(ms)
-        search_ms.append(result.search_ms)
-        hits.append(len(result.hits))
-        slowest = max(slowest, (ms, q), key=lambda x: x[0])
-        server.append(server_ms(*retrieve_statement(bot, q, mode)))
+    sources = [info["texts"][pick.randrange(len(info["texts"]))] for _ in range(warmup + n_queries)]
+    queries = [(texts.question(source), source) for source in sources]
+    latencies, results, asked, slowest, slowest_ms = timed(
+        lambda q: retrieve(bot, q[0], k=K, mode=mode, record=False), queries, warmup)
+    server, recalls, found = [], [], []
+    for (question, source), result in zip(asked, results):
+        got = [hit.chunk_id for hit in result.hits]
+        server.append(server_ms(*retrieve_statement(bot, question, mode)))
+        found.append(source_chunk_id(bot, source) in got)
         if with_recall:
-            exact = run_exact_retrieve(bot, q, mode)
-            recalls.append(len({h.chunk_id for h in result.hits} & set(exact)) / max(1, len(exact)))
-    return {"ms": latencies, "search_ms": search_ms, "recall": recalls, "hits": hits, "server": server,
-            "slowest": slowest}
+            exact = run_exact_retrieve(bot, question, mode)
+            recalls.append(len(set(got) & set(exact)) / max(1, len(exact)))
+    return {"ms": latencies, "search_ms": [r.search_ms for r in results], "recall": recalls, "server": server,
+            "found": found, "slowest": (slowest_ms, slowest[0])}
 
 
 def retrieve_statement(bot, query, mode):
     """What retrieve() sends for `query`: (SET LOCAL lines, statement, params)."""
-    from documents.search import _statement
+    from documents.search import BUILTIN_EXACT_MAX_CHUNKS, VectorScope, _statement, bot_profile
     from kaiu.ai.embeddings import embedder_for
 
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
-              "model": "", "vector": None}
-    setup = []
+    profile = bot_profile(bot)
+    params = _params(bot, query, "", None, profile.common_terms)
+    scope = VectorScope.INDEX
     if mode != "keyword":
         embedder = embedder_for(bot)
         params["model"] = embedder.model_name
         params["vector"] = vector_literal(embedder.embed([query])[0])
-    return setup, _statement(mode, query, exact=params["model"] == "kaiu-hashing-v1"), params
+        if embedder.model_name == HASHING:
+            scope = VectorScope.EXACT if profile.chunks <= BUILTIN_EXACT_MAX_CHUNKS else VectorScope.KEYWORD_POOL
+    return [], _statement(mode, query, scope=scope), params
 
 
 def vector_statement(bot, literal, model):
     from documents.search import _statement
 
-    params = {"bot": bot.pk, "query": "", "language": bot.language, "k": K, "candidates": max(40, 4 * K), "scored": KEYWORD_SCORED_ROWS, "small_bot": 5000,
-              "model": model, "vector": literal}
-    return ([], _statement("vector", ""), params)
+    return [], _statement("vector", ""), _params(bot, "", model, literal)
+
+
+def hybrid_statement(bot, query, literal):
+    from documents.search import _statement, bot_profile
+
+    return [], _statement("hybrid", query), _params(bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms)
 
 
 def server_ms(setup, statement, params) -> float:
@@ -352,10 +397,28 @@ def main():
         p95, recall = c.percentile(r["ms"], 95), c.mean(r["recall"])
         met = p95 <= 3 and recall >= 0.98
         rows.append(["vector (SQL)", "synthetic", f"{size:,}", f(r["ms"], 50), f(r["ms"], 95), f(r["ms"], 99), "",
-                     f"{f(r['server'], 50)} / {f(r['server'], 95)}", f"{recall:.3f}", f"{min(r['recall']):.1f}", "p95<=3, R>=0.98: " + ("MET" if met else "MISSED")])
+                     f"{f(r['server'], 50)} / {f(r['server'], 95)}", f"{recall:.3f}", f"{min(r['recall']):.1f}", "",
+                     "p95<=3, R>=0.98: " + ("MET" if met else "MISSED")])
         if args.explain or not met:
             explains.append((f"vector (SQL) synthetic bot of {size:,} chunks, slowest query {r['slowest'][0]:.2f} ms",
                              explain(*vector_statement(info["bot"], r["slowest"][1], SYNTHETIC))))
+
+    for size in sizes:
+        info = measured[("synthetic", size)]
+        c.log(f"hybrid (SQL, synthetic) {size}")
+        r = measure_hybrid_sql(info, space, texts, args.queries, args.warmup, rng)
+        p95, recall = c.percentile(r["ms"], 95), c.mean(r["recall"])
+        target, met = "", True
+        if size == max(sizes):
+            met = p95 <= 20
+            target = "p95<=20: " + ("MET" if met else "MISSED")
+        rows.append(["hybrid (SQL)", "synthetic", f"{size:,}", f(r["ms"], 50), f(r["ms"], 95), f(r["ms"], 99), "",
+                     f"{f(r['server'], 50)} / {f(r['server'], 95)}", f"{recall:.3f}", f"{min(r['recall']):.1f}",
+                     f"{c.mean(r['found']):.3f}", target])
+        if args.explain or not met:
+            question, literal = r["slowest"][1]
+            explains.append((f"hybrid (SQL) synthetic bot of {size:,} chunks, slowest query {r['slowest'][0]:.2f} ms: {question!r}",
+                             explain(*hybrid_statement(info["bot"], question, literal))))
 
     for mode in ("vector", "keyword", "hybrid"):
         for size in sizes:
@@ -371,7 +434,7 @@ def main():
             rows.append([f"{mode} (retrieve)", "built-in emb.", f"{size:,}", f(r["ms"], 50), f(r["ms"], 95),
                          f(r["ms"], 99), f"{f(r['search_ms'], 50)} / {f(r['search_ms'], 95)}",
                          f"{f(r['server'], 50)} / {f(r['server'], 95)}", recall, worst,
-                         target])
+                         f"{c.mean(r['found']):.3f}", target])
             if args.explain or not met:
                 title = f"{mode} (retrieve) bot of {size:,} chunks, slowest query {r['slowest'][0]:.2f} ms: {r['slowest'][1]!r}"
                 explains.append((title, explain(*retrieve_statement(info["bot"], r["slowest"][1], mode))))
@@ -384,7 +447,7 @@ def main():
         "(ms; p50/p95/p99 = client wall time of the call; search = retrieve()'s search_ms; "
         "server = planning + execution reported by EXPLAIN ANALYZE, TIMING OFF, same query re-run)",
         ["mode", "vectors", "bot chunks", "p50", "p95", "p99", "search p50/p95", "server p50/p95", "recall@10",
-         "min R", "target"],
+         "min R", "source@10", "target"],
         rows)
     for title, plan in explains:
         print(f"\nEXPLAIN ANALYZE: {title}\n{plan}")

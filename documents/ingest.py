@@ -27,6 +27,7 @@ from documents import knowledge
 from documents.chunking import ChunkDraft, chunk_sections
 from documents.extract import ExtractionError, extract
 from documents.models import Chunk, Document, EmbeddingCache, IngestJob
+from documents.partitions import ensure_chunk_partition
 from kaiu.ai.embeddings import BuiltinEmbedder, Embedder, EmbeddingError, embedder_for
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_na
         document = Document.objects.select_for_update().filter(pk=document_id, claim_token=token).first()
         if document is None or document.status != Document.Status.PROCESSING:
             raise Superseded()
-        Chunk.objects.filter(document=document).delete()
+        Chunk.objects.filter(bot=bot, document=document).delete()
         rows, seen = [], set()
         for draft, vector in zip(drafts, vectors):
             digest = sha256_text(draft.text)
@@ -244,6 +245,7 @@ def copy_chunks(bot: Bot, document: Document, rows, model_name: str) -> None:
     """COPY BINARY through psycopg: the fastest way in (see benchmarks/ingest.py)."""
     if not rows:
         return
+    ensure_chunk_partition(bot.pk)
     connection.ensure_connection()
     raw = connection.connection
     register_vector(raw)

@@ -1,8 +1,8 @@
 """Retrieval: the passages of one bot closest to a question, by vector, keyword or both.
 
 Every statement filters by bot in SQL, so nothing a document says can widen what is
-searched. Vector search uses the HNSW index with iterative scans, so the bot filter keeps
-recall; keyword search uses the generated tsvector (accents folded, Spanish or English
+searched, and PostgreSQL reads that bot's partition only (migration 0003). Vector search
+walks the bot's own HNSW graph; keyword search uses the generated tsvector (accents folded, Spanish or English
 stemming); hybrid fuses both rankings with reciprocal rank fusion in one statement.
 """
 
@@ -20,7 +20,7 @@ from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
 MODES = ("hybrid", "vector", "keyword")
 RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
 KEYWORD_SCORED_ROWS = 1000  # partial keyword matches scored per question (see _KEYWORD_CTES)
-SMALL_BOT_CHUNKS = 5000  # below this, keyword matching reads the bot's rows instead of the GIN
+COMMON_SCORED_ROWS = 250  # of them at most, matches of common words only: weak evidence, costly to score
 
 
 @dataclass
@@ -56,110 +56,131 @@ class Retrieval:
 # it. Anything else is a question, whose words should each count (OR), not all be required.
 _EXPLICIT = re.compile(r'"|(^|\s)-\w|\bor\b', re.IGNORECASE)
 
-
 _ALL_WORDS = "websearch_to_tsquery(kaiu_ts_config(%(language)s), kaiu_search_text(%(language)s, %(query)s))"
 
+# The question's words that are rare in the bot (in at most COMMON_TERM_SHARE of its
+# passages): partial matches are looked for among them first, since a common word matches
+# thousands of passages, tells little, and finding them all is most of the cost.
+_OR = "(SELECT string_agg(quote_literal(l), ' | ')::tsquery FROM unnest({terms}) l WHERE strpos(l, E'\\\\') = 0)"
+_RARE = "array(SELECT l FROM unnest(lexemes) l WHERE l <> ALL(%(common)s::text[]))"
 
-def _any_words_sql(query: str) -> str:
+
+def _query_cte(query: str) -> str:
     if _EXPLICIT.search(query):
-        return _ALL_WORDS
-    return f"replace({_ALL_WORDS}::text, ' & ', ' | ')::tsquery"
+        any_words = rare_words = "all_words"
+    else:
+        any_words, rare_words = _OR.format(terms="lexemes"), _OR.format(terms=_RARE)
+    return f"""q AS (SELECT all_words, {any_words} AS any_words, {rare_words} AS rare_words, lexemes FROM (
+        SELECT {_ALL_WORDS} AS all_words,
+               tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s)) AS lexemes) words)"""
 
-
-# The built-in embedder's vectors have little contrast between passages (the best and the
-# 10th-best of a 20,000-chunk bot differ by a few hundredths), which HNSW cannot navigate
-# (recall@10 0.41 measured): for them the order expression is changed so that the planner
-# scans the bot's rows exactly through the btree on bot instead.
-_VECTOR_CANDIDATES = """
-    SELECT id, embedding <=> %(vector)s::vector AS distance
-    FROM documents_chunk
-    WHERE bot_id = %(bot)s AND is_enabled AND embedding_model = %(model)s
-    ORDER BY {order}
-    LIMIT %(candidates)s
-"""
-_HNSW_ORDER = "embedding <=> %(vector)s::vector"
-_EXACT_ORDER = "(embedding <=> %(vector)s::vector) + 0"
 
 # Keyword candidates: passages holding every word of the question (the best keyword
 # evidence, ranked by ts_rank_cd), then passages holding some of the words, ranked by
 # coverage, the share of the question's terms they hold. Matching rows are found first as
 # bare ids and only a bounded sample is scored: one common word can match most of a large
 # bot, and reading every such row to score it costs far more than it tells (hybrid p95
-# 0.57 s on a 20,000-chunk bot unbounded). The GIN index is shared by all bots, so a common
-# word walks every bot's postings (40 ms for 175,000 rows measured); a small bot is cheaper
-# to check row by row through the btree on bot. Each statement holds both plans and a
-# one-time filter on the bot's size runs just one of them.
-def _matching_ids(name: str, tsquery: str, *, only_if: str = "true") -> str:
-    """A CTE of the ids of the bot's rows matching `tsquery`, through the GIN index for a
-    large bot or row by row for a small one (IS TRUE hides the @@ from the index). `only_if`
-    is a one-time condition: when false, the scan does not run at all."""
-    rows = "c.bot_id = %(bot)s AND c.is_enabled"
-    match = f"c.search_vector @@ q.{tsquery}"
+# 0.57 s on a 20,000-chunk bot unbounded). Each bot has its own partition and GIN index
+# (migration 0003), so a word's postings hold this bot's passages only.
+def _matching_ids(name: str, tsquery: str, *, only_if: str = "true", limit: str = "ALL") -> str:
+    """A CTE of the ids of the bot's rows matching `tsquery`. `only_if` is a one-time
+    condition: when false, the scan does not run at all."""
     return f"""
     {name} AS MATERIALIZED (
         SELECT c.id FROM documents_chunk c, q
-        WHERE {rows} AND {match} AND NOT (SELECT yes FROM small) AND {only_if}
-        UNION ALL
-        SELECT c.id FROM documents_chunk c, q
-        WHERE {rows} AND ({match}) IS TRUE AND (SELECT yes FROM small) AND {only_if}),"""
+        WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ q.{tsquery} AND {only_if}
+        LIMIT {limit}),"""
 
 
-# When enough passages hold every word of the question, passages holding only some of them
-# add nothing to the candidates, and finding them is the expensive half (a common word walks
-# the postings of every bot): skip it.
-_FEW_FULL_MATCHES = "(SELECT count(*) FROM (SELECT 1 FROM all_ids LIMIT %(candidates)s) enough) < %(candidates)s"
+def _fewer_than_k(cte: str) -> str:
+    return f"(SELECT count(*) FROM (SELECT 1 FROM {cte} LIMIT %(k)s) enough) < %(k)s"
 
+
+# When k passages hold every word of the question, they are the keyword top k (coverage 1
+# ranks first), and passages holding only some of the words would only add to the tail of
+# the ranking: skip finding them. Likewise, common words are looked up only when the rare
+# ones found fewer than k.
+_FEW_FULL_MATCHES = _fewer_than_k("all_ids")
+_FEW_RARE_MATCHES = _fewer_than_k("rare_ids")
 
 # A constant bound, so the planner knows the sample is small and fetches its rows by id.
 _SAMPLE = "LIMIT %(scored)s"
 
 _KEYWORD_CTES = f"""
-    small AS (SELECT count(*) < %(small_bot)s AS yes FROM (
-        SELECT 1 FROM documents_chunk WHERE bot_id = %(bot)s LIMIT %(small_bot)s) sized),
     {_matching_ids("all_ids", "all_words")}
-    {_matching_ids("any_ids", "any_words", only_if=_FEW_FULL_MATCHES)}
+    {_matching_ids("rare_ids", "rare_words", only_if=_FEW_FULL_MATCHES)}
+    {_matching_ids("common_ids", "any_words", only_if=f"{_FEW_FULL_MATCHES} AND {_FEW_RARE_MATCHES}",
+                   limit="%(common_scored)s")}
+    any_ids AS (SELECT id FROM rare_ids UNION ALL SELECT id FROM common_ids),
     kw AS (
         SELECT DISTINCT ON (id) id, keyword_rank, coverage FROM (
             (SELECT c.id, ts_rank_cd(c.search_vector, q.all_words) AS keyword_rank, 1.0::float AS coverage
-             FROM (SELECT id FROM all_ids {_SAMPLE}) s JOIN documents_chunk c ON c.id = s.id, q
+             FROM (SELECT id FROM all_ids {_SAMPLE}) s JOIN documents_chunk c ON c.id = s.id AND c.bot_id = %(bot)s, q
              ORDER BY keyword_rank DESC, c.id LIMIT %(candidates)s)
             UNION ALL
             (SELECT c.id, 0.0::float4 AS keyword_rank,
                     (length(c.search_vector) - length(ts_delete(c.search_vector, q.lexemes)))::float
                     / greatest(cardinality(q.lexemes), 1) AS coverage
-             FROM (SELECT id FROM any_ids {_SAMPLE}) s JOIN documents_chunk c ON c.id = s.id, q
+             FROM (SELECT id FROM any_ids {_SAMPLE}) s JOIN documents_chunk c ON c.id = s.id AND c.bot_id = %(bot)s, q
              ORDER BY coverage DESC, c.id LIMIT %(candidates)s)
         ) matches
-        ORDER BY id, coverage DESC, keyword_rank DESC)
-"""
+        ORDER BY id, coverage DESC, keyword_rank DESC),"""
+
+# Vector candidates, three ways (see VectorScope).
+_VECTOR_FROM = """
+    SELECT id, embedding <=> %(vector)s::vector AS distance
+    FROM documents_chunk
+    WHERE bot_id = %(bot)s AND is_enabled AND embedding_model = %(model)s {extra}
+    ORDER BY {order}
+    LIMIT %(candidates)s"""
+_KEYWORD_POOL = f"""AND id IN (SELECT id FROM (SELECT id FROM all_ids {_SAMPLE}) a
+                           UNION SELECT id FROM (SELECT id FROM any_ids {_SAMPLE}) b)"""
+
+
+class VectorScope:
+    INDEX = "index"  # the bot's HNSW graph: embeddings from a real model
+    EXACT = "exact"  # every passage of the bot, by true distance
+    # Only the passages found by the keyword half, by true distance. The built-in embedder
+    # hashes words and word pieces, so its best matches share words with the question;
+    # HNSW cannot navigate its vectors (recall@10 0.46 on a 20,000-chunk bot, measured in
+    # a table of that bot alone) and an exact scan of a large bot reads every row (33 ms).
+    KEYWORD_POOL = "keyword_pool"
+
+
+def _vector_cte(scope: str) -> str:
+    if scope == VectorScope.INDEX:
+        return _VECTOR_FROM.format(extra="", order="embedding <=> %(vector)s::vector")
+    # "+ 0" hides the distance from the HNSW index, so the planner cannot use it.
+    extra = _KEYWORD_POOL if scope == VectorScope.KEYWORD_POOL else ""
+    return _VECTOR_FROM.format(extra=extra, order="(embedding <=> %(vector)s::vector) + 0")
+
 
 _HIT_COLUMNS = """
     c.id, c.document_id, d.name, c.text, c.metadata,
     CASE WHEN %(model)s <> '' AND c.embedding_model = %(model)s
          THEN 1 - (c.embedding <=> %(vector)s::vector) END AS similarity
 """
+_HITS_JOIN = "JOIN documents_chunk c ON c.id = {alias}.id AND c.bot_id = %(bot)s JOIN documents_document d ON d.id = c.document_id"
 
 
-def _statement(mode: str, query: str, *, exact: bool = False) -> str:
-    q = (f"q AS (SELECT {_ALL_WORDS} AS all_words, {_any_words_sql(query)} AS any_words, "
-         "tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s)) AS lexemes)")
-    vector_candidates = _VECTOR_CANDIDATES.format(order=_EXACT_ORDER if exact else _HNSW_ORDER)
+def _statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -> str:
+    keyword_ctes = f"{_query_cte(query)}, {_KEYWORD_CTES}"
     if mode == "vector":
+        needs_keywords = scope == VectorScope.KEYWORD_POOL
         return f"""
-            WITH v AS ({vector_candidates})
+            WITH {keyword_ctes if needs_keywords else ""} v AS ({_vector_cte(scope)})
             SELECT {_HIT_COLUMNS}, NULL AS fused
-            FROM v JOIN documents_chunk c ON c.id = v.id JOIN documents_document d ON d.id = c.document_id
+            FROM v {_HITS_JOIN.format(alias="v")}
             ORDER BY v.distance LIMIT %(k)s"""
     if mode == "keyword":
         return f"""
-            WITH {q}, {_KEYWORD_CTES}
+            WITH {keyword_ctes.rstrip(",")}
             SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.coverage AS similarity, NULL AS fused
-            FROM kw JOIN documents_chunk c ON c.id = kw.id JOIN documents_document d ON d.id = c.document_id
+            FROM kw {_HITS_JOIN.format(alias="kw")}
             ORDER BY kw.coverage DESC, kw.keyword_rank DESC, c.id LIMIT %(k)s"""
     return f"""
-        WITH {q},
-        v AS (SELECT id, row_number() OVER (ORDER BY distance) AS r, 1.0 AS weight FROM ({vector_candidates}) vc),
-        {_KEYWORD_CTES},
+        WITH {keyword_ctes}
+        v AS (SELECT id, row_number() OVER (ORDER BY distance) AS r, 1.0 AS weight FROM ({_vector_cte(scope)}) vc),
         kr AS (SELECT id, row_number() OVER (ORDER BY coverage DESC, keyword_rank DESC, id) AS r,
                       coverage AS weight
                FROM kw),
@@ -171,8 +192,46 @@ def _statement(mode: str, query: str, *, exact: bool = False) -> str:
             GROUP BY id ORDER BY fused DESC, id LIMIT %(k)s
         )
         SELECT {_HIT_COLUMNS}, f.fused
-        FROM fused f JOIN documents_chunk c ON c.id = f.id JOIN documents_document d ON d.id = c.document_id
+        FROM fused f {_HITS_JOIN.format(alias="f")}
         ORDER BY f.fused DESC, c.id"""
+
+
+# --- What the search needs to know of a bot -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class BotProfile:
+    chunks: int
+    common_terms: list[str]
+
+
+COMMON_TERM_SHARE = 0.05
+PROFILE_SAMPLE = 2000  # passages sampled for term frequencies; smaller bots have no common terms
+BUILTIN_EXACT_MAX_CHUNKS = 4000  # above this, built-in vectors rank the keyword pool (VectorScope)
+_profiles: dict = {}  # per process: {bot id: (knowledge_version, BotProfile)}
+
+
+def bot_profile(bot) -> BotProfile:
+    """The bot's passage count and common search terms, from a sample of its passages.
+    Kept per process until the bot's knowledge_version changes (a few ms to compute once)."""
+    cached = _profiles.get(bot.pk)
+    if cached and cached[0] == bot.knowledge_version:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM documents_chunk WHERE bot_id = %s AND is_enabled", [bot.pk])
+        [chunks] = cursor.fetchone()
+        common = []
+        if chunks > PROFILE_SAMPLE:
+            cursor.execute(
+                "SELECT word FROM ts_stat(format('SELECT search_vector FROM documents_chunk "
+                "WHERE bot_id = %%L AND is_enabled LIMIT %%s', %s::uuid, %s)) WHERE ndoc > %s",
+                [bot.pk, PROFILE_SAMPLE, COMMON_TERM_SHARE * PROFILE_SAMPLE])
+            common = sorted(row[0] for row in cursor.fetchall())
+    profile = BotProfile(chunks=chunks, common_terms=common)
+    if len(_profiles) > 5000:
+        _profiles.clear()
+    _profiles[bot.pk] = (bot.knowledge_version, profile)
+    return profile
 
 
 def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, record: bool = True) -> Retrieval:
@@ -188,8 +247,10 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     if not query:
         return result
 
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k,
-              "candidates": max(40, 4 * k), "scored": KEYWORD_SCORED_ROWS, "small_bot": SMALL_BOT_CHUNKS, "model": "", "vector": None}
+    profile = bot_profile(bot)
+    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k, "candidates": max(40, 4 * k),
+              "scored": KEYWORD_SCORED_ROWS, "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
+              "common": profile.common_terms}
     started = time.perf_counter()
     if mode != "keyword":
         embedder = embedder_for(bot)
@@ -209,9 +270,11 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     started = time.perf_counter()
     # hnsw.iterative_scan and hnsw.ef_search are set on every connection (settings.py), which
     # spares each search a transaction and two SETs: round trips are most of its time.
-    exact = params["model"] == BuiltinEmbedder.model_name
+    scope = VectorScope.INDEX
+    if params["model"] == BuiltinEmbedder.model_name:
+        scope = VectorScope.EXACT if profile.chunks <= BUILTIN_EXACT_MAX_CHUNKS else VectorScope.KEYWORD_POOL
     with connection.cursor() as cursor:
-        cursor.execute(_statement(mode, query, exact=exact), params)
+        cursor.execute(_statement(mode, query, scope=scope), params)
         rows = cursor.fetchall()
     result.search_ms = (time.perf_counter() - started) * 1000
 

@@ -191,16 +191,12 @@ def _requeue(document: Document, reason: str) -> None:
 def document_delete(*, document: Document) -> None:
     """Remove the document, its chunks and its file. Documents whose passages were skipped as
     duplicates of this one are re-indexed, so the bot does not lose those passages."""
-    file_name = document.file.name
     bot_id = document.bot_id
-    document.delete()
+    document.delete()  # its file goes after commit (DocumentsConfig._document_deleted)
     for sibling in Document.objects.filter(bot_id=bot_id, duplicate_chunk_count__gt=0,
                                            status=Document.Status.PROCESSED):
         _requeue(sibling, "reindex")
     knowledge.refresh_bot(bot_id, changed=True)
-    if file_name:
-        storage = Document._meta.get_field("file").storage
-        transaction.on_commit(lambda: storage.delete(file_name))
 
 
 def recover_stalled_documents() -> int:

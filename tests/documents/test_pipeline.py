@@ -232,6 +232,28 @@ def test_deleting_a_document_removes_its_chunks_and_file(bot, upload, django_cap
     assert Bot.objects.get(pk=bot.pk).knowledge_version == version + 1
 
 
+def test_each_bot_keeps_its_chunks_in_its_own_partition(bot, other_bot, upload, django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    from bots.services import bot_delete
+    from documents.partitions import chunk_partition_exists
+
+    [document], _ = upload(bot, ("a.md", POLICY.encode()))
+    upload(other_bot, ("b.md", "Otra tienda, otros envíos.".encode()))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text, count(*) FROM documents_chunk GROUP BY 1 ORDER BY 1")
+        partitions = dict(cursor.fetchall())
+    assert partitions == {
+        "documents_chunk_" + bot.pk.hex: document.chunk_count,
+        "documents_chunk_" + other_bot.pk.hex: Chunk.objects.filter(bot=other_bot).count(),
+    }
+    path = document.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        bot_delete(bot=bot)
+    assert not chunk_partition_exists(bot.pk) and not os.path.exists(path)
+    assert chunk_partition_exists(other_bot.pk) and Chunk.objects.filter(bot=other_bot).exists()
+
+
 def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatch):
     from django_q.conf import Conf
     from django_q.models import OrmQ

@@ -164,16 +164,3 @@ def test_an_empty_question_returns_nothing(labelled_bot):
 def test_a_search_expression_is_honoured(labelled_bot):
     hits = retrieve(labelled_bot, '"contra entrega"', mode="keyword", record=False).hits
     assert [hit.text for hit in hits] == [PASSAGES[5]]
-
-
-def test_large_and_small_bots_find_the_same_keyword_matches(labelled_bot, monkeypatch):
-    """Small bots are matched row by row, large ones through the GIN index: same answers."""
-    import documents.search
-
-    def keyword_hits():
-        return [[h.text for h in retrieve(labelled_bot, q, mode="keyword", record=False).hits] for q in QUESTIONS]
-
-    small = keyword_hits()
-    monkeypatch.setattr(documents.search, "SMALL_BOT_CHUNKS", 1)  # every bot counts as large now
-    assert keyword_hits() == small
-    assert any(small)
