@@ -1,6 +1,6 @@
 from django import forms
 
-from bots.models import Bot, Template
+from bots.models import Bot, Template, WidgetConfig, normalize_domain
 
 
 class BotCreateForm(forms.Form):
@@ -18,3 +18,48 @@ class BotForm(forms.ModelForm):
         fields = ["name", "description", "language", "welcome_message"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"welcome_message": "The first thing visitors read when they open the chat."}
+
+
+class LinesField(forms.CharField):
+    """A textarea edited as one item per line, cleaned to a list without blanks."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class WidgetConfigForm(forms.ModelForm):
+    starter_questions = LinesField(required=False, help_text="One per line, up to 6. Shown as buttons before the first question.")
+    allowed_domains = LinesField(
+        required=False,
+        help_text="One per line, e.g. <code>shop.example.com</code> or <code>*.example.com</code>. "
+                  "The widget works only on these sites; with none it embeds nowhere (the public page still works).")
+
+    class Meta:
+        model = WidgetConfig
+        fields = ["header_text", "primary_color", "greeting", "starter_questions", "position", "auto_open",
+                  "allowed_domains"]
+        widgets = {"primary_color": forms.TextInput(attrs={"type": "color"}),
+                   "greeting": forms.Textarea(attrs={"rows": 2})}
+        labels = {"auto_open": "Open by itself when the page loads"}
+
+    def clean_starter_questions(self):
+        questions = self.cleaned_data["starter_questions"]
+        if len(questions) > 6:
+            raise forms.ValidationError("Up to 6 starter questions.")
+        if any(len(q) > 120 for q in questions):
+            raise forms.ValidationError("Keep each starter question under 120 characters.")
+        return questions
+
+    def clean_allowed_domains(self):
+        domains, invalid = [], []
+        for line in self.cleaned_data["allowed_domains"]:
+            domain = normalize_domain(line)
+            (domains if domain else invalid).append(domain or line)
+        if invalid:
+            raise forms.ValidationError(f"Not a domain: {', '.join(invalid)}. Write it like shop.example.com.")
+        return list(dict.fromkeys(domains))

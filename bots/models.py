@@ -1,6 +1,8 @@
+import re
 import secrets
 import string
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -98,6 +100,25 @@ class BotPrompt(models.Model):
         return f"{self.bot} v{self.version}"
 
 
+_DOMAIN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$")
+
+
+def normalize_domain(value: str) -> str | None:
+    """`https://Shop.example.com/path` -> `shop.example.com`; None if it is not a domain."""
+    value = value.strip().lower()
+    if "://" in value:
+        value = urlsplit(value).netloc
+    value = value.strip("/")
+    return value if _DOMAIN.match(value) else None
+
+
+def domain_matches(host: str, allowed: str) -> bool:
+    """`*.example.com` allows any subdomain of example.com; anything else must match exactly."""
+    if allowed.startswith("*."):
+        return host.endswith(allowed[1:])
+    return host == allowed
+
+
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f7d5b.")
 
 
@@ -121,3 +142,7 @@ class WidgetConfig(models.Model):
 
     def __str__(self):
         return f"Widget of {self.bot}"
+
+    def embed_domains(self) -> list[str]:
+        """The allowed domains that are valid (the form refuses others; older rows may hold any)."""
+        return [domain for domain in (normalize_domain(str(d)) for d in self.allowed_domains or []) if domain]

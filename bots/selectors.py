@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 
-from bots.models import Bot, Template
+from bots.models import Bot, Template, WidgetConfig
 
 
 def bot_list_for_tenant(tenant):
@@ -15,3 +15,11 @@ def bot_get_for_tenant(tenant, public_id: str) -> Bot:
 
 def template_list():
     return Template.objects.filter(is_active=True)
+
+
+def widget_config_for(bot: Bot) -> WidgetConfig:
+    """The bot's widget settings, or the defaults (unsaved) when it has none yet."""
+    try:
+        return bot.widget
+    except WidgetConfig.DoesNotExist:
+        return WidgetConfig(bot=bot, header_text=bot.name, greeting=bot.welcome_message)

@@ -75,3 +75,12 @@ def bot_set_knowledge_state(bot_id, *, status: str, bump_version: bool) -> None:
     if bump_version:
         updates["knowledge_version"] = F("knowledge_version") + 1
     Bot.objects.filter(pk=bot_id).update(**updates)
+
+
+def widget_config_update(*, bot: Bot, **fields) -> WidgetConfig:
+    widget, _ = WidgetConfig.objects.get_or_create(bot=bot)
+    for name, value in fields.items():
+        setattr(widget, name, value)
+    widget.full_clean()
+    widget.save()
+    return widget

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<slug:public_id>/", views.bot_detail, name="bot-detail"),
     path("<slug:public_id>/edit/", views.bot_edit, name="bot-edit"),
     path("<slug:public_id>/delete/", views.bot_delete, name="bot-delete"),
+    path("<slug:public_id>/widget/", views.widget_edit, name="widget-edit"),
 ]

@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from bots import selectors, services
-from bots.forms import BotCreateForm, BotForm
+from bots.forms import BotCreateForm, BotForm, WidgetConfigForm
 from kaiu.accounts.quotas import QuotaExceeded
 from kaiu.tenancy import tenant_view
 
@@ -54,3 +55,17 @@ def bot_delete(request, public_id):
         messages.success(request, f"Bot “{bot.name}” deleted.")
         return redirect("bots:bot-list")
     return render(request, "bots/bot_delete.html", {"bot": bot})
+
+
+@tenant_view("bots")
+def widget_edit(request, public_id):
+    bot = selectors.bot_get_for_tenant(request.tenant, public_id)
+    widget = selectors.widget_config_for(bot)
+    form = WidgetConfigForm(request.POST or None, instance=widget)
+    if request.method == "POST" and form.is_valid():
+        services.widget_config_update(bot=bot, **{name: form.cleaned_data[name] for name in WidgetConfigForm.Meta.fields})
+        messages.success(request, "Widget saved.")
+        return redirect("bots:widget-edit", public_id=bot.public_id)
+    script_url = request.build_absolute_uri(reverse("chat:widget-script", args=[bot.public_id]))
+    return render(request, "bots/widget_edit.html", {"bot": bot, "form": form, "widget": widget,
+                                                     "script_url": script_url})

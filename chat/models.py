@@ -1,1 +1,204 @@
-# Models arrive with the issue that builds this app (see DESIGN.md section 3).
+"""Conversations with a bot on every channel, and what analytics and support need of them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from pgvector.django import VectorField
+
+from bots.models import Bot
+from kaiu.accounts.models import Tenant
+
+
+class Channel(models.TextChoices):
+    WIDGET = "WIDGET", "Widget"
+    PAGE = "PAGE", "Public page"
+    WHATSAPP = "WHATSAPP", "WhatsApp"
+    API = "API", "API"
+    PLAYGROUND = "PLAYGROUND", "Playground"
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "OPEN", "Open"
+        HANDED_OVER = "HANDED_OVER", "Handed over"
+        CLOSED = "CLOSED", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="conversations")
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    # Who is talking: a random id kept by the visitor's browser, an API caller's own id, or
+    # the dashboard user's id for the playground. Never shown to other visitors.
+    visitor_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    is_bot_active = models.BooleanField(default=True)
+    handover_reason = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=120, blank=True)  # the first question, for lists
+    message_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["tenant", "-updated_at"]),
+            models.Index(fields=["bot", "visitor_id"]),
+        ]
+
+    def __str__(self):
+        return self.title or f"Conversation {self.pk}"
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "Visitor"
+        ASSISTANT = "assistant", "Bot"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    content = models.TextField()
+    # [{"n": 1, "document": id, "document_name": ..., "chunk": id, "page": ..., "score": ..., "text": ...}]
+    sources = models.JSONField(default=list, blank=True)
+    model = models.CharField(max_length=120, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    timings = models.JSONField(default=dict, blank=True)  # {"embed": ms, "retrieve": ms, "llm": ms, "total": ms}
+    top_score = models.FloatField(null=True, blank=True)
+    answered = models.BooleanField(default=True)
+    origin = models.CharField(max_length=12, blank=True)  # model, cache, curated, refusal, error
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self):
+        return f"{self.role}: {self.content[:60]}"
+
+    @property
+    def cache_hit(self) -> bool:
+        return self.origin == "cache"
+
+
+class Feedback(models.Model):
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.SmallIntegerField(choices=[(1, "Helpful"), (-1, "Not helpful")])
+    comment = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.rating:+d} on {self.message_id}"
+
+
+class QueryLog(models.Model):
+    """One row per answered question: the fact table analytics reads."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    question = models.TextField()
+    origin = models.CharField(max_length=12)  # model, cache, curated, refusal, error
+    answered = models.BooleanField()
+    top_score = models.FloatField(null=True, blank=True)
+    embed_ms = models.FloatField(default=0)
+    retrieve_ms = models.FloatField(default=0)
+    llm_ms = models.FloatField(default=0)
+    total_ms = models.FloatField(default=0)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    model = models.CharField(max_length=120, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "created_at"]),
+            models.Index(fields=["bot", "created_at"]),
+        ]
+
+    def __str__(self):
+        return self.question[:80]
+
+
+class ResponseCache(models.Model):
+    """An answer served again for the same normalised question, while the bot's knowledge
+    and prompt are unchanged: both versions are part of the key, so any change of either
+    makes old entries unreachable (and expiry removes them)."""
+
+    id = models.BigAutoField(primary_key=True)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
+    knowledge_version = models.PositiveIntegerField()
+    prompt_key = models.CharField(max_length=80)  # active prompt id and version, model, temperature
+    question_hash = models.CharField(max_length=64)
+    question = models.TextField()
+    answer = models.TextField()
+    sources = models.JSONField(default=list)
+    top_score = models.FloatField(null=True)
+    hits = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bot", "knowledge_version", "prompt_key", "question_hash"],
+                                               name="response_cache_key")]
+        indexes = [models.Index(fields=["expires_at"])]
+
+
+class CuratedAnswer(models.Model):
+    """A tenant's own answer to a question, returned as is when a new question matches it
+    closely (compared with the built-in embedder, so it works with or without a provider)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="curated_answers")
+    question = models.CharField(max_length=500)
+    answer = models.TextField()
+    question_vector = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
+    is_enabled = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    source_message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    times_served = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["bot", "is_enabled"])]
+
+    def __str__(self):
+        return self.question
+
+
+class RateCounter(models.Model):
+    """Requests counted per key and window with one atomic upsert, so a limit holds across
+    every gunicorn worker and machine (see chat.limits)."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key")]
+        indexes = [models.Index(fields=["window_start"])]
+
+
+class MonthlyUsage(models.Model):
+    """Questions asked per tenant and month: the plan's quota reads it, and one upsert per
+    question keeps it exact under concurrency (counting QueryLog rows would slow every
+    answer as the month fills up)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month
+    questions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "month"], name="monthly_usage_key")]

@@ -97,10 +97,12 @@ else:
         )
     }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# Vector search settings for every connection (pgvector reads them when it loads): iterative
-# scans keep filtered HNSW queries (one bot among many) from coming back short.
+# Vector search settings for every connection (pgvector reads them when it loads). Each bot
+# has its own HNSW graph (documents migration 0003), so pgvector's default ef_search keeps
+# recall@10 at 1.0 (benchmarks/retrieval.py); iterative scans still fill up a result that
+# disabled passages thinned out.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-    "-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=100"
+    "-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=40"
 )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -150,6 +152,21 @@ INGEST_STALE_SECONDS = env.int("INGEST_STALE_SECONDS", default=300)
 EMBED_BATCH_SIZE = env.int("EMBED_BATCH_SIZE", default=64)
 # Largest request body at all (several files in one upload); larger ones get 413 unread.
 MAX_REQUEST_MB = env.int("MAX_REQUEST_MB", default=100)
+
+# --- Chat -------------------------------------------------------------------------------
+CHAT_TIMEOUT_SECONDS = env.float("CHAT_TIMEOUT_SECONDS", default=30.0)
+CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=2000)
+# Earlier turns sent to the model with each question, newest first, up to this many characters.
+CHAT_HISTORY_CHARS = env.int("CHAT_HISTORY_CHARS", default=4000)
+RESPONSE_CACHE_TTL_SECONDS = env.int("RESPONSE_CACHE_TTL_SECONDS", default=24 * 3600)
+# Anonymous chat (public page, widget): questions per minute per client IP and per conversation.
+RATE_LIMIT_PER_IP_PER_MINUTE = env.int("RATE_LIMIT_PER_IP_PER_MINUTE", default=30)
+RATE_LIMIT_PER_CONVERSATION_PER_MINUTE = env.int("RATE_LIMIT_PER_CONVERSATION_PER_MINUTE", default=10)
+# API keys: requests per minute per key.
+RATE_LIMIT_PER_API_KEY_PER_MINUTE = env.int("RATE_LIMIT_PER_API_KEY_PER_MINUTE", default=600)
+# Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address,
+# since anyone can send that header).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Background worker: django-q2 on the same database ---------------------------------
 # django-q2 delivers at least once: a task still running after `retry` seconds is handed to

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("kaiu.accounts.urls")),
     path("app/bots/", include("bots.urls")),
     path("app/", include("documents.urls")),
+    path("", include("chat.urls")),
 ]

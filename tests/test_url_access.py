@@ -25,6 +25,22 @@ PUBLIC_URL_NAMES = {
     "accounts:password-reset-confirm",
     "accounts:password-reset-complete",
     "accounts:invitation-accept",
+    # The bot's public chat: anyone may talk to it (tests/chat/test_web.py covers its guards).
+    "chat:public-page",
+    "chat:widget-frame",
+    "chat:widget-script",
+    "chat:public-messages",
+    "chat:public-history",
+    "chat:public-feedback",
+}
+
+# URL names that authenticate with an API key instead of a session (401 without one);
+# tests/chat/test_api.py proves another tenant's objects are 404 there.
+API_URL_NAMES = {
+    "chat:api-chat-completions",
+    "chat:api-conversation-list",
+    "chat:api-conversation-detail",
+    "chat:api-feedback",
 }
 
 
@@ -67,11 +83,13 @@ def test_anonymous_visitors_must_log_in(client, route, name):
     if name in PUBLIC_URL_NAMES:
         return
     dummy = {"public_id": "abcdefghij", "member_id": uuid.uuid4(), "invitation_id": uuid.uuid4(),
-             "key_id": uuid.uuid4(), "token": "x", "uidb64": "x", "document_id": uuid.uuid4(), "chunk_id": 1}
+             "key_id": uuid.uuid4(), "token": "x", "uidb64": "x", "document_id": uuid.uuid4(), "chunk_id": 1,
+             "conversation_id": uuid.uuid4()}
     path = fill(route, dummy)
     for method in (client.get, client.post):
         response = method(path)
-        assert response.status_code in (302, 401), f"{name} {path} answered {response.status_code}"
+        expected = (401,) if name in API_URL_NAMES else (302, 401)
+        assert response.status_code in expected, f"{name} {path} answered {response.status_code}"
         if response.status_code == 302:
             assert response["Location"].startswith("/accounts/login/"), f"{name} redirects elsewhere"
 
@@ -100,7 +118,7 @@ def dashboard_urls(values):
     """(name, path, view, takes_ids) for every dashboard URL, keywords filled from `values`."""
     resolver = get_resolver()
     for route, name, converters in project_urls():
-        if name in PUBLIC_URL_NAMES:
+        if name in PUBLIC_URL_NAMES or name in API_URL_NAMES:
             continue
         try:
             path = fill(route, values)

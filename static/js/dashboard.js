@@ -23,3 +23,27 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
     zone.requestSubmit();
   });
 });
+
+// Widget settings: the preview follows the form as it is edited.
+(function () {
+  const form = document.querySelector("[data-widget-form]");
+  const preview = document.querySelector("[data-widget-preview]");
+  if (!form || !preview) return;
+  function update() {
+    const data = new FormData(form);
+    preview.style.setProperty("--brand", data.get("primary_color") || "#2f7d5b");
+    preview.querySelector('[data-preview="header_text"]').textContent = data.get("header_text") || "";
+    preview.querySelector('[data-preview="greeting"]').textContent = data.get("greeting") || "…";
+    const starters = preview.querySelector('[data-preview="starter_questions"]');
+    starters.textContent = "";
+    (data.get("starter_questions") || "").split("\n").map(function (q) { return q.trim(); }).filter(Boolean)
+      .slice(0, 6).forEach(function (q) {
+        const chip = document.createElement("span");
+        chip.className = "starter";
+        chip.textContent = q;
+        starters.appendChild(chip);
+      });
+  }
+  form.addEventListener("input", update);
+  update();
+})();

@@ -97,3 +97,33 @@ def embeddings_handler(*, delay: float = 0.0, wrong_dimensions: bool = False):
         })
 
     return handle
+
+
+def chat_handler(pieces=("Enviamos a Cali ", "en 3 a 5 días [1]."), *, usage=(120, 14), delay: float = 0.0):
+    """POST /v1/chat/completions like OpenAI: a JSON completion, or with "stream": true the
+    Server-Sent Events of chat.completion.chunk objects (one per piece), a usage chunk when
+    stream_options.include_usage is set, and [DONE]."""
+    import time
+
+    def handle(request):
+        if delay:
+            time.sleep(delay)
+        body = request["body"]
+        base = {"id": "chatcmpl-fake", "created": 1700000000, "model": body["model"]}
+        usage_json = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
+        if not body.get("stream"):
+            return json_response({**base, "object": "chat.completion", "usage": usage_json, "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": "".join(pieces)}, "finish_reason": "stop"}]})
+        events = []
+        for number, piece in enumerate(pieces):
+            delta = {"role": "assistant", "content": piece} if number == 0 else {"content": piece}
+            events.append({**base, "object": "chat.completion.chunk",
+                           "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+        events.append({**base, "object": "chat.completion.chunk",
+                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage_json})
+        payload = "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+        return 200, {"Content-Type": "text/event-stream"}, payload.encode()
+
+    return handle

@@ -1,0 +1,226 @@
+"""Chat benchmark: answers per second and latency through gunicorn, with the built-in providers.
+
+Run from the repository root (numpy is needed to build the data):
+
+    .venv/bin/pip install -r benchmarks/requirements.txt
+    .venv/bin/python benchmarks/chat.py                  # ~3 minutes on 2 cores
+    .venv/bin/python benchmarks/chat.py --chunks 2000    # quick run
+
+A throwaway embedded PostgreSQL gets one bot with 20,000 chunks (Spanish-ish texts, their
+real built-in embeddings, loaded with COPY and indexed as the pipeline would), then
+gunicorn with the project's gunicorn.conf.py serves it on loopback. Clients (threads with
+keep-alive connections) POST questions to the public chat endpoint, /c/<bot>/messages/,
+exactly as the chat page does, and read the whole Server-Sent Events answer: origin
+check, rate limits, conversation, retrieval (hybrid), the extractive answer, the stored
+messages and query log, and the stream. Every question is new (3-5 words of a random
+chunk), so no answer comes from the cache. The load generator shares the 2 cores with the
+server, as it would on a small machine.
+
+Printed per concurrency (1, 8, 32 clients): answers/s, p50/p95/p99 latency, and where the
+server's time went according to the QueryLog rows (embedding + retrieval vs the rest).
+Target on 2 cores: >= 150 answers/s at p95 <= 100 ms with 8 clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as c  # noqa: E402
+
+HASHING = "kaiu-hashing-v1"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--chunks", type=int, default=20_000, help="chunks of the bot")
+    parser.add_argument("--clients", default="1,8,32", help="concurrency levels")
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per level")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 8)))
+    return parser.parse_args()
+
+
+def build(chunks: int):
+    from django.db import connection
+    from psycopg.types.json import Jsonb
+
+    from documents.ingest import COPY_COLUMNS, COPY_TYPES
+    from retrieval import hashing_embeddings
+
+    texts = c.TextMaker()
+    [tenant] = c.make_tenants(1, "Chat")
+    [bot] = c.make_bots([tenant], 1, prefix="chat")
+    counts = []
+    while sum(counts) < chunks:
+        counts.append(200)
+    counts[-1] -= sum(counts) - chunks
+    documents = c.make_documents(bot, len(counts))
+    domain = texts.domain_words()
+    bodies = [texts.texts(n, domain) for n in counts]
+    flat = [t for body in bodies for t in body]
+    with c.Timer() as t:
+        vectors = hashing_embeddings(flat)
+    c.log(f"built-in embeddings of {len(flat):,} chunks in {t.seconds:.1f} s")
+    raw = c.raw_connection()
+    position = 0
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY documents_chunk ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)") as copy:
+        copy.set_types(list(COPY_TYPES))
+        for document, body in zip(documents, bodies):
+            for index, text in enumerate(body):
+                copy.write_row((bot.pk, document.pk, index, text, c.sha(text), "es", vectors[position], HASHING,
+                                Jsonb({"page": 1 + index // 3}), len(text) // 4, True))
+                position += 1
+    raw.commit()
+    raw.close()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE documents_chunk")
+    bot.refresh_from_db()
+    c.log(f"bot {bot.public_id}: {chunks:,} chunks loaded")
+    return bot, flat, texts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(args, port: int) -> subprocess.Popen:
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    url = f"postgres://postgres@{quote(params['host'], safe='')}:{params['port']}/{params['dbname']}"
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
+           "FIELD_ENCRYPTION_KEY": "", "KAIU_IGNORE_DOTENV": "true", "GUNICORN_BIND": f"127.0.0.1:{port}",
+           "WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads),
+           "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000", "RATE_LIMIT_PER_CONVERSATION_PER_MINUTE": "100000000",
+           "GUNICORN_ACCESSLOG": "", "ALLOWED_HOSTS": "127.0.0.1"}
+    from cryptography.fernet import Fernet
+
+    env["FIELD_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
+         "kaiu.wsgi:application"], env=env, cwd=c.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status in (200, 503):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def client_loop(port, path, questions, stop, results, errors):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    rng = random.Random(threading.get_ident())
+    headers = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"}
+    while not stop.is_set():
+        body = json.dumps({"message": questions[rng.randrange(len(questions))]})
+        started = time.perf_counter()
+        try:
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(repr(error))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status != 200 or b"event: done" not in payload:
+            errors.append(f"{response.status} {payload[:200]!r}")
+            continue
+        results.append((time.perf_counter(), elapsed))
+
+
+def run_level(port, path, questions, clients: int, seconds: float):
+    from chat.models import QueryLog
+
+    warmup = min(5.0, seconds / 4)
+    stop, results, errors = threading.Event(), [], []
+    threads = [threading.Thread(target=client_loop, args=(port, path, questions, stop, results, errors), daemon=True)
+               for _ in range(clients)]
+    first_log = QueryLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(warmup + seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    window = [ms for at, ms in results if at - started >= warmup and at - started <= warmup + seconds]
+    logs = list(QueryLog.objects.filter(pk__gt=first_log).values_list("embed_ms", "retrieve_ms", "total_ms", "origin"))
+    server_total = sum(row[2] for row in logs) or 1
+    retrieval = sum(row[0] + row[1] for row in logs)
+    return {
+        "clients": clients, "answers": len(window), "rps": len(window) / seconds,
+        "p50": c.percentile(window, 50), "p95": c.percentile(window, 95), "p99": c.percentile(window, 99),
+        "retrieval_share": retrieval / server_total, "server_ms": server_total / max(1, len(logs)),
+        "retrieval_ms": retrieval / max(1, len(logs)), "client_ms": c.mean(window) if window else 0,
+        "errors": len(errors), "first_error": errors[0] if errors else "",
+        "cached": sum(1 for row in logs if row[3] == "cache"),
+    }
+
+
+def main():
+    args = parse_args()
+    started = time.perf_counter()
+    c.bootstrap("chat")
+    print("KAIU chat benchmark")
+    c.print_versions()
+    bot, texts_, maker = build(args.chunks)
+    rng = random.Random(7)
+    questions = [maker.question(texts_[rng.randrange(len(texts_))]) for _ in range(20_000)]
+    port = free_port()
+    server = start_gunicorn(args, port)
+    c.log(f"gunicorn on 127.0.0.1:{port}: {args.workers} workers x {args.threads} threads (gthread)")
+    rows = []
+    try:
+        for clients in [int(x) for x in args.clients.split(",")]:
+            c.log(f"{clients} clients for {args.seconds:.0f} s")
+            r = run_level(port, f"/c/{bot.public_id}/messages/", questions, clients, args.seconds)
+            rows.append([r["clients"], f"{r['rps']:.1f}", f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}",
+                         f"{r['server_ms']:.1f}", f"{r['retrieval_ms']:.1f}", f"{100 * r['retrieval_share']:.0f}%",
+                         f"{r['client_ms'] - r['server_ms']:.1f}", r["cached"], r["errors"]])
+            if r["first_error"]:
+                print("  first error:", r["first_error"])
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    c.print_table(
+        f"Chat through gunicorn ({args.workers} workers x {args.threads} threads), bot of {args.chunks:,} chunks, "
+        f"built-in embedder and extractive model, hybrid retrieval; {args.seconds:.0f} s per level "
+        "(ms; server = reply() total from QueryLog; retrieval = embed + search; outside = client mean - server mean: "
+        "HTTP, Django, writes before the reply, SSE)",
+        ["clients", "answers/s", "p50", "p95", "p99", "server", "retrieval", "retrieval share", "outside", "cached",
+         "errors"], rows)
+    target = next((r for r in rows if r[0] == 8), None)
+    if target:
+        met = float(target[1]) >= 150 and float(target[3]) <= 100
+        print(f"\nTarget (8 clients: >= 150 answers/s at p95 <= 100 ms): {'MET' if met else 'MISSED'}")
+    print(f"Total benchmark time {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The OpenAI-compatible API: POST /api/v1/chat/completions with a tenant API key, the
+model being a bot's public id; plus JSON endpoints to list conversations and rate answers.
+Errors use OpenAI's shape, so OpenAI's own clients report them as they would OpenAI's."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from bots.models import Bot
+from chat import selectors, services
+from chat.limits import rate_limit_hit
+from chat.models import Channel, Conversation, Message
+from chat.services import ChatError
+from chat.web import json_body, message_payload
+from kaiu.accounts.services import api_key_authenticate
+
+_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
+                429: "rate_limit_exceeded"}
+
+
+def openai_error(status: int, message: str, *, code: str | None = None, param: str | None = None,
+                 error_type: str | None = None, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse({"error": {"message": message, "type": error_type or _ERROR_TYPES.get(status, "api_error"),
+                                       "param": param, "code": code}}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def api_view(view):
+    """Bearer API key authentication and the per-key rate limit; sets request.api_key."""
+
+    @csrf_exempt
+    def wrapper(request, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        api_key = api_key_authenticate(secret) if secret else None
+        if api_key is None:
+            return openai_error(401, "Invalid API key. Create one in the dashboard under Settings → API keys.",
+                                code="invalid_api_key")
+        limit = rate_limit_hit(f"api:{api_key.pk}", limit=settings.RATE_LIMIT_PER_API_KEY_PER_MINUTE)
+        if not limit.allowed:
+            return openai_error(429, f"Too many requests for this key. Retry in {limit.retry_after} s.",
+                                code="rate_limit_exceeded", retry_after=limit.retry_after)
+        request.api_key = api_key
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.api_view = True
+    return wrapper
+
+
+def _text(content) -> str:
+    """OpenAI message content: a string, or a list of parts of which text parts count."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text")
+    return ""
+
+
+@api_view
+@require_POST
+def chat_completions(request):
+    data = json_body(request)
+    if data is None:
+        return openai_error(400, "The body must be a JSON object.")
+    model = data.get("model")
+    bot = Bot.objects.filter(tenant=request.api_key.tenant, public_id=str(model or "")).first()
+    if bot is None:
+        return openai_error(404, f"The model `{model}` does not exist or you do not have access to it. "
+                                 "Use a bot's public id as the model.", code="model_not_found", param="model")
+    messages = data.get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict) \
+            or messages[-1].get("role") != "user":
+        return openai_error(400, "`messages` must be a list ending with a user message.", param="messages")
+    history = [(m["role"], _text(m.get("content"))) for m in messages[:-1]
+               if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+    try:
+        question = services.clean_question(bot, _text(messages[-1].get("content")))
+    except ChatError as error:
+        return openai_error(400, str(error), code=error.code, param="messages")
+    conversation = services.conversation_start(bot=bot, channel=Channel.API, visitor_id=str(data.get("user", ""))[:64])
+    try:
+        events = services.reply(conversation, question, history=history[-20:])
+    except ChatError as error:
+        status = 429 if error.code == "quota" else 400
+        return openai_error(status, str(error), code="insufficient_quota" if status == 429 else error.code,
+                            error_type="insufficient_quota" if status == 429 else None)
+    created = int(time.time())
+    if data.get("stream"):
+        include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
+        response = StreamingHttpResponse(_stream(events, bot, created, include_usage),
+                                         content_type="text/event-stream; charset=utf-8")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return response
+    message = next(event.message for event in events if event.type == "done")
+    return JsonResponse({
+        "id": f"chatcmpl-{message.pk.hex}", "object": "chat.completion", "created": created, "model": bot.public_id,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": message.content},
+                     "finish_reason": "stop", "logprobs": None}],
+        "usage": _usage(message), "kaiu": _extras(conversation, message),
+    })
+
+
+def _usage(message: Message) -> dict:
+    return {"prompt_tokens": message.tokens_in, "completion_tokens": message.tokens_out,
+            "total_tokens": message.tokens_in + message.tokens_out}
+
+
+def _extras(conversation: Conversation, message: Message) -> dict:
+    return {"conversation": str(conversation.pk), "message": str(message.pk), "answered": message.answered,
+            "cache_hit": message.cache_hit, "sources": message_payload(message)["sources"]}
+
+
+def _stream(events, bot: Bot, created: int, include_usage: bool):
+    """OpenAI's stream: chat.completion.chunk events, the last one with finish_reason, a
+    usage chunk when asked for, then [DONE]."""
+    chunk_id = f"chatcmpl-{uuid.uuid4().hex}"
+
+    def chunk(choices: list, **extra) -> str:
+        body = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": bot.public_id,
+                "choices": choices, **extra}
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    def delta(content: dict, finish_reason=None) -> list:
+        return [{"index": 0, "delta": content, "finish_reason": finish_reason, "logprobs": None}]
+
+    yield chunk(delta({"role": "assistant", "content": ""}))
+    for event in events:
+        if event.type == "delta":
+            yield chunk(delta({"content": event.text}))
+            continue
+        message = event.message
+        yield chunk(delta({}, finish_reason="stop"), kaiu=_extras(message.conversation, message))
+        if include_usage:
+            yield chunk([], usage=_usage(message))
+    yield "data: [DONE]\n\n"
+
+
+@api_view
+@require_GET
+def conversation_list(request):
+    """GET /api/v1/conversations?bot=<public id>&channel=API&page=2 — newest first, 50 a page."""
+    conversations = Conversation.objects.filter(tenant=request.api_key.tenant).select_related("bot")
+    if request.GET.get("bot"):
+        conversations = conversations.filter(bot__public_id=request.GET["bot"])
+    if request.GET.get("channel"):
+        conversations = conversations.filter(channel=request.GET["channel"].upper())
+    page = Paginator(conversations.order_by("-updated_at", "pk"), 50).get_page(request.GET.get("page"))
+    return JsonResponse({
+        "object": "list", "page": page.number, "pages": page.paginator.num_pages, "has_more": page.has_next(),
+        "data": [{"id": str(c.pk), "bot": c.bot.public_id, "channel": c.channel, "title": c.title,
+                  "messages": c.message_count, "created_at": c.created_at.isoformat(),
+                  "updated_at": c.updated_at.isoformat()} for c in page],
+    })
+
+
+@api_view
+@require_GET
+def conversation_detail(request, conversation_id):
+    conversation = selectors.conversation_for_tenant(request.api_key.tenant, conversation_id)
+    if conversation is None:
+        return openai_error(404, "No such conversation.", code="not_found")
+    return JsonResponse({"id": str(conversation.pk), "bot": conversation.bot.public_id,
+                         "channel": conversation.channel, "title": conversation.title,
+                         "messages": [message_payload(m) for m in selectors.transcript(conversation)]})
+
+
+@api_view
+@require_POST
+def feedback(request):
+    """POST /api/v1/feedback {"message": id, "rating": 1 | -1, "comment": "..."}"""
+    data = json_body(request) or {}
+    message = selectors.message_for_tenant(request.api_key.tenant, data.get("message"))
+    if message is None:
+        return openai_error(404, "No such message.", code="not_found", param="message")
+    try:
+        services.feedback_set(message=message, rating=int(data.get("rating", 0)), comment=str(data.get("comment", "")))
+    except (ChatError, ValueError):
+        return openai_error(400, "`rating` must be 1 or -1, on an answer.", param="rating")
+    return JsonResponse({"ok": True})

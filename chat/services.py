@@ -1,0 +1,357 @@
+"""The reply flow every channel shares, and the writes around conversations.
+
+    reply(conversation, text)
+      ├─ curated answer matching the question closely  → served as is
+      ├─ cached answer (same question, knowledge, prompt) → served as is, marked
+      ├─ documents.search.retrieve → nothing above the bot's threshold → "I don't know"
+      └─ chat model (built-in extractive or OpenAI-compatible, streamed)
+    then one Message with its sources and timings, and one QueryLog row.
+
+The question is stored before any work starts, so a crash or a dropped stream loses
+nothing the visitor wrote; whatever was streamed is stored when the stream ends, early or not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from pgvector.django import CosineDistance
+
+from bots.models import Bot
+from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
+from documents.search import retrieve
+from kaiu.accounts.models import Tenant
+from kaiu.ai.chat import ChatModelError, ChatRequest, Passage, chat_model_for
+from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, fold
+
+logger = logging.getLogger(__name__)
+
+CURATED_MIN_SIMILARITY = 0.8  # built-in embeddings: rewordings of one question score above this
+
+MESSAGES = {
+    "unknown": {
+        "es": "No encontré esa información en mis documentos. ¿Puedes reformular la pregunta o darme más detalles?",
+        "en": "I couldn't find that in my documents. Could you rephrase the question or give me more detail?",
+    },
+    "error": {
+        "es": "Lo siento, ahora mismo no puedo responder. Inténtalo de nuevo en un momento.",
+        "en": "Sorry, I can't answer right now. Please try again in a moment.",
+    },
+    "quota": {
+        "es": "Este asistente alcanzó su límite de preguntas de este mes. Vuelve a intentarlo más adelante.",
+        "en": "This assistant has reached its question limit for this month. Please try again later.",
+    },
+    "too_long": {
+        "es": "Tu mensaje es demasiado largo: el máximo es de {limit} caracteres.",
+        "en": "Your message is too long: the limit is {limit} characters.",
+    },
+    "empty": {
+        "es": "Escribe una pregunta.",
+        "en": "Please write a question.",
+    },
+}
+
+
+def message_for(key: str, language: str, **values) -> str:
+    texts = MESSAGES[key]
+    return texts.get(language, texts["en"]).format(**values)
+
+
+class ChatError(Exception):
+    """A question refused before any answer: `code` for APIs, the message for visitors."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+# --- Conversations ------------------------------------------------------------------------
+
+
+def conversation_start(*, bot: Bot, channel: str, visitor_id: str = "") -> Conversation:
+    return Conversation.objects.create(tenant_id=bot.tenant_id, bot=bot, channel=channel, visitor_id=visitor_id[:64])
+
+
+def feedback_set(*, message: Message, rating: int, comment: str = "") -> Feedback:
+    """Thumbs up or down on an answer; a second vote replaces the first."""
+    if message.role != Message.Role.ASSISTANT:
+        raise ChatError("invalid", "Only answers can be rated.")
+    if rating not in (1, -1):
+        raise ChatError("invalid", "The rating must be 1 or -1.")
+    feedback, _ = Feedback.objects.update_or_create(
+        message=message, defaults={"rating": rating, "comment": comment.strip()[:1000]})
+    return feedback
+
+
+def curated_answer_create(*, bot: Bot, question: str, answer: str, user=None,
+                          source_message: Message | None = None) -> CuratedAnswer:
+    """The tenant's own answer to a question, served as is to questions that match it closely."""
+    question, answer = question.strip(), answer.strip()
+    if not question or not answer:
+        raise ChatError("invalid", "Both the question and the answer are needed.")
+    [vector] = BuiltinEmbedder().embed([question])
+    return CuratedAnswer.objects.create(tenant_id=bot.tenant_id, bot=bot, question=question[:500], answer=answer,
+                                        question_vector=vector, created_by=user, source_message=source_message)
+
+
+# --- Quota --------------------------------------------------------------------------------
+
+
+def _month_start(today: date | None = None) -> date:
+    return (today or timezone.now().date()).replace(day=1)
+
+
+def questions_this_month(tenant: Tenant) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT questions FROM chat_monthlyusage WHERE tenant_id = %s AND month = %s",
+                       [tenant.pk, _month_start()])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def _take_question(tenant: Tenant) -> bool:
+    """Count one question against the plan, atomically; False once the month's quota is used."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO chat_monthlyusage (tenant_id, month, questions)
+               SELECT %(tenant)s, %(month)s, 1 WHERE %(limit)s > 0
+               ON CONFLICT (tenant_id, month) DO UPDATE SET questions = chat_monthlyusage.questions + 1
+               WHERE chat_monthlyusage.questions < %(limit)s
+               RETURNING questions""",
+            {"tenant": tenant.pk, "month": _month_start(), "limit": tenant.plan.max_queries_per_month})
+        return cursor.fetchone() is not None
+
+
+# --- The reply flow -----------------------------------------------------------------------
+
+
+@dataclass
+class ReplyEvent:
+    type: str  # "delta" (a piece of the answer) or "done" (the stored message)
+    text: str = ""
+    message: Message | None = None
+
+
+@dataclass
+class _Outcome:
+    origin: str = "model"  # model, cache, curated, unknown, error
+    answered: bool = True
+    sources: list[dict] = field(default_factory=list)
+    top_score: float | None = None
+    model: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    error: str = ""
+    cache_key: tuple[str, str] | None = None  # set when the answer may be cached
+    timings: dict = field(default_factory=lambda: {"embed": 0.0, "retrieve": 0.0, "llm": 0.0, "total": 0.0})
+
+
+def normalize_question(text: str) -> str:
+    return " ".join(re.findall(r"[0-9a-zñ]+", fold(text)))
+
+
+def clean_question(bot: Bot, text: str) -> str:
+    question = (text or "").strip()
+    if not question:
+        raise ChatError("empty", message_for("empty", bot.language))
+    if len(question) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ChatError("too_long", message_for("too_long", bot.language, limit=settings.CHAT_MAX_MESSAGE_CHARS))
+    return question
+
+
+def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str]] | None = None
+          ) -> Iterator[ReplyEvent]:
+    """Answer `text` in `conversation`, streaming. Raises ChatError before anything is
+    stored when the question is refused (empty, too long, monthly quota used up).
+    `history` replaces the conversation's stored turns (the API is sent them by the client)."""
+    bot = Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt").get(pk=conversation.bot_id)
+    question = clean_question(bot, text)
+    with transaction.atomic():
+        if not _take_question(bot.tenant):
+            raise ChatError("quota", message_for("quota", bot.language))
+        if history is None:
+            history = _history(conversation)
+        Message.objects.create(conversation=conversation, role=Message.Role.USER, content=question)
+    return _answer(bot, conversation, question, history)
+
+
+def _answer(bot: Bot, conversation: Conversation, question: str, history) -> Iterator[ReplyEvent]:
+    started = time.perf_counter()
+    outcome = _Outcome()
+    parts: list[str] = []
+    try:
+        for piece in _compose(bot, question, history, outcome):
+            parts.append(piece)
+            yield ReplyEvent("delta", text=piece)
+    except GeneratorExit:  # the visitor left mid-stream: keep what was said
+        outcome.error = outcome.error or "The client disconnected before the end of the answer."
+        raise
+    except Exception as exc:  # a bug must cost one answer, not the visitor's page
+        logger.exception("Reply failed for bot %s", bot.pk)
+        outcome.origin, outcome.answered, outcome.error = "error", False, f"{type(exc).__name__}: {exc}"[:300]
+        parts = [message_for("error", bot.language)]
+        yield ReplyEvent("delta", text=parts[0])
+    finally:
+        outcome.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+        message = _store(bot, conversation, question, "".join(parts), outcome, cacheable=not history)
+    yield ReplyEvent("done", message=message)
+
+
+def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[str]:
+    """The answer's pieces; fills `outcome` on the way."""
+    curated = _curated_match(bot, question)
+    if curated is not None:
+        outcome.origin, outcome.model = "curated", "curated"
+        CuratedAnswer.objects.filter(pk=curated.pk).update(times_served=F("times_served") + 1)
+        yield curated.answer
+        return
+
+    model = chat_model_for(bot)
+    cache_key = _cache_key(bot, model.model_name, question)
+    cached = None if history else _cache_get(bot, cache_key)
+    if cached is not None:
+        outcome.origin, outcome.model = "cache", model.model_name
+        outcome.sources, outcome.top_score = cached.sources, cached.top_score
+        yield cached.answer
+        return
+
+    rag = bot.rag_config or {}
+    try:
+        retrieval = retrieve(bot, question)
+    except EmbeddingError as error:  # vector mode and the provider is down
+        outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
+        yield message_for("error", bot.language)
+        return
+    outcome.timings["embed"] = round(retrieval.embed_ms, 2)
+    outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
+    outcome.top_score = retrieval.top_score
+    threshold = float(rag.get("score_threshold", 0))
+    hits = [hit for hit in retrieval.hits if hit.score is None or hit.score >= threshold]
+    if not hits:
+        outcome.origin, outcome.answered = "unknown", False
+        yield message_for("unknown", bot.language)
+        return
+
+    passages = [Passage(number=n, text=hit.text, document_name=hit.document_name, page=hit.page)
+                for n, hit in enumerate(hits, start=1)]
+    outcome.sources = [
+        {"n": n, "document": hit.document_id, "document_name": hit.document_name, "chunk": hit.chunk_id,
+         "page": hit.page, "score": None if hit.score is None else round(hit.score, 4), "text": hit.text[:1200]}
+        for n, hit in enumerate(hits, start=1)]
+    request = ChatRequest(
+        system_prompt=bot.active_prompt.content if bot.active_prompt else "", question=question,
+        passages=passages, history=history, language=bot.language, temperature=bot.temperature,
+        model=bot.chat_model)
+    outcome.model = model.model_name
+    llm_started = time.perf_counter()
+    try:
+        yield from model.stream(request)
+    except ChatModelError as error:
+        outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
+        yield message_for("error", bot.language)
+    finally:
+        outcome.timings["llm"] = round((time.perf_counter() - llm_started) * 1000, 2)
+        outcome.model = model.model_name
+        outcome.tokens_in, outcome.tokens_out = model.usage.tokens_in, model.usage.tokens_out
+    if outcome.origin == "model":
+        outcome.cache_key = cache_key
+
+
+def _history(conversation: Conversation) -> list[tuple[str, str]]:
+    """Earlier turns, newest first until the budget is spent, returned oldest first."""
+    budget, turns = settings.CHAT_HISTORY_CHARS, []
+    rows = (Message.objects.filter(conversation=conversation, role__in=[Message.Role.USER, Message.Role.ASSISTANT])
+            .order_by("-created_at").values_list("role", "content")[:20])
+    for role, content in rows:
+        budget -= len(content)
+        if budget < 0:
+            break
+        turns.append((role, content))
+    return turns[::-1]
+
+
+def _curated_match(bot: Bot, question: str) -> CuratedAnswer | None:
+    if not CuratedAnswer.objects.filter(bot=bot, is_enabled=True).exists():
+        return None
+    [vector] = BuiltinEmbedder().embed([question])
+    return (CuratedAnswer.objects.filter(bot=bot, is_enabled=True)
+            .annotate(distance=CosineDistance("question_vector", vector))
+            .filter(distance__lte=1 - CURATED_MIN_SIMILARITY).order_by("distance").first())
+
+
+# --- Response cache -----------------------------------------------------------------------
+
+
+def _cache_key(bot: Bot, model_name: str, question: str) -> tuple[str, str]:
+    """(prompt_key, question_hash): everything besides knowledge that shapes the answer."""
+    rag = json.dumps(bot.rag_config or {}, sort_keys=True)
+    prompt = bot.active_prompt
+    shape = f"{prompt.pk if prompt else '-'}:{prompt.version if prompt else 0}:{model_name}:{bot.chat_model}:{bot.temperature}:{rag}"
+    prompt_key = hashlib.sha256(shape.encode()).hexdigest()[:40]
+    return prompt_key, hashlib.sha256(normalize_question(question).encode()).hexdigest()
+
+
+def _cache_get(bot: Bot, key) -> ResponseCache | None:
+    prompt_key, question_hash = key
+    entry = ResponseCache.objects.filter(
+        bot=bot, knowledge_version=bot.knowledge_version, prompt_key=prompt_key, question_hash=question_hash,
+        expires_at__gt=timezone.now()).first()
+    if entry is not None:
+        ResponseCache.objects.filter(pk=entry.pk).update(hits=F("hits") + 1)
+    return entry
+
+
+def _cache_put(bot: Bot, key, question: str, answer: str, outcome: _Outcome) -> None:
+    prompt_key, question_hash = key
+    ResponseCache.objects.bulk_create(
+        [ResponseCache(bot=bot, knowledge_version=bot.knowledge_version, prompt_key=prompt_key,
+                       question_hash=question_hash, question=question[:2000], answer=answer,
+                       sources=outcome.sources, top_score=outcome.top_score,
+                       expires_at=timezone.now() + timedelta(seconds=settings.RESPONSE_CACHE_TTL_SECONDS))],
+        update_conflicts=True, unique_fields=["bot", "knowledge_version", "prompt_key", "question_hash"],
+        update_fields=["question", "answer", "sources", "top_score", "expires_at"])
+
+
+def response_cache_prune() -> int:
+    deleted, _ = ResponseCache.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+# --- Storing ------------------------------------------------------------------------------
+
+
+def _store(bot: Bot, conversation: Conversation, question: str, answer: str, outcome: _Outcome, *,
+           cacheable: bool) -> Message:
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer)}
+    for source in outcome.sources:
+        source["cited"] = source["n"] in cited
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation, role=Message.Role.ASSISTANT, content=answer, sources=outcome.sources,
+            model=outcome.model, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
+            timings=outcome.timings, top_score=outcome.top_score, answered=outcome.answered, origin=outcome.origin)
+        QueryLog.objects.create(
+            tenant_id=bot.tenant_id, bot=bot, conversation=conversation, message=message,
+            channel=conversation.channel, question=question, origin=outcome.origin, answered=outcome.answered,
+            top_score=outcome.top_score, embed_ms=outcome.timings["embed"], retrieve_ms=outcome.timings["retrieve"],
+            llm_ms=outcome.timings["llm"], total_ms=outcome.timings["total"], tokens_in=outcome.tokens_in,
+            tokens_out=outcome.tokens_out, model=outcome.model, error=outcome.error)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            message_count=F("message_count") + 2, updated_at=timezone.now(),
+            title=question[:120] if not conversation.title else conversation.title)
+        if cacheable and outcome.cache_key and outcome.answered and not outcome.error and answer:
+            _cache_put(bot, outcome.cache_key, question, answer, outcome)
+    if not conversation.title:
+        conversation.title = question[:120]
+    return message

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from chat import api, views
+
+app_name = "chat"
+
+urlpatterns = [
+    path("c/<slug:public_id>/", views.public_page, name="public-page"),
+    path("c/<slug:public_id>/frame/", views.widget_frame, name="widget-frame"),
+    path("c/<slug:public_id>/messages/", views.public_messages, name="public-messages"),
+    path("c/<slug:public_id>/history/", views.public_history, name="public-history"),
+    path("c/<slug:public_id>/feedback/", views.public_feedback, name="public-feedback"),
+    path("widget/<slug:public_id>.js", views.widget_script, name="widget-script"),
+    path("api/v1/chat/completions", api.chat_completions, name="api-chat-completions"),
+    path("api/v1/conversations", api.conversation_list, name="api-conversation-list"),
+    path("api/v1/conversations/<uuid:conversation_id>", api.conversation_detail, name="api-conversation-detail"),
+    path("api/v1/feedback", api.feedback, name="api-feedback"),
+    path("app/bots/<slug:public_id>/playground/", views.playground, name="playground"),
+    path("app/bots/<slug:public_id>/playground/messages/", views.playground_messages, name="playground-messages"),
+    path("app/bots/<slug:public_id>/playground/history/", views.playground_history, name="playground-history"),
+    path("app/bots/<slug:public_id>/playground/feedback/", views.playground_feedback, name="playground-feedback"),
+]

@@ -1,0 +1,226 @@
+"""Chat on the web: the public page, the widget (script and frame) and the dashboard playground.
+
+Anonymous endpoints take JSON, are CSRF-exempt (the widget's frame lives on another site,
+where browsers withhold our cookies) and are guarded instead by the Origin check, rate
+limits and the visitor's conversation token.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from bots.models import Bot
+from bots.selectors import bot_get_for_tenant, widget_config_for
+from chat import selectors, services
+from chat.limits import client_ip, rate_limit_hit
+from chat.models import Channel, Conversation
+from chat.services import ChatError
+from chat.web import chat_csp, event_stream, json_body, json_error, message_payload, origin_allowed, ui_texts
+from kaiu.tenancy import tenant_view
+
+
+def _public_bot(public_id: str) -> Bot:
+    return get_object_or_404(Bot.objects.select_related("tenant"), public_id=public_id)
+
+
+def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = False) -> dict:
+    return {
+        "bot": bot.public_id, "channel": channel, "language": bot.language, "debug": debug,
+        "title": widget.header_text or bot.name, "greeting": widget.greeting or bot.welcome_message,
+        "starters": [q for q in (widget.starter_questions or []) if isinstance(q, str)][:6],
+        "color": widget.primary_color, "storage_key": f"kaiu-chat-{channel}-{bot.public_id}",
+        "max_chars": settings.CHAT_MAX_MESSAGE_CHARS, "texts": ui_texts(bot.language), **urls,
+    }
+
+
+def _public_urls(public_id: str) -> dict:
+    return {"stream_url": reverse("chat:public-messages", args=[public_id]),
+            "history_url": reverse("chat:public-history", args=[public_id]),
+            "feedback_url": reverse("chat:public-feedback", args=[public_id])}
+
+
+# --- Public page and widget ---------------------------------------------------------------
+
+
+@require_GET
+def public_page(request, public_id):
+    return _chat_page(request, public_id, channel=Channel.PAGE)
+
+
+@require_GET
+@xframe_options_exempt  # the frame's CSP frame-ancestors decides who may embed it
+def widget_frame(request, public_id):
+    return _chat_page(request, public_id, channel=Channel.WIDGET)
+
+
+def _chat_page(request, public_id: str, *, channel: str):
+    bot = _public_bot(public_id)
+    widget = widget_config_for(bot)
+    config = _chat_config(bot, widget, channel=channel.lower(), urls=_public_urls(public_id))
+    response = render(request, "chat/page.html", {"bot": bot, "config": config, "embedded": channel == Channel.WIDGET})
+    ancestors = widget.embed_domains() if channel == Channel.WIDGET else []
+    response["Content-Security-Policy"] = chat_csp(frame_ancestors=ancestors)
+    return response
+
+
+@require_GET
+def widget_script(request, public_id):
+    """The one script a site includes: it adds a launcher and the chat frame."""
+    bot = _public_bot(public_id)
+    widget = widget_config_for(bot)
+    options = {
+        "frame": request.build_absolute_uri(reverse("chat:widget-frame", args=[public_id])),
+        "title": widget.header_text or bot.name, "color": widget.primary_color, "position": widget.position,
+        "autoOpen": widget.auto_open, "enabled": bool(widget.embed_domains()),
+        "label": ui_texts(bot.language)["close"],
+    }
+    script = render(request, "chat/widget.js", {"options": json.dumps(options)}).content
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _anonymous_guard(request, bot: Bot):
+    """An error response for a request from a foreign origin or over the IP's rate limit."""
+    if not origin_allowed(request, widget_config_for(bot).embed_domains()):
+        return json_error(403, "forbidden_origin", "This site may not use this chat.")
+    limit = rate_limit_hit(f"ip:{client_ip(request)}", limit=settings.RATE_LIMIT_PER_IP_PER_MINUTE)
+    if not limit.allowed:
+        return _too_many(bot, limit.retry_after)
+    return None
+
+
+def _too_many(bot: Bot, retry_after: int):
+    message = {"es": f"Estás enviando mensajes muy rápido. Espera {retry_after} s e inténtalo de nuevo.",
+               "en": f"You are sending messages too quickly. Wait {retry_after} s and try again."}
+    return json_error(429, "rate_limited", message.get(bot.language, message["en"]), retry_after=retry_after)
+
+
+@csrf_exempt
+@require_POST
+def public_messages(request, public_id):
+    bot = _public_bot(public_id)
+    refused = _anonymous_guard(request, bot)
+    if refused:
+        return refused
+    data = json_body(request)
+    if data is None:
+        return json_error(400, "invalid_json", "Send a JSON object.")
+    try:
+        question = services.clean_question(bot, str(data.get("message", "")))
+    except ChatError as error:
+        return json_error(400, error.code, str(error))
+    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")))
+    if conversation is None:
+        channel = Channel.WIDGET if data.get("channel") == "widget" else Channel.PAGE
+        conversation = services.conversation_start(bot=bot, channel=channel, visitor_id=secrets.token_urlsafe(24))
+    limit = rate_limit_hit(f"conversation:{conversation.pk}", limit=settings.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE)
+    if not limit.allowed:
+        return _too_many(bot, limit.retry_after)
+    return _reply_stream(conversation, question, first={"conversation": str(conversation.pk),
+                                                        "token": conversation.visitor_id})
+
+
+def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False):
+    try:
+        events = services.reply(conversation, question)
+    except ChatError as error:
+        return json_error(429 if error.code == "quota" else 400, error.code, str(error))
+    return event_stream(events, first=first, debug=debug)
+
+
+@require_GET
+def public_history(request, public_id):
+    bot = _public_bot(public_id)
+    conversation = selectors.conversation_for_visitor(
+        bot, request.GET.get("conversation"), request.GET.get("token", ""))
+    if conversation is None:
+        return JsonResponse({"messages": []})
+    return JsonResponse({"messages": [message_payload(m) for m in selectors.transcript(conversation)]})
+
+
+@csrf_exempt
+@require_POST
+def public_feedback(request, public_id):
+    bot = _public_bot(public_id)
+    refused = _anonymous_guard(request, bot)
+    if refused:
+        return refused
+    data = json_body(request) or {}
+    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")))
+    return _feedback(conversation, data)
+
+
+def _feedback(conversation: Conversation | None, data: dict):
+    message = selectors.message_in_conversation(conversation, data.get("message")) if conversation else None
+    if message is None:
+        return json_error(404, "not_found", "No such message.")
+    try:
+        rating = int(data.get("rating", 0))
+        services.feedback_set(message=message, rating=rating, comment=str(data.get("comment", "")))
+    except (ChatError, ValueError) as error:
+        return json_error(400, "invalid", str(error) if isinstance(error, ChatError) else "The rating must be 1 or -1.")
+    return JsonResponse({"ok": True})
+
+
+# --- Playground (dashboard) ---------------------------------------------------------------
+
+
+def _playground_conversation(request, bot: Bot, conversation_id) -> Conversation | None:
+    return selectors.conversation_for_visitor(bot, conversation_id, f"user:{request.user.pk}")
+
+
+@tenant_view("bots")
+def playground(request, public_id):
+    bot = bot_get_for_tenant(request.tenant, public_id)
+    urls = {"stream_url": reverse("chat:playground-messages", args=[public_id]),
+            "history_url": reverse("chat:playground-history", args=[public_id]),
+            "feedback_url": reverse("chat:playground-feedback", args=[public_id])}
+    config = _chat_config(bot, widget_config_for(bot), channel="playground", urls=urls, debug=True)
+    return render(request, "chat/playground.html", {"bot": bot, "config": config})
+
+
+@tenant_view("bots")
+@require_POST
+def playground_messages(request, public_id):
+    bot = bot_get_for_tenant(request.tenant, public_id)
+    data = json_body(request)
+    if data is None:
+        return json_error(400, "invalid_json", "Send a JSON object.")
+    try:
+        question = services.clean_question(bot, str(data.get("message", "")))
+    except ChatError as error:
+        return json_error(400, error.code, str(error))
+    conversation = _playground_conversation(request, bot, data.get("conversation"))
+    if conversation is None:
+        conversation = services.conversation_start(bot=bot, channel=Channel.PLAYGROUND,
+                                                   visitor_id=f"user:{request.user.pk}")
+    return _reply_stream(conversation, question, debug=True,
+                         first={"conversation": str(conversation.pk), "token": ""})
+
+
+@tenant_view("bots")
+def playground_history(request, public_id):
+    bot = bot_get_for_tenant(request.tenant, public_id)  # before the method check: another tenant's bot is 404
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    conversation = _playground_conversation(request, bot, request.GET.get("conversation"))
+    messages = selectors.transcript(conversation) if conversation else []
+    return JsonResponse({"messages": [message_payload(m, debug=True) for m in messages]})
+
+
+@tenant_view("bots")
+@require_POST
+def playground_feedback(request, public_id):
+    bot = bot_get_for_tenant(request.tenant, public_id)
+    data = json_body(request) or {}
+    return _feedback(_playground_conversation(request, bot, data.get("conversation")), data)

@@ -1,0 +1,105 @@
+"""What the web channels share: Server-Sent Events framing, message payloads, the CSP and
+the checks on anonymous requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from django.http import JsonResponse, StreamingHttpResponse
+
+from bots.models import domain_matches
+from chat.models import Message
+from chat.render import render_answer
+
+UI_TEXTS = {
+    "es": {"placeholder": "Escribe tu pregunta…", "send": "Enviar", "new_chat": "Nueva conversación",
+           "sources": "Fuentes", "helpful": "Útil", "not_helpful": "No útil", "thanks": "¡Gracias por tu opinión!",
+           "comment": "¿Qué faltó? (opcional)", "page": "p.", "error": "No se pudo enviar. Revisa tu conexión e inténtalo de nuevo.",
+           "typing": "Escribiendo…", "close": "Cerrar"},
+    "en": {"placeholder": "Type your question…", "send": "Send", "new_chat": "New chat", "sources": "Sources",
+           "helpful": "Helpful", "not_helpful": "Not helpful", "thanks": "Thanks for your feedback!",
+           "comment": "What was missing? (optional)", "page": "p.",
+           "error": "Could not send. Check your connection and try again.", "typing": "Typing…", "close": "Close"},
+}
+
+
+def ui_texts(language: str) -> dict:
+    return UI_TEXTS.get(language, UI_TEXTS["en"])
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def message_payload(message: Message, *, debug: bool = False) -> dict:
+    """A message as the chat page shows it. `debug` (the playground) adds every passage with
+    its score, the time split and the tokens; visitors see only the cited passages."""
+    sources = [source for source in message.sources if debug or source.get("cited")]
+    payload = {
+        "id": str(message.pk), "role": message.role, "html": render_answer(message.content)
+        if message.role == Message.Role.ASSISTANT else "", "text": message.content,
+        "answered": message.answered, "cache_hit": message.cache_hit,
+        "sources": [{key: source.get(key) for key in ("n", "document_name", "page", "text", "cited")
+                     + (("score",) if debug else ())} for source in sources],
+    }
+    feedback = getattr(message, "feedback", None) if message.role == Message.Role.ASSISTANT else None
+    payload["rating"] = feedback.rating if feedback else 0
+    if debug:
+        payload.update(origin=message.origin, model=message.model, timings=message.timings,
+                       tokens={"in": message.tokens_in, "out": message.tokens_out}, top_score=message.top_score)
+    return payload
+
+
+def event_stream(events, *, first: dict, debug: bool = False) -> StreamingHttpResponse:
+    def frames() -> Iterator[str]:
+        yield sse("conversation", first)
+        for event in events:
+            if event.type == "delta":
+                yield sse("delta", {"text": event.text})
+            else:
+                yield sse("done", message_payload(event.message, debug=debug))
+
+    response = StreamingHttpResponse(frames(), content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache, no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+def json_error(status: int, code: str, message: str, *, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def json_body(request) -> dict | None:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --- Origins and CSP ------------------------------------------------------------------------
+
+
+def origin_allowed(request, allowed_domains) -> bool:
+    """Anonymous POSTs come from our own pages (the public page, the widget's frame) or from
+    a page on one of the bot's allowed domains; browsers always say which in Origin."""
+    origin = request.headers.get("Origin", "")
+    host = urlsplit(origin).netloc.lower() if origin else ""
+    if not host:
+        return False
+    if host == request.get_host().lower():
+        return True
+    return any(domain_matches(host, domain) for domain in allowed_domains)
+
+
+def chat_csp(*, frame_ancestors: list[str]) -> str:
+    """Our chat pages load only our own script, style and images and talk only to us, so a
+    Markdown image or link in an answer cannot send the conversation anywhere else."""
+    ancestors = " ".join(frame_ancestors) if frame_ancestors else "'none'"
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            f"font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")

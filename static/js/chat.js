@@ -1,0 +1,271 @@
+// The chat client of the public page, the widget's frame and the dashboard playground.
+// Answers stream over Server-Sent Events read from a fetch() POST (EventSource can only GET).
+// Streamed text is shown as plain text; the final answer arrives as HTML the server has
+// already sanitised. Everything else is built with textContent, never innerHTML.
+(function () {
+  "use strict";
+
+  const root = document.querySelector("[data-chat]");
+  const configElement = document.getElementById("chat-config");
+  if (!root || !configElement) return;
+  const config = JSON.parse(configElement.textContent);
+  const texts = config.texts;
+  const log = root.querySelector("[data-chat-log]");
+  const form = root.querySelector("[data-chat-form]");
+  const input = form.querySelector("textarea");
+  const sendButton = form.querySelector("button[type=submit]");
+  const starters = root.querySelector("[data-chat-starters]");
+  const greeting = log.querySelector(".bubble-greeting");
+  let busy = false;
+
+  if (config.color) document.documentElement.style.setProperty("--brand", config.color);
+
+  // --- The visitor's conversation, kept in this browser -------------------------------------
+
+  function loadState() {
+    try { return JSON.parse(localStorage.getItem(config.storage_key)) || {}; } catch (e) { return {}; }
+  }
+  function saveState(state) {
+    try { localStorage.setItem(config.storage_key, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  let state = loadState();
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function post(url, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (config.channel === "playground") headers["X-CSRFToken"] = csrfToken();
+    return fetch(url, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin" });
+  }
+
+  // --- Rendering ----------------------------------------------------------------------------
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function addUserBubble(text) {
+    log.appendChild(element("div", "bubble bubble-user", text));
+    scrollDown();
+  }
+
+  function addBotBubble() {
+    const bubble = element("div", "bubble bubble-bot");
+    const body = element("div", "bubble-text typing", texts.typing);
+    bubble.appendChild(body);
+    log.appendChild(bubble);
+    scrollDown();
+    return bubble;
+  }
+
+  function renderSources(bubble, sources) {
+    if (!sources || !sources.length) return;
+    const list = element("ol", "sources");
+    list.setAttribute("aria-label", texts.sources);
+    sources.forEach(function (source) {
+      const item = element("li");
+      const details = element("details");
+      details.dataset.n = source.n;
+      let label = "[" + source.n + "] " + (source.document_name || "");
+      if (source.page) label += ", " + texts.page + " " + source.page;
+      if (config.debug && source.score !== undefined && source.score !== null) {
+        label += " · " + Number(source.score).toFixed(3) + (source.cited ? "" : " · not cited");
+      }
+      details.appendChild(element("summary", null, label));
+      details.appendChild(element("blockquote", null, source.text));
+      item.appendChild(details);
+      list.appendChild(item);
+    });
+    bubble.appendChild(list);
+    // A footnote mark in the answer opens its passage.
+    bubble.querySelectorAll("sup.cite").forEach(function (mark) {
+      mark.setAttribute("role", "button");
+      mark.tabIndex = 0;
+      mark.addEventListener("click", function () {
+        const target = list.querySelector('details[data-n="' + mark.dataset.n + '"]');
+        if (target) { target.open = true; target.scrollIntoView({ block: "nearest" }); }
+      });
+    });
+  }
+
+  function renderDebug(bubble, message) {
+    if (!config.debug || !message.timings) return;
+    const t = message.timings;
+    const parts = [
+      message.origin + (message.model ? " · " + message.model : ""),
+      "total " + (t.total || 0) + " ms (embed " + (t.embed || 0) + ", retrieve " + (t.retrieve || 0) + ", model " + (t.llm || 0) + ")",
+      "tokens " + message.tokens.in + " in / " + message.tokens.out + " out",
+    ];
+    if (message.top_score !== null && message.top_score !== undefined) parts.push("top score " + Number(message.top_score).toFixed(3));
+    bubble.appendChild(element("p", "debug", parts.join(" · ")));
+  }
+
+  function renderFeedback(bubble, message) {
+    const bar = element("div", "feedback");
+    [[1, "👍", texts.helpful], [-1, "👎", texts.not_helpful]].forEach(function (choice) {
+      const button = element("button", "feedback-button", choice[1]);
+      button.type = "button";
+      button.title = choice[2];
+      button.setAttribute("aria-label", choice[2]);
+      button.setAttribute("aria-pressed", message.rating === choice[0] ? "true" : "false");
+      button.addEventListener("click", function () { sendFeedback(bar, message, choice[0]); });
+      bar.appendChild(button);
+    });
+    bubble.appendChild(bar);
+  }
+
+  function sendFeedback(bar, message, rating) {
+    let comment = "";
+    if (rating < 0) comment = window.prompt(texts.comment) || "";
+    post(config.feedback_url, {
+      conversation: state.conversation, token: state.token, message: message.id, rating: rating, comment: comment,
+    }).then(function (response) {
+      if (!response.ok) return;
+      message.rating = rating;
+      bar.querySelectorAll("button").forEach(function (button, index) {
+        button.setAttribute("aria-pressed", (index === 0 ? 1 : -1) === rating ? "true" : "false");
+      });
+      let note = bar.querySelector(".feedback-thanks");
+      if (!note) bar.appendChild(element("span", "feedback-thanks", texts.thanks));
+    });
+  }
+
+  function finishBubble(bubble, message) {
+    const body = bubble.querySelector(".bubble-text");
+    body.classList.remove("typing");
+    body.innerHTML = message.html; // sanitised by the server (nh3)
+    if (!message.answered) bubble.classList.add("bubble-unanswered");
+    renderSources(bubble, message.sources);
+    renderDebug(bubble, message);
+    renderFeedback(bubble, message);
+    scrollDown();
+  }
+
+  function failBubble(bubble, text) {
+    const body = bubble.querySelector(".bubble-text");
+    body.classList.remove("typing");
+    body.textContent = text;
+    bubble.classList.add("bubble-error");
+  }
+
+  // --- Sending and streaming ----------------------------------------------------------------
+
+  async function ask(text) {
+    text = (text || "").trim();
+    if (!text || busy) return;
+    busy = true;
+    sendButton.disabled = true;
+    if (starters) starters.hidden = true;
+    addUserBubble(text);
+    const bubble = addBotBubble();
+    try {
+      const response = await post(config.stream_url, {
+        message: text, conversation: state.conversation, token: state.token, channel: config.channel,
+      });
+      if (!response.ok) {
+        let message = texts.error;
+        try { message = (await response.json()).error.message || message; } catch (e) { /* not JSON */ }
+        failBubble(bubble, message);
+        return;
+      }
+      await readStream(response, bubble);
+    } catch (error) {
+      failBubble(bubble, texts.error);
+    } finally {
+      busy = false;
+      sendButton.disabled = false;
+      input.focus();
+    }
+  }
+
+  async function readStream(response, bubble) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const body = bubble.querySelector(".bubble-text");
+    let buffer = "";
+    let started = false;
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event = "message", data = "";
+        frame.split("\n").forEach(function (line) {
+          if (line.startsWith("event: ")) event = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        });
+        if (!data) continue;
+        const payload = JSON.parse(data);
+        if (event === "conversation") {
+          state = { conversation: payload.conversation, token: payload.token };
+          saveState(state);
+        } else if (event === "delta") {
+          if (!started) { body.textContent = ""; body.classList.remove("typing"); started = true; }
+          body.textContent += payload.text;
+          scrollDown();
+        } else if (event === "done") {
+          finishBubble(bubble, payload);
+        }
+      }
+    }
+  }
+
+  async function loadHistory() {
+    if (!state.conversation) return;
+    const params = new URLSearchParams({ conversation: state.conversation, token: state.token || "" });
+    try {
+      const response = await fetch(config.history_url + "?" + params.toString(), { credentials: "same-origin" });
+      if (!response.ok) return;
+      const messages = (await response.json()).messages;
+      if (messages.length && starters) starters.hidden = true;
+      messages.forEach(function (message) {
+        if (message.role === "user") addUserBubble(message.text);
+        else if (message.role === "assistant") finishBubble(addBotBubble(), message);
+      });
+    } catch (e) { /* offline: start fresh */ }
+  }
+
+  function newChat() {
+    state = {};
+    saveState(state);
+    log.textContent = "";
+    if (greeting) log.appendChild(greeting);
+    if (starters) starters.hidden = false;
+    input.focus();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value;
+    input.value = "";
+    ask(text);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  if (starters) starters.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-chat-starter]");
+    if (button) ask(button.textContent);
+  });
+  root.querySelector("[data-chat-new]").addEventListener("click", newChat);
+
+  // The widget's script on the host page may open the chat with a question.
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || !event.data || event.data.type !== "kaiu:ask") return;
+    if (typeof event.data.text === "string") ask(event.data.text.slice(0, config.max_chars));
+  });
+
+  window.kaiuChat = { ask: ask, newChat: newChat };
+  loadHistory();
+})();

@@ -1,0 +1,66 @@
+/* KAIU chat widget: <script src=".../widget/<bot>.js" async></script> adds a launcher and
+   the chat frame. window.KAIU.open("question") opens it, optionally asking a question. */
+(function () {
+  "use strict";
+  var options = {{ options|safe }};
+  if (window.KAIU || !options.enabled) {
+    if (!options.enabled && window.console) console.warn("KAIU widget: no allowed domains are set for this bot.");
+    return;
+  }
+  var frameOrigin = new URL(options.frame).origin;
+  var side = options.position === "left" ? "left" : "right";
+  var open = false, loaded = false, pending = null, frame, panel;
+
+  var launcher = document.createElement("button");
+  launcher.type = "button";
+  launcher.setAttribute("aria-label", options.title);
+  launcher.textContent = "💬";
+  launcher.style.cssText = "position:fixed;bottom:20px;" + side + ":20px;width:56px;height:56px;border-radius:50%;" +
+    "border:0;background:" + options.color + ";color:#fff;font-size:26px;cursor:pointer;z-index:2147483000;" +
+    "box-shadow:0 4px 14px rgba(0,0,0,.25)";
+
+  function build() {
+    panel = document.createElement("div");
+    panel.style.cssText = "position:fixed;bottom:88px;" + side + ":20px;width:min(380px,calc(100vw - 40px));" +
+      "height:min(600px,calc(100vh - 120px));border-radius:12px;overflow:hidden;z-index:2147483000;" +
+      "box-shadow:0 8px 30px rgba(0,0,0,.25);background:#fff;display:none";
+    frame = document.createElement("iframe");
+    frame.src = options.frame;
+    frame.title = options.title;
+    frame.style.cssText = "width:100%;height:100%;border:0";
+    frame.addEventListener("load", function () {
+      loaded = true;
+      if (pending) { send(pending); pending = null; }
+    });
+    panel.appendChild(frame);
+    document.body.appendChild(panel);
+  }
+
+  function send(text) { frame.contentWindow.postMessage({ type: "kaiu:ask", text: text }, frameOrigin); }
+
+  function show(message) {
+    if (!panel) build();
+    panel.style.display = "block";
+    open = true;
+    launcher.setAttribute("aria-expanded", "true");
+    if (typeof message === "string" && message) {
+      if (loaded) send(message); else pending = message;
+    }
+  }
+
+  function hide() {
+    if (panel) panel.style.display = "none";
+    open = false;
+    launcher.setAttribute("aria-expanded", "false");
+  }
+
+  launcher.addEventListener("click", function () { open ? hide() : show(); });
+
+  function start() {
+    document.body.appendChild(launcher);
+    if (options.autoOpen) show();
+  }
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+
+  window.KAIU = { open: show, close: hide, toggle: function () { open ? hide() : show(); } };
+})();

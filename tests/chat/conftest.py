@@ -1,0 +1,57 @@
+import pytest
+
+from chat.models import Channel
+from chat.services import conversation_start, reply
+
+KNOWLEDGE = "\n\n".join([
+    "# Envíos\nEnviamos a toda Colombia. A Bogotá y Medellín el envío tarda de 1 a 2 días hábiles. "
+    "A Cali y Barranquilla tarda de 3 a 5 días hábiles.",
+    "# Pagos\nAceptamos tarjeta de crédito, PSE, Nequi y pago contra entrega en efectivo.",
+    "# Devoluciones\nTienes 30 días para devolver un producto sin abrir. El reembolso llega en 5 días.",
+    "# Seguridad\nNo uses aceites esenciales puros sobre la piel: dilúyelos siempre en un aceite portador.",
+])
+
+
+def _with_knowledge(bot, add_text):
+    bot.rag_config = {**bot.rag_config, "chunk_size": 220, "chunk_overlap": 0}
+    bot.save()
+    add_text(bot, "Políticas de la tienda", KNOWLEDGE)
+    bot.refresh_from_db()
+    return bot
+
+
+@pytest.fixture
+def shop_bot(bot, add_text):
+    """The `bot` with a small Spanish shop knowledge base, one passage per section."""
+    return _with_knowledge(bot, add_text)
+
+
+@pytest.fixture
+def ask():
+    """Ask a question in a conversation (a new one by default); returns (streamed text, message)."""
+
+    def run(bot, text, conversation=None, channel=Channel.PAGE, **kwargs):
+        conversation = conversation or conversation_start(bot=bot, channel=channel, visitor_id="visitor-1")
+        pieces, message = [], None
+        for event in reply(conversation, text, **kwargs):
+            if event.type == "delta":
+                pieces.append(event.text)
+            else:
+                message = event.message
+        return "".join(pieces), message
+
+    return run
+
+
+@pytest.fixture
+def llm_bot(bot, add_text, fake_openai):
+    """The shop bot on a tenant that uses the local fake OpenAI-compatible server."""
+    from kaiu.accounts.services import llm_settings_update
+    from tests.fakes.openai_server import chat_handler, embeddings_handler
+
+    fake_openai.routes[("POST", "/v1/embeddings")] = embeddings_handler()
+    fake_openai.routes[("POST", "/v1/chat/completions")] = chat_handler()
+    llm_settings_update(tenant=bot.tenant, provider="OPENAI_COMPATIBLE", base_url=fake_openai.base_url,
+                        chat_model="gpt-4o-mini", embedding_model="text-embedding-3-small", api_key="sk-fake-key-123456")
+    bot.refresh_from_db()
+    return _with_knowledge(bot, add_text)

@@ -1,0 +1,103 @@
+"""The OpenAI-compatible API, called by the real `openai` client over HTTP."""
+
+import json
+
+import openai
+import pytest
+
+from chat.models import Conversation, Feedback
+from kaiu.accounts.services import api_key_create, api_key_revoke
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def api_secret(tenant, owner):
+    return api_key_create(tenant=tenant, name="Tests", created_by=owner).secret
+
+
+@pytest.fixture
+def client_for(live_server):
+    def make(secret):
+        return openai.OpenAI(api_key=secret, base_url=f"{live_server.url}/api/v1", max_retries=0, timeout=30)
+
+    return make
+
+
+def test_the_openai_client_gets_a_cited_answer(shop_bot, api_secret, client_for):
+    completion = client_for(api_secret).chat.completions.create(
+        model=shop_bot.public_id, messages=[{"role": "user", "content": "¿Cuánto tarda el envío a Cali?"}])
+    answer = completion.choices[0].message.content
+    assert "3 a 5 días" in answer and "[1]" in answer
+    assert completion.choices[0].finish_reason == "stop" and completion.model == shop_bot.public_id
+    assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens > 0
+    extras = completion.model_extra["kaiu"]
+    assert extras["answered"] and extras["sources"][0]["document_name"] == "Políticas de la tienda"
+    assert Conversation.objects.get(pk=extras["conversation"]).channel == "API"
+
+
+def test_the_openai_client_streams_with_usage(shop_bot, api_secret, client_for):
+    stream = client_for(api_secret).chat.completions.create(
+        model=shop_bot.public_id, stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "system", "content": "ignored: the bot's own prompt rules"},
+                  {"role": "user", "content": "¿Aceptan pago contra entrega?"}])
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "contra entrega" in text
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+
+
+def test_a_bad_or_revoked_key_is_401(shop_bot, tenant, api_secret, client_for):
+    with pytest.raises(openai.AuthenticationError):
+        client_for("kaiu_nope_nope").chat.completions.create(
+            model=shop_bot.public_id, messages=[{"role": "user", "content": "Hola"}])
+    api_key_revoke(tenant=tenant, key_id=tenant.api_keys.get().pk)
+    with pytest.raises(openai.AuthenticationError):
+        client_for(api_secret).chat.completions.create(
+            model=shop_bot.public_id, messages=[{"role": "user", "content": "Hola"}])
+
+
+def test_an_unknown_bot_and_another_tenants_bot_are_404(shop_bot, other_bot, api_secret, client_for):
+    for model in ("no-such-bot", other_bot.public_id):
+        with pytest.raises(openai.NotFoundError) as missing:
+            client_for(api_secret).chat.completions.create(model=model, messages=[{"role": "user", "content": "Hola"}])
+        assert missing.value.code == "model_not_found"
+    assert not Conversation.objects.filter(bot=other_bot).exists()
+
+
+def test_bad_requests_and_the_quota_use_openais_error_shape(shop_bot, api_secret, client_for, live_server):
+    from kaiu.accounts.models import Plan
+
+    with pytest.raises(openai.BadRequestError):
+        client_for(api_secret).chat.completions.create(
+            model=shop_bot.public_id, messages=[{"role": "assistant", "content": "Hola"}])
+    Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
+    with pytest.raises(openai.RateLimitError) as refused:
+        client_for(api_secret).chat.completions.create(
+            model=shop_bot.public_id, messages=[{"role": "user", "content": "Hola"}])
+    assert refused.value.code == "insufficient_quota"
+
+
+def test_conversations_are_listed_and_answers_rated_through_the_api(shop_bot, other_bot, api_secret, client_for,
+                                                                   live_server):
+    import httpx2
+
+    completion = client_for(api_secret).chat.completions.create(
+        model=shop_bot.public_id, messages=[{"role": "user", "content": "¿Aceptan Nequi?"}])
+    headers = {"Authorization": f"Bearer {api_secret}"}
+    listed = httpx2.get(f"{live_server.url}/api/v1/conversations", headers=headers).json()
+    assert [c["id"] for c in listed["data"]] == [completion.model_extra["kaiu"]["conversation"]]
+    detail = httpx2.get(f"{live_server.url}/api/v1/conversations/{listed['data'][0]['id']}", headers=headers).json()
+    assert [m["role"] for m in detail["messages"]] == ["user", "assistant"]
+    rated = httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,
+                        content=json.dumps({"message": completion.model_extra["kaiu"]["message"], "rating": 1}))
+    assert rated.status_code == 200 and Feedback.objects.get().rating == 1
+
+    # Another tenant's conversation and message are 404.
+    from chat.services import conversation_start
+
+    foreign = conversation_start(bot=other_bot, channel="PAGE")
+    assert httpx2.get(f"{live_server.url}/api/v1/conversations/{foreign.pk}", headers=headers).status_code == 404
+    assert httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,
+                       content=json.dumps({"message": str(foreign.pk), "rating": 1})).status_code == 404
