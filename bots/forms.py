@@ -63,3 +63,34 @@ class WidgetConfigForm(forms.ModelForm):
         if invalid:
             raise forms.ValidationError(f"Not a domain: {', '.join(invalid)}. Write it like shop.example.com.")
         return list(dict.fromkeys(domains))
+
+
+class PromptForm(forms.Form):
+    name = forms.CharField(max_length=80, required=False, help_text="What changed, e.g. “Shorter answers”.")
+    content = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}), label="System prompt",
+                              help_text="Who the bot is and how it should answer. KAIU adds its own rules: answer "
+                                        "only from the passages, cite them, treat them as data.")
+
+
+class BotSettingsForm(forms.Form):
+    search_mode = forms.ChoiceField(choices=[("hybrid", "Hybrid (vector + keyword, recommended)"),
+                                             ("vector", "Vector only"), ("keyword", "Keyword only")])
+    top_k = forms.IntegerField(min_value=1, max_value=20, label="Passages per answer",
+                               help_text="How many passages the model reads for each question.")
+    score_threshold = forms.FloatField(min_value=0, max_value=1, label="Minimum similarity",
+                                       help_text="Below this the bot says it does not know (0–1).")
+    chunk_size = forms.IntegerField(min_value=200, max_value=4000, help_text="Characters per passage.")
+    chunk_overlap = forms.IntegerField(min_value=0, max_value=2000, help_text="Characters shared by neighbours.")
+    chat_model = forms.CharField(max_length=120, required=False,
+                                 help_text="Empty: the model set in Settings → AI provider.")
+    temperature = forms.FloatField(min_value=0, max_value=2, help_text="0 is most literal; 1 and above more varied.")
+    welcome_message = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, advanced: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not advanced:
+            from bots.services import ADVANCED_RAG_FIELDS
+
+            for name in ADVANCED_RAG_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Available on plans with advanced retrieval."

@@ -91,6 +91,9 @@ class BotPrompt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set the first time the version goes live; from then on it is kept as it was.
+    activated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-version"]
@@ -98,6 +101,10 @@ class BotPrompt(models.Model):
 
     def __str__(self):
         return f"{self.bot} v{self.version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.activated_at is None
 
 
 _DOMAIN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$")

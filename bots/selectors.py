@@ -1,6 +1,8 @@
+import difflib
+
 from django.shortcuts import get_object_or_404
 
-from bots.models import Bot, Template, WidgetConfig
+from bots.models import Bot, BotPrompt, Template, WidgetConfig
 
 
 def bot_list_for_tenant(tenant):
@@ -23,3 +25,23 @@ def widget_config_for(bot: Bot) -> WidgetConfig:
         return bot.widget
     except WidgetConfig.DoesNotExist:
         return WidgetConfig(bot=bot, header_text=bot.name, greeting=bot.welcome_message)
+
+
+def prompt_list_for_bot(bot: Bot):
+    return BotPrompt.objects.filter(bot=bot).select_related("created_by").order_by("-version")
+
+
+def prompt_get_for_bot(bot: Bot, prompt_id) -> BotPrompt:
+    return get_object_or_404(BotPrompt, bot=bot, pk=prompt_id)
+
+
+def prompt_diff(prompt: BotPrompt) -> list[tuple[str, str]]:
+    """(kind, line) of a unified diff against the previous version: kind is add, remove,
+    hunk or same. Empty for the first version."""
+    previous = BotPrompt.objects.filter(bot_id=prompt.bot_id, version__lt=prompt.version).order_by("-version").first()
+    if previous is None:
+        return []
+    lines = difflib.unified_diff(previous.content.splitlines(), prompt.content.splitlines(),
+                                 f"version {previous.version}", f"version {prompt.version}", lineterm="", n=2)
+    kinds = {"+": "add", "-": "remove", "@": "hunk"}
+    return [(kinds.get(line[:1], "same"), line) for line in list(lines)[2:]]

@@ -1,4 +1,5 @@
-"""Writes for bots: templates, creation from a template, edits and deletion."""
+"""Writes for bots: templates, creation from a template, edits, prompt versions, settings
+and deletion."""
 
 from django.db import transaction
 from django.db.models import F
@@ -38,7 +39,8 @@ def bot_create(*, tenant: Tenant, template: Template | None, name: str, descript
     bot.save()
     prompt_text = template.sample_system_prompt.replace("{business}", tenant.name) if template else ""
     if prompt_text:
-        prompt = BotPrompt.objects.create(bot=bot, name="Initial", content=prompt_text, version=1, created_by=user)
+        prompt = BotPrompt.objects.create(bot=bot, name="Initial", content=prompt_text, version=1, created_by=user,
+                                          activated_at=timezone.now())
         bot.active_prompt = prompt
         bot.save(update_fields=["active_prompt"])
     WidgetConfig.objects.create(
@@ -84,3 +86,69 @@ def widget_config_update(*, bot: Bot, **fields) -> WidgetConfig:
     widget.full_clean()
     widget.save()
     return widget
+
+
+class BotError(Exception):
+    """A refusal the tenant can act on; the message is shown as is."""
+
+
+# --- Prompt versions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def prompt_create(*, bot: Bot, content: str, name: str = "", user=None) -> BotPrompt:
+    """A new draft version; it goes live only when activated."""
+    content = content.strip()
+    if not content:
+        raise BotError("The prompt cannot be empty.")
+    Bot.objects.select_for_update().filter(pk=bot.pk).first()  # versions are numbered one at a time
+    latest = BotPrompt.objects.filter(bot=bot).order_by("-version").values_list("version", flat=True).first() or 0
+    return BotPrompt.objects.create(bot=bot, name=name.strip()[:80], content=content, version=latest + 1,
+                                    created_by=user)
+
+
+def prompt_update(*, prompt: BotPrompt, content: str, name: str = "") -> BotPrompt:
+    if not prompt.is_draft:
+        raise BotError("This version has been live, so it is kept as it was. Save your changes as a new version.")
+    content = content.strip()
+    if not content:
+        raise BotError("The prompt cannot be empty.")
+    prompt.content, prompt.name = content, name.strip()[:80]
+    prompt.save(update_fields=["content", "name", "updated_at"])
+    return prompt
+
+
+@transaction.atomic
+def prompt_activate(*, prompt: BotPrompt) -> Bot:
+    """Put the version live. Cached answers were keyed on the old prompt, so they stop matching."""
+    if prompt.activated_at is None:
+        prompt.activated_at = timezone.now()
+        prompt.save(update_fields=["activated_at", "updated_at"])
+    bot = Bot.objects.select_for_update().get(pk=prompt.bot_id)
+    bot.active_prompt = prompt
+    bot.save(update_fields=["active_prompt", "updated_at"])
+    return bot
+
+
+# --- Retrieval and model settings ---------------------------------------------------------
+
+ADVANCED_RAG_FIELDS = ("search_mode", "chunk_size", "chunk_overlap")
+
+
+def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: float, welcome_message: str) -> bool:
+    """Save retrieval and model settings; returns True when chunking changed (a re-index
+    applies it to the documents already stored). Advanced fields stay as they were on plans
+    without advanced retrieval."""
+    plan = bot.tenant.plan
+    current = dict(bot.rag_config or {})
+    if not plan.allow_advanced_rag:
+        rag = {key: value for key, value in rag.items() if key not in ADVANCED_RAG_FIELDS}
+    if rag.get("chunk_overlap", current.get("chunk_overlap", 0)) >= rag.get("chunk_size", current.get("chunk_size", 1000)):
+        raise BotError("The chunk overlap must be smaller than the chunk size.")
+    merged = {**current, **rag}
+    chunking_changed = any(merged.get(key) != current.get(key) for key in ("chunk_size", "chunk_overlap"))
+    bot.rag_config = merged
+    bot.chat_model, bot.temperature, bot.welcome_message = chat_model.strip(), temperature, welcome_message.strip()
+    bot.full_clean()
+    bot.save()
+    return chunking_changed

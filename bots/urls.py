@@ -11,4 +11,8 @@ urlpatterns = [
     path("<slug:public_id>/edit/", views.bot_edit, name="bot-edit"),
     path("<slug:public_id>/delete/", views.bot_delete, name="bot-delete"),
     path("<slug:public_id>/widget/", views.widget_edit, name="widget-edit"),
+    path("<slug:public_id>/settings/", views.bot_settings, name="bot-settings"),
+    path("<slug:public_id>/prompts/", views.prompt_list, name="prompt-list"),
+    path("<slug:public_id>/prompts/<uuid:prompt_id>/", views.prompt_detail, name="prompt-detail"),
+    path("<slug:public_id>/prompts/<uuid:prompt_id>/activate/", views.prompt_activate, name="prompt-activate"),
 ]

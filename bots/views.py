@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from bots import selectors, services
-from bots.forms import BotCreateForm, BotForm, WidgetConfigForm
+from bots.forms import BotCreateForm, BotForm, BotSettingsForm, PromptForm, WidgetConfigForm
 from kaiu.accounts.quotas import QuotaExceeded
 from kaiu.tenancy import tenant_view
 
@@ -69,3 +69,83 @@ def widget_edit(request, public_id):
     script_url = request.build_absolute_uri(reverse("chat:widget-script", args=[bot.public_id]))
     return render(request, "bots/widget_edit.html", {"bot": bot, "form": form, "widget": widget,
                                                      "script_url": script_url})
+
+
+# --- Prompt versions ----------------------------------------------------------------------
+
+
+@tenant_view("bots")
+def prompt_list(request, public_id):
+    bot = selectors.bot_get_for_tenant(request.tenant, public_id)
+    active = bot.active_prompt
+    form = PromptForm(request.POST or None, initial={"content": active.content if active else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            prompt = services.prompt_create(bot=bot, content=form.cleaned_data["content"],
+                                            name=form.cleaned_data["name"], user=request.user)
+        except services.BotError as error:
+            form.add_error("content", str(error))
+        else:
+            messages.success(request, f"Version {prompt.version} saved as a draft. Try it in the playground, "
+                                      "then activate it.")
+            return redirect("bots:prompt-detail", public_id=bot.public_id, prompt_id=prompt.pk)
+    return render(request, "bots/prompt_list.html", {"bot": bot, "form": form,
+                                                     "prompts": selectors.prompt_list_for_bot(bot)})
+
+
+@tenant_view("bots")
+def prompt_detail(request, public_id, prompt_id):
+    bot = selectors.bot_get_for_tenant(request.tenant, public_id)
+    prompt = selectors.prompt_get_for_bot(bot, prompt_id)
+    form = PromptForm(request.POST or None, initial={"name": prompt.name, "content": prompt.content})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.prompt_update(prompt=prompt, content=form.cleaned_data["content"], name=form.cleaned_data["name"])
+        except services.BotError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Version {prompt.version} saved.")
+            return redirect("bots:prompt-detail", public_id=bot.public_id, prompt_id=prompt.pk)
+    return render(request, "bots/prompt_detail.html", {
+        "bot": bot, "prompt": prompt, "form": form, "diff": selectors.prompt_diff(prompt),
+        "is_active": bot.active_prompt_id == prompt.pk})
+
+
+@tenant_view("bots")
+def prompt_activate(request, public_id, prompt_id):
+    bot = selectors.bot_get_for_tenant(request.tenant, public_id)
+    prompt = selectors.prompt_get_for_bot(bot, prompt_id)
+    if request.method == "POST":
+        services.prompt_activate(prompt=prompt)
+        messages.success(request, f"Version {prompt.version} is live.")
+    return redirect("bots:prompt-detail", public_id=bot.public_id, prompt_id=prompt.pk)
+
+
+# --- Retrieval and model settings ---------------------------------------------------------
+
+
+@tenant_view("bots")
+def bot_settings(request, public_id):
+    bot = selectors.bot_get_for_tenant(request.tenant, public_id)
+    advanced = request.tenant.plan.allow_advanced_rag
+    rag = bot.rag_config or {}
+    initial = {**{key: rag.get(key) for key in ("search_mode", "top_k", "score_threshold", "chunk_size",
+                                                "chunk_overlap")},
+               "chat_model": bot.chat_model, "temperature": bot.temperature, "welcome_message": bot.welcome_message}
+    form = BotSettingsForm(request.POST or None, initial=initial, advanced=advanced)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rechunk = services.bot_settings_update(
+                bot=bot, rag={key: data[key] for key in ("search_mode", "top_k", "score_threshold", "chunk_size",
+                                                         "chunk_overlap")},
+                chat_model=data["chat_model"], temperature=data["temperature"],
+                welcome_message=data["welcome_message"])
+        except services.BotError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Settings saved." + (
+                " New chunk sizes apply to documents when they are re-indexed (Knowledge base → Re-index all)."
+                if rechunk else ""))
+            return redirect("bots:bot-settings", public_id=bot.public_id)
+    return render(request, "bots/bot_settings.html", {"bot": bot, "form": form, "advanced": advanced})

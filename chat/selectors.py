@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from chat.models import Conversation, Message
+from django.db.models import Exists, OuterRef
+
+from chat.models import Conversation, CuratedAnswer, Message
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -40,3 +42,46 @@ def conversation_for_tenant(tenant, conversation_id) -> Conversation | None:
 def message_for_tenant(tenant, message_id) -> Message | None:
     pk = _uuid(message_id)
     return None if pk is None else Message.objects.filter(conversation__tenant=tenant, pk=pk).first()
+
+
+LOW_SCORE = 0.3  # answers whose best passage scored below this are worth a look
+
+
+def conversation_list_for_tenant(tenant, *, bot=None, channel="", since=None, until=None, rating=None,
+                                 unanswered=False, low_score=False):
+    """The tenant's conversations, newest activity first, narrowed by the history filters."""
+    conversations = Conversation.objects.filter(tenant=tenant).select_related("bot")
+    if bot:
+        conversations = conversations.filter(bot__public_id=bot)
+    if channel:
+        conversations = conversations.filter(channel=channel)
+    if since:
+        conversations = conversations.filter(updated_at__date__gte=since)
+    if until:
+        conversations = conversations.filter(created_at__date__lte=until)
+    answers = Message.objects.filter(conversation=OuterRef("pk"), role=Message.Role.ASSISTANT)
+    if rating in (1, -1):
+        conversations = conversations.filter(Exists(answers.filter(feedback__rating=rating)))
+    if unanswered:
+        conversations = conversations.filter(Exists(answers.filter(answered=False)))
+    if low_score:
+        conversations = conversations.filter(Exists(answers.filter(top_score__lt=LOW_SCORE)))
+    return conversations.order_by("-updated_at", "pk")
+
+
+def message_for_conversation(conversation: Conversation, message_id) -> Message:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Message, conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
+
+
+def question_before(message: Message) -> str:
+    """The visitor's question an answer replied to."""
+    question = (Message.objects.filter(conversation_id=message.conversation_id, role=Message.Role.USER,
+                                       created_at__lte=message.created_at)
+                .order_by("-created_at").values_list("content", flat=True).first())
+    return question or ""
+
+
+def curated_list_for_tenant(tenant):
+    return CuratedAnswer.objects.filter(tenant=tenant).select_related("bot").order_by("-updated_at")

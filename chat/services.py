@@ -28,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
-from bots.models import Bot
+from bots.models import Bot, BotPrompt
 from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
 from documents.search import retrieve
 from kaiu.accounts.models import Tenant
@@ -170,12 +170,15 @@ def clean_question(bot: Bot, text: str) -> str:
     return question
 
 
-def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str]] | None = None
-          ) -> Iterator[ReplyEvent]:
+def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str]] | None = None,
+          prompt: BotPrompt | None = None) -> Iterator[ReplyEvent]:
     """Answer `text` in `conversation`, streaming. Raises ChatError before anything is
     stored when the question is refused (empty, too long, monthly quota used up).
-    `history` replaces the conversation's stored turns (the API is sent them by the client)."""
+    `history` replaces the conversation's stored turns (the API is sent them by the client);
+    `prompt` replaces the active prompt (the playground tries drafts)."""
     bot = Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt").get(pk=conversation.bot_id)
+    if prompt is not None and prompt.bot_id == bot.pk:
+        bot.active_prompt = prompt  # for this answer only; never saved
     question = clean_question(bot, text)
     with transaction.atomic():
         if not _take_question(bot.tenant):
@@ -355,3 +358,7 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
     if not conversation.title:
         conversation.title = question[:120]
     return message
+
+
+def curated_answer_delete(*, answer: CuratedAnswer) -> None:
+    answer.delete()

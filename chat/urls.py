@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat import api, views
+from chat import api, dashboard, views
 
 app_name = "chat"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("api/v1/conversations", api.conversation_list, name="api-conversation-list"),
     path("api/v1/conversations/<uuid:conversation_id>", api.conversation_detail, name="api-conversation-detail"),
     path("api/v1/feedback", api.feedback, name="api-feedback"),
+    path("app/conversations/", dashboard.conversation_list, name="conversation-list"),
+    path("app/conversations/<uuid:conversation_id>/", dashboard.conversation_detail, name="conversation-detail"),
+    path("app/conversations/<uuid:conversation_id>/messages/<uuid:message_id>/improve/", dashboard.message_improve,
+         name="message-improve"),
+    path("app/answers/", dashboard.curated_list, name="curated-list"),
+    path("app/answers/<uuid:answer_id>/delete/", dashboard.curated_delete, name="curated-delete"),
     path("app/bots/<slug:public_id>/playground/", views.playground, name="playground"),
     path("app/bots/<slug:public_id>/playground/messages/", views.playground_messages, name="playground-messages"),
     path("app/bots/<slug:public_id>/playground/history/", views.playground_history, name="playground-history"),

@@ -11,6 +11,7 @@ import json
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -130,9 +131,9 @@ def public_messages(request, public_id):
                                                         "token": conversation.visitor_id})
 
 
-def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False):
+def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False, prompt=None):
     try:
-        events = services.reply(conversation, question)
+        events = services.reply(conversation, question, prompt=prompt)
     except ChatError as error:
         return json_error(429 if error.code == "quota" else 400, error.code, str(error))
     return event_stream(events, first=first, debug=debug)
@@ -186,7 +187,21 @@ def playground(request, public_id):
             "history_url": reverse("chat:playground-history", args=[public_id]),
             "feedback_url": reverse("chat:playground-feedback", args=[public_id])}
     config = _chat_config(bot, widget_config_for(bot), channel="playground", urls=urls, debug=True)
-    return render(request, "chat/playground.html", {"bot": bot, "config": config})
+    trying = _prompt_on_trial(bot, request.GET.get("prompt"))
+    if trying is not None:
+        config["prompt"] = str(trying.pk)
+        config["storage_key"] += f"-prompt-{trying.pk}"
+    return render(request, "chat/playground.html", {"bot": bot, "config": config, "trying": trying})
+
+
+def _prompt_on_trial(bot: Bot, prompt_id):
+    """A version of the bot's prompt to try instead of the live one, if asked for."""
+    if not prompt_id or prompt_id == str(bot.active_prompt_id):
+        return None
+    try:
+        return bot.prompts.filter(pk=prompt_id).first()
+    except ValidationError:
+        return None
 
 
 @tenant_view("bots")
@@ -204,7 +219,7 @@ def playground_messages(request, public_id):
     if conversation is None:
         conversation = services.conversation_start(bot=bot, channel=Channel.PLAYGROUND,
                                                    visitor_id=f"user:{request.user.pk}")
-    return _reply_stream(conversation, question, debug=True,
+    return _reply_stream(conversation, question, debug=True, prompt=_prompt_on_trial(bot, data.get("prompt")),
                          first={"conversation": str(conversation.pk), "token": ""})
 
 

@@ -84,7 +84,8 @@ def test_anonymous_visitors_must_log_in(client, route, name):
         return
     dummy = {"public_id": "abcdefghij", "member_id": uuid.uuid4(), "invitation_id": uuid.uuid4(),
              "key_id": uuid.uuid4(), "token": "x", "uidb64": "x", "document_id": uuid.uuid4(), "chunk_id": 1,
-             "conversation_id": uuid.uuid4()}
+             "conversation_id": uuid.uuid4(), "prompt_id": uuid.uuid4(), "message_id": uuid.uuid4(),
+             "answer_id": uuid.uuid4()}
     path = fill(route, dummy)
     for method in (client.get, client.post):
         response = method(path)
@@ -104,6 +105,14 @@ def objects_of(tenant, bot, owner, add_text):
         inviter=tenant.memberships.get(user=owner), email=f"new@{tenant.slug}.test", role="SUPPORT")
     key = api_key_create(tenant=tenant, name="A key", created_by=owner).api_key
     document = add_text(bot, "Horario", "Atendemos de lunes a viernes de 8 a 18 horas.")
+    from bots.services import prompt_create
+    from chat.models import Message
+    from chat.services import conversation_start, curated_answer_create
+
+    prompt = prompt_create(bot=bot, content="Un borrador.", user=owner)
+    conversation = conversation_start(bot=bot, channel="PAGE", visitor_id="v")
+    answer = Message.objects.create(conversation=conversation, role="assistant", content="Hola")
+    curated = curated_answer_create(bot=bot, question="¿Horario?", answer="De 8 a 18.")
     return {
         "public_id": bot.public_id,
         "member_id": second.pk,
@@ -111,6 +120,10 @@ def objects_of(tenant, bot, owner, add_text):
         "key_id": key.pk,
         "document_id": document.pk,
         "chunk_id": document.chunks.first().pk,
+        "prompt_id": prompt.pk,
+        "conversation_id": conversation.pk,
+        "message_id": answer.pk,
+        "answer_id": curated.pk,
     }
 
 
@@ -151,6 +164,10 @@ def test_another_tenants_objects_are_404_on_every_dashboard_url(
     assert other_tenant.invitations.count() == 1
     document = other_tenant.documents.get()
     assert document.status == "PROCESSED" and document.chunks.filter(is_enabled=True).count() == 1
+    assert other_bot.active_prompt_id is None  # the draft was not activated
+    from chat.models import CuratedAnswer
+
+    assert CuratedAnswer.objects.filter(bot=other_bot).count() == 1
 
 
 ROLES = ["OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"]

@@ -169,6 +169,7 @@
     try {
       const response = await post(config.stream_url, {
         message: text, conversation: state.conversation, token: state.token, channel: config.channel,
+        prompt: config.prompt,
       });
       if (!response.ok) {
         let message = texts.error;

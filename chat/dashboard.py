@@ -1,0 +1,90 @@
+"""Conversation history in the dashboard: the list with its filters, a transcript, and
+"improve answer", which turns a reply into a curated answer."""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from bots.selectors import bot_list_for_tenant
+from chat import selectors, services
+from chat.models import Channel, Conversation, CuratedAnswer
+from chat.services import ChatError
+from chat.web import message_payload
+from kaiu.tenancy import tenant_view
+
+
+class HistoryFilterForm(forms.Form):
+    bot = forms.ChoiceField(required=False)
+    channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *Channel.choices])
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    rating = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
+                                    choices=[("", "Any rating"), ("1", "👍 Helpful"), ("-1", "👎 Not helpful")])
+    unanswered = forms.BooleanField(required=False, label="Unanswered")
+    low_score = forms.BooleanField(required=False, label=f"Low score (< {selectors.LOW_SCORE})")
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bot"].choices = [("", "All bots")] + [(b.public_id, b.name) for b in bot_list_for_tenant(tenant)]
+
+
+class CuratedAnswerForm(forms.Form):
+    question = forms.CharField(max_length=500, help_text="Questions worded closely like this one get the answer below.")
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown works: **bold**, lists, links.")
+
+
+@tenant_view("conversations")
+def conversation_list(request):
+    form = HistoryFilterForm(request.GET or None, tenant=request.tenant)
+    filters = form.cleaned_data if form.is_valid() else {}
+    conversations = selectors.conversation_list_for_tenant(request.tenant, **{k: v for k, v in filters.items() if v})
+    page = Paginator(conversations, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "chat/conversation_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@tenant_view("conversations")
+def conversation_detail(request, conversation_id):
+    conversation = get_object_or_404(Conversation.objects.select_related("bot"), tenant=request.tenant,
+                                     pk=conversation_id)
+    transcript = [(m, message_payload(m, debug=True)) for m in selectors.transcript(conversation)]
+    return render(request, "chat/conversation_detail.html", {"conversation": conversation, "transcript": transcript})
+
+
+@tenant_view("conversations")
+def message_improve(request, conversation_id, message_id):
+    conversation = get_object_or_404(Conversation.objects.select_related("bot"), tenant=request.tenant,
+                                     pk=conversation_id)
+    message = selectors.message_for_conversation(conversation, message_id)
+    form = CuratedAnswerForm(request.POST or None,
+                             initial={"question": selectors.question_before(message), "answer": message.content})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.curated_answer_create(bot=conversation.bot, question=form.cleaned_data["question"],
+                                           answer=form.cleaned_data["answer"], user=request.user,
+                                           source_message=message)
+        except ChatError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Saved. Questions like this one now get your answer.")
+            return redirect("chat:conversation-detail", conversation_id=conversation.pk)
+    return render(request, "chat/message_improve.html", {"conversation": conversation, "message": message,
+                                                         "form": form})
+
+
+@tenant_view("conversations")
+def curated_list(request):
+    page = Paginator(selectors.curated_list_for_tenant(request.tenant), 25).get_page(request.GET.get("page"))
+    return render(request, "chat/curated_list.html", {"page": page})
+
+
+@tenant_view("conversations")
+def curated_delete(request, answer_id):
+    answer = get_object_or_404(CuratedAnswer, tenant=request.tenant, pk=answer_id)
+    if request.method == "POST":
+        services.curated_answer_delete(answer=answer)
+        messages.success(request, "Curated answer deleted.")
+        return redirect("chat:curated-list")
+    return render(request, "chat/curated_delete.html", {"answer": answer})

@@ -1,0 +1,98 @@
+"""Prompt versions, retrieval settings and the widget page of a bot."""
+
+import json
+
+import pytest
+
+from bots.models import BotPrompt, WidgetConfig
+from chat.models import Conversation
+from kaiu.accounts.models import Plan
+
+
+def test_a_new_prompt_version_is_a_draft_until_activated(owner_client, bot):
+    live = bot.active_prompt
+    response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/",
+                                 {"name": "Más breve", "content": live.content + "\nResponde en dos frases."})
+    draft = BotPrompt.objects.get(bot=bot, version=live.version + 1)
+    assert response.status_code == 302 and draft.is_draft
+    bot.refresh_from_db()
+    assert bot.active_prompt == live  # nothing changed for visitors yet
+
+    page = owner_client.get(f"/app/bots/{bot.public_id}/prompts/{draft.pk}/").content.decode()
+    assert "+Responde en dos frases." in page  # the diff against the previous version
+    owner_client.post(f"/app/bots/{bot.public_id}/prompts/{draft.pk}/", {"name": "Más breve", "content": "Otra cosa."})
+    draft.refresh_from_db()
+    assert draft.content == "Otra cosa."  # a draft can still be edited
+
+    owner_client.post(f"/app/bots/{bot.public_id}/prompts/{draft.pk}/activate/")
+    bot.refresh_from_db()
+    draft.refresh_from_db()
+    assert bot.active_prompt == draft and not draft.is_draft
+    response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/{draft.pk}/", {"content": "Cambio tardío."})
+    draft.refresh_from_db()
+    assert draft.content == "Otra cosa." and "kept as it was" in response.content.decode()
+
+
+def test_an_empty_prompt_is_refused(owner_client, bot):
+    response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": "   "})
+    assert response.status_code == 200 and BotPrompt.objects.filter(bot=bot).count() == 1
+
+
+def test_a_draft_can_be_tried_in_the_playground_without_going_live(owner_client, bot, add_text):
+    from tests.chat.conftest import KNOWLEDGE
+
+    add_text(bot, "Políticas", KNOWLEDGE)
+    draft = BotPrompt.objects.create(bot=bot, content="Eres un pirata.", version=2)
+    page = owner_client.get(f"/app/bots/{bot.public_id}/playground/?prompt={draft.pk}")
+    assert b"Trying prompt version 2" in page.content
+    response = owner_client.post(f"/app/bots/{bot.public_id}/playground/messages/",
+                                 json.dumps({"message": "¿Aceptan Nequi?", "prompt": str(draft.pk)}),
+                                 content_type="application/json")
+    b"".join(response.streaming_content)
+    bot.refresh_from_db()
+    assert bot.active_prompt.version == 1 and Conversation.objects.get().channel == "PLAYGROUND"
+
+
+def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_client, bot):
+    form = {"search_mode": "keyword", "top_k": 8, "score_threshold": 0.35, "chunk_size": 700, "chunk_overlap": 100,
+            "chat_model": "gpt-4o", "temperature": 0.5, "welcome_message": "¡Hola!"}
+    before = dict(bot.rag_config)
+    owner_client.post(f"/app/bots/{bot.public_id}/settings/", form)
+    bot.refresh_from_db()
+    rag = bot.rag_config
+    assert (rag["top_k"], rag["score_threshold"]) == (8, 0.35)
+    assert (rag["search_mode"], rag["chunk_size"]) == (before["search_mode"], before["chunk_size"])  # free plan
+    assert (bot.chat_model, bot.temperature, bot.welcome_message) == ("gpt-4o", 0.5, "¡Hola!")
+
+    Plan.objects.filter(pk=bot.tenant.plan_id).update(allow_advanced_rag=True)
+    response = owner_client.post(f"/app/bots/{bot.public_id}/settings/", form, follow=True)
+    bot.refresh_from_db()
+    assert (bot.rag_config["search_mode"], bot.rag_config["chunk_size"]) == ("keyword", 700)
+    assert "re-indexed" in response.content.decode()
+    bad = owner_client.post(f"/app/bots/{bot.public_id}/settings/", {**form, "chunk_overlap": 700})
+    assert "smaller than the chunk size" in bad.content.decode()
+
+
+@pytest.mark.parametrize("field,value", [("top_k", 0), ("score_threshold", 1.5), ("temperature", 3)])
+def test_out_of_range_settings_change_nothing(owner_client, bot, field, value):
+    before = dict(bot.rag_config)
+    form = {"search_mode": "hybrid", "top_k": 5, "score_threshold": 0.2, "chunk_size": 1000, "chunk_overlap": 200,
+            "chat_model": "", "temperature": 0.2, "welcome_message": "", field: value}
+    assert owner_client.post(f"/app/bots/{bot.public_id}/settings/", form).status_code == 200
+    bot.refresh_from_db()
+    assert bot.rag_config == before
+
+
+def test_the_widget_page_saves_domains_and_shows_the_snippet(owner_client, bot):
+    page = owner_client.get(f"/app/bots/{bot.public_id}/widget/").content.decode()
+    assert f"/widget/{bot.public_id}.js" in page and "No allowed domains yet" in page
+    form = {"header_text": "Tienda", "primary_color": "#aa3300", "greeting": "¡Hola!", "position": "left",
+            "starter_questions": "¿Hacen envíos?\n\n¿Cómo pago?", "allowed_domains": "https://Shop.example.com/\n*.tienda.co",
+            "auto_open": "on"}
+    owner_client.post(f"/app/bots/{bot.public_id}/widget/", form)
+    widget = WidgetConfig.objects.get(bot=bot)
+    assert widget.allowed_domains == ["shop.example.com", "*.tienda.co"]
+    assert widget.starter_questions == ["¿Hacen envíos?", "¿Cómo pago?"] and widget.auto_open
+    response = owner_client.post(f"/app/bots/{bot.public_id}/widget/", {**form, "allowed_domains": "not a domain!"})
+    assert "Not a domain" in response.content.decode()
+    assert WidgetConfig.objects.get(bot=bot).allowed_domains == ["shop.example.com", "*.tienda.co"]

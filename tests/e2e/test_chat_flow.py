@@ -1,0 +1,105 @@
+"""Chat, clicked through: the playground, the public page, and the widget on another site."""
+
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.chat.conftest import KNOWLEDGE
+from tests.e2e.conftest import SHOTS
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+QUESTION = "¿Cuánto tarda el envío a Cali?"
+
+
+@pytest.fixture
+def shop_site(tmp_path, live_server):
+    """Another site (another origin) whose page embeds the widget with its one script tag."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def publish(public_id):
+        (tmp_path / "index.html").write_text(
+            "<!doctype html><html><head><meta charset='utf-8'><title>Tienda de prueba</title></head>"
+            "<body><h1>Tienda de prueba</h1><p>Aceites esenciales.</p>"
+            f"<script src='{live_server.url}/widget/{public_id}.js' async></script></body></html>")
+        return f"http://127.0.0.1:{server.server_address[1]}/index.html"
+
+    yield publish, f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def answer_in(scope):
+    """Wait for the last answer to finish streaming; return its bubble."""
+    bubble = scope.locator(".bubble-bot:has(.feedback)").last
+    bubble.wait_for()
+    return bubble
+
+
+def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model, add_text, shop_site):
+    from bots.models import Bot, Template, WidgetConfig
+    from bots.services import bot_create
+    from kaiu.accounts.services import tenant_create
+
+    user = django_user_model.objects.create_user(email="ana@tienda.test", password="una-clave-bien-larga")
+    bot = bot_create(tenant=tenant_create(owner=user, name="Tienda Ana"), template=Template.objects.get(slug="faq"),
+                     name="Asistente")
+    Bot.objects.filter(pk=bot.pk).update(rag_config={**bot.rag_config, "chunk_size": 220, "chunk_overlap": 0})
+    bot.refresh_from_db()
+    add_text(bot, "Políticas de la tienda", KNOWLEDGE)
+    publish, site_host = shop_site
+
+    # Playground
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "ana@tienda.test")
+    page.fill("#id_password", "una-clave-bien-larga")
+    page.click("button:has-text('Log in')")
+    page.goto(f"/app/bots/{bot.public_id}/")
+    page.click("a:has-text('Playground')")
+    page.fill("#chat-input", QUESTION)
+    page.press("#chat-input", "Enter")
+    bubble = answer_in(page)
+    assert "3 a 5 días" in bubble.inner_text()
+    assert bubble.locator("sup.cite").count() >= 1 and "total" in bubble.locator(".debug").inner_text()
+    bubble.locator("sup.cite").first.click()
+    assert bubble.locator("details[open] blockquote").first.is_visible()
+    shot("20-playground")
+
+    # Widget settings: allow the shop's site
+    page.goto(f"/app/bots/{bot.public_id}/widget/")
+    page.fill("#id_allowed_domains", site_host)
+    page.fill("#id_header_text", "Tienda Ana")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("text=Widget saved.")
+    assert WidgetConfig.objects.get(bot=bot).allowed_domains == [site_host]
+    shot("21-widget-settings")
+
+    # Public page, as a visitor (another browser context: no dashboard session)
+    visitor = page.context.browser.new_context(base_url=page.url.split("/app/")[0], viewport={"width": 420, "height": 800})
+    public = visitor.new_page()
+    public.goto(f"/c/{bot.public_id}/")
+    public.fill("#chat-input", QUESTION)
+    public.click("button:has-text('Enviar')")
+    bubble = answer_in(public)
+    assert "3 a 5 días" in bubble.inner_text() and bubble.locator("sup.cite").count() >= 1
+    bubble.locator(".feedback-button").first.click()
+    public.wait_for_selector("text=¡Gracias por tu opinión!")
+    public.screenshot(path=str(SHOTS / "22-public-page.png"), full_page=True)
+    public.reload()  # the conversation is kept in the visitor's browser
+    assert answer_in(public).locator("sup.cite").count() >= 1
+
+    # The widget on the shop's own site
+    shop = visitor.new_page()
+    shop.goto(publish(bot.public_id))
+    shop.click("button[aria-label='Tienda Ana']")
+    frame = shop.frame_locator("iframe[title='Tienda Ana']")
+    frame.locator("#chat-input").fill(QUESTION)
+    frame.locator("#chat-input").press("Enter")
+    assert "3 a 5 días" in answer_in(frame).inner_text()
+    shop.evaluate("KAIU.open('¿Aceptan pago contra entrega?')")
+    frame.locator(".bubble-bot:has(.feedback) >> nth=1").wait_for()
+    assert "contra entrega" in frame.locator(".bubble-bot:has(.feedback)").last.inner_text()
+    shop.screenshot(path=str(SHOTS / "23-widget-on-another-site.png"))
+    visitor.close()
