@@ -51,6 +51,9 @@ def parse_args():
     parser.add_argument("--seconds", type=float, default=20, help="measured seconds per level")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 8)))
+    parser.add_argument("--slow-streams", type=int, default=6,
+                        help="answers held open by a slow model during the serving check (0: skip it)")
+    parser.add_argument("--stream-seconds", type=float, default=4.0, help="how long the slow model takes")
     return parser.parse_args()
 
 
@@ -94,20 +97,27 @@ def build(chunks: int):
     return bot, flat, texts
 
 
+def args_dimensions() -> int:
+    from django.conf import settings
+
+    return settings.EMBEDDING_DIMENSIONS
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def start_gunicorn(args, port: int) -> subprocess.Popen:
+def start_gunicorn(args, port: int, worker_class: str = "gthread", threads: int | None = None) -> subprocess.Popen:
     from django.db import connection
 
     params = connection.get_connection_params()
     url = f"postgres://postgres@{quote(params['host'], safe='')}:{params['port']}/{params['dbname']}"
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
            "FIELD_ENCRYPTION_KEY": "", "KAIU_IGNORE_DOTENV": "true", "GUNICORN_BIND": f"127.0.0.1:{port}",
-           "WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads),
+           "WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(threads or args.threads),
+           "GUNICORN_WORKER_CLASS": worker_class, "ALLOW_PRIVATE_PROVIDER_HOSTS": "true",
            "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000", "RATE_LIMIT_PER_CONVERSATION_PER_MINUTE": "100000000",
            "GUNICORN_ACCESSLOG": "", "ALLOWED_HOSTS": "127.0.0.1"}
     from cryptography.fernet import Fernet
@@ -183,6 +193,66 @@ def run_level(port, path, questions, clients: int, seconds: float):
     }
 
 
+def slow_bot(chunks: int, base_url: str):
+    """A second bot whose tenant's model is a slow local OpenAI-compatible server; keyword
+    search and no threshold, so every question waits on that model."""
+    from bots.models import Bot
+    from kaiu.accounts.services import llm_settings_update
+
+    [tenant] = c.make_tenants(1, "Slow")
+    [bot] = c.make_bots([tenant], 1, prefix="slow")
+    llm_settings_update(tenant=tenant, provider="OPENAI_COMPATIBLE", base_url=base_url, chat_model="slow-model",
+                        embedding_model="text-embedding-3-small", api_key="sk-local")
+    Bot.objects.filter(pk=bot.pk).update(rag_config={**bot.rag_config, "search_mode": "keyword", "score_threshold": 0})
+    [document] = c.make_documents(bot, 1)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO documents_chunk (bot_id, document_id, index, text, sha256, language, embedding, "
+            "embedding_model, metadata, token_count, is_enabled) SELECT %s, %s, i, 'Enviamos a Cali en 3 a 5 días ' || i, "
+            "md5(i::text), 'es', array_fill(0.01, ARRAY[%s])::vector, 'text-embedding-3-small', '{}', 10, true "
+            "FROM generate_series(1, 50) i", [bot.pk, document.pk, chunks])
+    return bot
+
+
+def serving_check(args, bot_public_id: str, slow_public_id: str) -> list[list]:
+    """While `--slow-streams` answers wait on a slow model, how long do other visitors wait
+    for the chat page? Measured for gunicorn's sync worker and for gthread."""
+    rows = []
+    for worker_class, threads in (("sync", 1), ("gthread", args.threads)):
+        port = free_port()
+        server = start_gunicorn(args, port, worker_class=worker_class, threads=threads)
+        holders = [threading.Thread(target=_one_chat, args=(port, slow_public_id), daemon=True)
+                   for _ in range(args.slow_streams)]
+        try:
+            for holder in holders:
+                holder.start()
+            time.sleep(0.5)
+            waits = []
+            for _ in range(10):
+                started = time.perf_counter()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("GET", f"/c/{bot_public_id}/")
+                conn.getresponse().read()
+                waits.append((time.perf_counter() - started) * 1000)
+            for holder in holders:
+                holder.join()
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        rows.append([f"{worker_class} ({args.workers} x {threads})", args.slow_streams,
+                     f"{c.percentile(waits, 50):.0f}", f"{max(waits):.0f}"])
+    return rows
+
+
+def _one_chat(port: int, public_id: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("POST", f"/c/{public_id}/messages/", json.dumps({"message": "¿Cuánto tarda el envío?"}),
+                 {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"})
+    conn.getresponse().read()
+
+
 def main():
     args = parse_args()
     started = time.perf_counter()
@@ -208,6 +278,18 @@ def main():
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    if args.slow_streams:
+        sys.path.insert(0, str(c.REPO))
+        from tests.fakes.openai_server import FakeOpenAI, chat_handler
+
+        with FakeOpenAI() as fake:
+            fake.routes[("POST", "/v1/chat/completions")] = chat_handler(delay=args.stream_seconds)
+            slow = slow_bot(args_dimensions(), fake.base_url)
+            c.log(f"serving check: {args.slow_streams} answers held {args.stream_seconds:.0f} s by a slow model")
+            serving = serving_check(args, bot.public_id, slow.public_id)
+        c.print_table(
+            f"Other visitors while {args.slow_streams} answers wait {args.stream_seconds:.0f} s on the model: "
+            "time to load the chat page (ms, 10 loads)", ["gunicorn", "slow answers", "p50", "max"], serving)
     c.print_table(
         f"Chat through gunicorn ({args.workers} workers x {args.threads} threads), bot of {args.chunks:,} chunks, "
         f"built-in embedder and extractive model, hybrid retrieval; {args.seconds:.0f} s per level "
