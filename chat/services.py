@@ -240,7 +240,7 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
     outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
     outcome.top_score = retrieval.top_score
     threshold = float(rag.get("score_threshold", 0))
-    hits = [hit for hit in retrieval.hits if hit.score is None or hit.score >= threshold]
+    hits = [hit for hit in retrieval.hits if hit.relevance is None or hit.relevance >= threshold]
     if not hits:
         outcome.origin, outcome.answered = "unknown", False
         yield message_for("unknown", bot.language)
@@ -250,7 +250,8 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
                 for n, hit in enumerate(hits, start=1)]
     outcome.sources = [
         {"n": n, "document": hit.document_id, "document_name": hit.document_name, "chunk": hit.chunk_id,
-         "page": hit.page, "score": None if hit.score is None else round(hit.score, 4), "text": hit.text[:1200]}
+         "page": hit.page, "score": None if hit.relevance is None else round(hit.relevance, 4),
+         "text": hit.text[:1200]}
         for n, hit in enumerate(hits, start=1)]
     request = ChatRequest(
         system_prompt=bot.active_prompt.content if bot.active_prompt else "", question=question,

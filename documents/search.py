@@ -33,10 +33,19 @@ class Hit:
     rank: int
     score: float | None  # cosine similarity (vector, hybrid) or share of the question's terms found (keyword)
     rrf: float | None = None
+    coverage: float | None = None  # share of the question's terms the passage holds, if keyword search found it
 
     @property
     def page(self):
         return self.metadata.get("page")
+
+    @property
+    def relevance(self) -> float | None:
+        """The stronger of the two kinds of evidence: how close in meaning, and how many of
+        the question's words. Short questions score low in cosine against long passages even
+        when every word matches, so thresholds are applied to this."""
+        values = [value for value in (self.score, self.coverage) if value is not None]
+        return max(values) if values else None
 
 
 @dataclass
@@ -49,7 +58,9 @@ class Retrieval:
 
     @property
     def top_score(self) -> float | None:
-        return self.hits[0].score if self.hits else None
+        """The best relevance among the hits (see Hit.relevance)."""
+        values = [hit.relevance for hit in self.hits if hit.relevance is not None]
+        return max(values) if values else None
 
 
 # Quotes, a leading minus or the word "or" mean the person wrote a search expression: honour
@@ -169,13 +180,14 @@ def _statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -> str:
         needs_keywords = scope == VectorScope.KEYWORD_POOL
         return f"""
             WITH {keyword_ctes if needs_keywords else ""} v AS ({_vector_cte(scope)})
-            SELECT {_HIT_COLUMNS}, NULL AS fused
+            SELECT {_HIT_COLUMNS}, NULL AS fused, NULL AS coverage
             FROM v {_HITS_JOIN.format(alias="v")}
             ORDER BY v.distance LIMIT %(k)s"""
     if mode == "keyword":
         return f"""
             WITH {keyword_ctes.rstrip(",")}
-            SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.coverage AS similarity, NULL AS fused
+            SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.coverage AS similarity, NULL AS fused,
+                   kw.coverage
             FROM kw {_HITS_JOIN.format(alias="kw")}
             ORDER BY kw.coverage DESC, kw.keyword_rank DESC, c.id LIMIT %(k)s"""
     return f"""
@@ -191,8 +203,8 @@ def _statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -> str:
             FROM (SELECT id, r, weight FROM v UNION ALL SELECT id, r, weight FROM kr) both_rankings
             GROUP BY id ORDER BY fused DESC, id LIMIT %(k)s
         )
-        SELECT {_HIT_COLUMNS}, f.fused
-        FROM fused f {_HITS_JOIN.format(alias="f")}
+        SELECT {_HIT_COLUMNS}, f.fused, kw.coverage
+        FROM fused f {_HITS_JOIN.format(alias="f")} LEFT JOIN kw ON kw.id = f.id
         ORDER BY f.fused DESC, c.id"""
 
 
@@ -282,7 +294,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
         Hit(chunk_id=row[0], document_id=str(row[1]), document_name=row[2], text=row[3],
             metadata=json.loads(row[4]) if isinstance(row[4], str) else (row[4] or {}),
             rank=rank, score=None if row[5] is None else float(row[5]),
-            rrf=None if row[6] is None else float(row[6]))
+            rrf=None if row[6] is None else float(row[6]), coverage=None if row[7] is None else float(row[7]))
         for rank, row in enumerate(rows, start=1)
     ]
     if record and result.hits:

@@ -119,10 +119,12 @@ class BuiltinChatModel:
 
     def stream(self, request: ChatRequest) -> Iterator[str]:
         question = set(_stems(request.question))
-        sentences = []  # (score, passage rank, position, text, citation)
+        sentences, seen = [], set()  # (passage rank, position, text, citation, stems)
         for rank, passage in enumerate(request.passages):
-            for position, sentence in enumerate(s.strip() for s in _SENTENCE_END.split(passage.text)):
-                if len(sentence) > 3:
+            for position, sentence in enumerate(_sentences(passage.text)):
+                key = " ".join(_TERM.findall(fold(sentence)))
+                if key and key not in seen:  # overlapping chunks repeat sentences
+                    seen.add(key)
                     sentences.append((rank, position, sentence, passage.number, set(_stems(sentence))))
         if not sentences:
             return
@@ -142,6 +144,27 @@ class BuiltinChatModel:
             piece = f"{'' if index == 0 else ' '}{sentence} [{number}]"
             self.usage.tokens_out += max(1, len(piece) // 4)
             yield piece
+
+
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _sentences(text: str) -> list[str]:
+    """The passage's whole sentences: headings, list markers and the cut-off pieces a chunk
+    boundary leaves (a first "sentence" starting in lower case) are left out."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or line.startswith("|"):
+            continue
+        line = _BULLET.sub("", line)
+        for sentence in _SENTENCE_END.split(line):
+            sentence = sentence.strip()
+            if len(sentence) > 3:
+                out.append(sentence)
+    if out and out[0][:1].islower() and len(out) > 1:
+        out = out[1:]
+    return out
 
 
 # --- OpenAI-compatible --------------------------------------------------------------------
