@@ -184,7 +184,7 @@ def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str
         if not _take_question(bot.tenant):
             raise ChatError("quota", message_for("quota", bot.language))
         if history is None:
-            history = _history(conversation)
+            history = _history(conversation) if conversation.message_count else []
         Message.objects.create(conversation=conversation, role=Message.Role.USER, content=question)
     return _answer(bot, conversation, question, history)
 
@@ -345,6 +345,7 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
             conversation=conversation, role=Message.Role.ASSISTANT, content=answer, sources=outcome.sources,
             model=outcome.model, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
             timings=outcome.timings, top_score=outcome.top_score, answered=outcome.answered, origin=outcome.origin)
+        message._just_written = True  # no feedback to look up when it is shown
         QueryLog.objects.create(
             tenant_id=bot.tenant_id, bot=bot, conversation=conversation, message=message,
             channel=conversation.channel, question=question, origin=outcome.origin, answered=outcome.answered,
@@ -358,6 +359,7 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
             _cache_put(bot, outcome.cache_key, question, answer, outcome)
     if not conversation.title:
         conversation.title = question[:120]
+    conversation.message_count += 2
     return message
 
 

@@ -113,13 +113,9 @@ def public_messages(request, public_id):
     refused = _anonymous_guard(request, bot)
     if refused:
         return refused
-    data = json_body(request)
-    if data is None:
-        return json_error(400, "invalid_json", "Send a JSON object.")
-    try:
-        question = services.clean_question(bot, str(data.get("message", "")))
-    except ChatError as error:
-        return json_error(400, error.code, str(error))
+    data, question, refused = _question_in(request, bot)
+    if refused:
+        return refused
     conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")))
     if conversation is None:
         channel = Channel.WIDGET if data.get("channel") == "widget" else Channel.PAGE
@@ -129,6 +125,17 @@ def public_messages(request, public_id):
         return _too_many(bot, limit.retry_after)
     return _reply_stream(conversation, question, first={"conversation": str(conversation.pk),
                                                         "token": conversation.visitor_id})
+
+
+def _question_in(request, bot: Bot):
+    """(the JSON body, the question in it, None), or (None, None, the error to answer)."""
+    data = json_body(request)
+    if data is None:
+        return None, None, json_error(400, "invalid_json", "Send a JSON object.")
+    try:
+        return data, services.clean_question(bot, str(data.get("message", ""))), None
+    except ChatError as error:
+        return None, None, json_error(400, error.code, str(error))
 
 
 def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False, prompt=None):
@@ -208,13 +215,9 @@ def _prompt_on_trial(bot: Bot, prompt_id):
 @require_POST
 def playground_messages(request, public_id):
     bot = bot_get_for_tenant(request.tenant, public_id)
-    data = json_body(request)
-    if data is None:
-        return json_error(400, "invalid_json", "Send a JSON object.")
-    try:
-        question = services.clean_question(bot, str(data.get("message", "")))
-    except ChatError as error:
-        return json_error(400, error.code, str(error))
+    data, question, refused = _question_in(request, bot)
+    if refused:
+        return refused
     conversation = _playground_conversation(request, bot, data.get("conversation"))
     if conversation is None:
         conversation = services.conversation_start(bot=bot, channel=Channel.PLAYGROUND,

@@ -44,12 +44,19 @@ def message_payload(message: Message, *, debug: bool = False) -> dict:
         "sources": [{key: source.get(key) for key in ("n", "document_name", "page", "text", "cited")
                      + (("score",) if debug else ())} for source in sources],
     }
-    feedback = getattr(message, "feedback", None) if message.role == Message.Role.ASSISTANT else None
-    payload["rating"] = feedback.rating if feedback else 0
+    payload["rating"] = _rating(message)
     if debug:
         payload.update(origin=message.origin, model=message.model, timings=message.timings,
                        tokens={"in": message.tokens_in, "out": message.tokens_out}, top_score=message.top_score)
     return payload
+
+
+def _rating(message: Message) -> int:
+    """The answer's rating, without a query for a message that cannot have one yet."""
+    if message.role != Message.Role.ASSISTANT or getattr(message, "_just_written", False):
+        return 0
+    feedback = getattr(message, "feedback", None)  # loaded by select_related in transcripts
+    return feedback.rating if feedback else 0
 
 
 def event_stream(events, *, first: dict, debug: bool = False) -> StreamingHttpResponse:

@@ -20,3 +20,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 MEDIA_ROOT = tempfile.mkdtemp(prefix="kaiu-media-")
+# The live server answers each request in a thread of its own; persistent connections would
+# outlive those threads and keep the test database busy at teardown.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
