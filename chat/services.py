@@ -171,12 +171,15 @@ def clean_question(bot: Bot, text: str) -> str:
 
 
 def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str]] | None = None,
-          prompt: BotPrompt | None = None) -> Iterator[ReplyEvent]:
+          prompt: BotPrompt | None = None, bot: Bot | None = None) -> Iterator[ReplyEvent]:
     """Answer `text` in `conversation`, streaming. Raises ChatError before anything is
     stored when the question is refused (empty, too long, monthly quota used up).
     `history` replaces the conversation's stored turns (the API is sent them by the client);
-    `prompt` replaces the active prompt (the playground tries drafts)."""
-    bot = Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt").get(pk=conversation.bot_id)
+    `prompt` replaces the active prompt (the playground tries drafts); `bot` saves loading the
+    conversation's bot again when the caller has it (with its tenant, plan and prompt)."""
+    if bot is None or bot.pk != conversation.bot_id:
+        bot = Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt").get(
+            pk=conversation.bot_id)
     if prompt is not None and prompt.bot_id == bot.pk:
         bot.active_prompt = prompt  # for this answer only; never saved
     question = clean_question(bot, text)

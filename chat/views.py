@@ -30,7 +30,9 @@ from kaiu.tenancy import tenant_view
 
 
 def _public_bot(public_id: str) -> Bot:
-    return get_object_or_404(Bot.objects.select_related("tenant"), public_id=public_id)
+    """The bot with what a reply needs of it, in one query."""
+    return get_object_or_404(
+        Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt", "widget"), public_id=public_id)
 
 
 def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = False) -> dict:
@@ -123,8 +125,8 @@ def public_messages(request, public_id):
     limit = rate_limit_hit(f"conversation:{conversation.pk}", limit=settings.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE)
     if not limit.allowed:
         return _too_many(bot, limit.retry_after)
-    return _reply_stream(conversation, question, first={"conversation": str(conversation.pk),
-                                                        "token": conversation.visitor_id})
+    return _reply_stream(conversation, question, bot=bot,
+                         first={"conversation": str(conversation.pk), "token": conversation.visitor_id})
 
 
 def _question_in(request, bot: Bot):
@@ -138,9 +140,10 @@ def _question_in(request, bot: Bot):
         return None, None, json_error(400, error.code, str(error))
 
 
-def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False, prompt=None):
+def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False, prompt=None,
+                  bot: Bot | None = None):
     try:
-        events = services.reply(conversation, question, prompt=prompt)
+        events = services.reply(conversation, question, prompt=prompt, bot=bot)
     except ChatError as error:
         return json_error(429 if error.code == "quota" else 400, error.code, str(error))
     return event_stream(events, first=first, debug=debug)
