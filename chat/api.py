@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -63,8 +64,24 @@ def _text(content) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text")
+        return "".join(part["text"] for part in content
+                       if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str))
     return ""
+
+
+def _history(messages: list) -> list[tuple[str, str]]:
+    """The client's earlier turns, newest first up to the same budget a web conversation
+    gets, each no longer than a question may be."""
+    budget, turns = settings.CHAT_HISTORY_CHARS, []
+    for message in reversed(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            continue
+        content = _text(message.get("content"))[:settings.CHAT_MAX_MESSAGE_CHARS]
+        budget -= len(content)
+        if budget < 0:
+            break
+        turns.append((message["role"], content))
+    return turns[::-1]
 
 
 @api_view
@@ -82,22 +99,25 @@ def chat_completions(request):
     if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict) \
             or messages[-1].get("role") != "user":
         return openai_error(400, "`messages` must be a list ending with a user message.", param="messages")
-    history = [(m["role"], _text(m.get("content"))) for m in messages[:-1]
-               if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+    stream_options = data.get("stream_options") or {}
+    if not isinstance(stream_options, dict):
+        return openai_error(400, "`stream_options` must be an object.", param="stream_options")
     try:
         question = services.clean_question(bot, _text(messages[-1].get("content")))
     except ChatError as error:
         return openai_error(400, str(error), code=error.code, param="messages")
-    conversation = services.conversation_start(bot=bot, channel=Channel.API, visitor_id=str(data.get("user", ""))[:64])
     try:
-        events = services.reply(conversation, question, history=history[-20:])
+        with transaction.atomic():  # a refused question leaves no empty conversation behind
+            conversation = services.conversation_start(bot=bot, channel=Channel.API,
+                                                       visitor_id=str(data.get("user", ""))[:64])
+            events = services.reply(conversation, question, history=_history(messages[:-1]))
     except ChatError as error:
         status = 429 if error.code == "quota" else 400
         return openai_error(status, str(error), code="insufficient_quota" if status == 429 else error.code,
                             error_type="insufficient_quota" if status == 429 else None)
     created = int(time.time())
     if data.get("stream"):
-        include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
+        include_usage = bool(stream_options.get("include_usage"))
         response = StreamingHttpResponse(_stream(events, bot, created, include_usage),
                                          content_type="text/event-stream; charset=utf-8")
         response["Cache-Control"] = "no-cache"
@@ -186,6 +206,6 @@ def feedback(request):
         return openai_error(404, "No such message.", code="not_found", param="message")
     try:
         services.feedback_set(message=message, rating=int(data.get("rating", 0)), comment=str(data.get("comment", "")))
-    except (ChatError, ValueError):
+    except (ChatError, ValueError, TypeError):
         return openai_error(400, "`rating` must be 1 or -1, on an answer.", param="rating")
     return JsonResponse({"ok": True})

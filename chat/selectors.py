@@ -16,12 +16,16 @@ def _uuid(value) -> uuid.UUID | None:
         return None
 
 
-def conversation_for_visitor(bot, conversation_id, token: str) -> Conversation | None:
-    """A visitor's conversation with `bot`, if `token` is the one it was started with."""
+def conversation_for_visitor(bot, conversation_id, token: str, *, channels=None) -> Conversation | None:
+    """A visitor's conversation with `bot`, if `token` is the one it was started with (and,
+    when given, it belongs to one of `channels`)."""
     pk = _uuid(conversation_id)
     if pk is None or not token:
         return None
-    return Conversation.objects.filter(bot=bot, pk=pk, visitor_id=token).first()
+    conversations = Conversation.objects.filter(bot=bot, pk=pk, visitor_id=token)
+    if channels:
+        conversations = conversations.filter(channel__in=channels)
+    return conversations.first()
 
 
 def message_in_conversation(conversation: Conversation, message_id) -> Message | None:

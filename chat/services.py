@@ -303,8 +303,9 @@ def _curated_match(bot: Bot, question: str) -> CuratedAnswer | None:
 def _cache_key(bot: Bot, model_name: str, question: str) -> tuple[str, str]:
     """(prompt_key, question_hash): everything besides knowledge that shapes the answer."""
     rag = json.dumps(bot.rag_config or {}, sort_keys=True)
-    prompt = bot.active_prompt
-    shape = f"{prompt.pk if prompt else '-'}:{prompt.version if prompt else 0}:{model_name}:{bot.chat_model}:{bot.temperature}:{rag}"
+    prompt = bot.active_prompt.content if bot.active_prompt else ""  # its text: a draft can still change
+    provider = getattr(getattr(bot.tenant, "settings", None), "base_url", "")
+    shape = "\0".join([prompt, model_name, provider, bot.chat_model, str(bot.temperature), bot.language, rag])
     prompt_key = hashlib.sha256(shape.encode()).hexdigest()[:40]
     return prompt_key, hashlib.sha256(normalize_question(question).encode()).hexdigest()
 

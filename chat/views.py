@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -27,6 +28,9 @@ from chat.models import Channel, Conversation
 from chat.services import ChatError
 from chat.web import chat_csp, event_stream, json_body, json_error, message_payload, origin_allowed, ui_texts
 from kaiu.tenancy import tenant_view
+
+
+PUBLIC_CHANNELS = (Channel.PAGE, Channel.WIDGET)  # a visitor's token opens no API or playground conversation
 
 
 def _public_bot(public_id: str) -> Bot:
@@ -118,15 +122,26 @@ def public_messages(request, public_id):
     data, question, refused = _question_in(request, bot)
     if refused:
         return refused
-    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")))
-    if conversation is None:
-        channel = Channel.WIDGET if data.get("channel") == "widget" else Channel.PAGE
-        conversation = services.conversation_start(bot=bot, channel=channel, visitor_id=secrets.token_urlsafe(24))
-    limit = rate_limit_hit(f"conversation:{conversation.pk}", limit=settings.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE)
-    if not limit.allowed:
-        return _too_many(bot, limit.retry_after)
-    return _reply_stream(conversation, question, bot=bot,
-                         first={"conversation": str(conversation.pk), "token": conversation.visitor_id})
+    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")),
+                                                     channels=PUBLIC_CHANNELS)
+    if conversation is not None:
+        limit = rate_limit_hit(f"conversation:{conversation.pk}",
+                               limit=settings.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE)
+        if not limit.allowed:
+            return _too_many(bot, limit.retry_after)
+    # A new conversation is started in the same transaction as the question, so a refused
+    # question (quota) leaves none behind; new ones are limited by the IP limit above.
+    with transaction.atomic():
+        if conversation is None:
+            channel = Channel.WIDGET if data.get("channel") == "widget" else Channel.PAGE
+            conversation = services.conversation_start(bot=bot, channel=channel,
+                                                       visitor_id=secrets.token_urlsafe(24))
+        try:
+            events = services.reply(conversation, question, bot=bot)
+        except ChatError as error:
+            transaction.set_rollback(True)
+            return _refusal(error)
+    return event_stream(events, first={"conversation": str(conversation.pk), "token": conversation.visitor_id})
 
 
 def _question_in(request, bot: Bot):
@@ -140,12 +155,15 @@ def _question_in(request, bot: Bot):
         return None, None, json_error(400, error.code, str(error))
 
 
-def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False, prompt=None,
-                  bot: Bot | None = None):
+def _refusal(error: ChatError):
+    return json_error(429 if error.code == "quota" else 400, error.code, str(error))
+
+
+def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False, prompt=None):
     try:
-        events = services.reply(conversation, question, prompt=prompt, bot=bot)
+        events = services.reply(conversation, question, prompt=prompt)
     except ChatError as error:
-        return json_error(429 if error.code == "quota" else 400, error.code, str(error))
+        return _refusal(error)
     return event_stream(events, first=first, debug=debug)
 
 
@@ -153,7 +171,7 @@ def _reply_stream(conversation: Conversation, question: str, *, first: dict, deb
 def public_history(request, public_id):
     bot = _public_bot(public_id)
     conversation = selectors.conversation_for_visitor(
-        bot, request.GET.get("conversation"), request.GET.get("token", ""))
+        bot, request.GET.get("conversation"), request.GET.get("token", ""), channels=PUBLIC_CHANNELS)
     if conversation is None:
         return JsonResponse({"messages": []})
     return JsonResponse({"messages": [message_payload(m) for m in selectors.transcript(conversation)]})
@@ -167,7 +185,8 @@ def public_feedback(request, public_id):
     if refused:
         return refused
     data = json_body(request) or {}
-    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")))
+    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")),
+                                                     channels=PUBLIC_CHANNELS)
     return _feedback(conversation, data)
 
 
@@ -178,7 +197,7 @@ def _feedback(conversation: Conversation | None, data: dict):
     try:
         rating = int(data.get("rating", 0))
         services.feedback_set(message=message, rating=rating, comment=str(data.get("comment", "")))
-    except (ChatError, ValueError) as error:
+    except (ChatError, ValueError, TypeError) as error:
         return json_error(400, "invalid", str(error) if isinstance(error, ChatError) else "The rating must be 1 or -1.")
     return JsonResponse({"ok": True})
 

@@ -61,12 +61,15 @@ def _rating(message: Message) -> int:
 
 def event_stream(events, *, first: dict, debug: bool = False) -> StreamingHttpResponse:
     def frames() -> Iterator[str]:
-        yield sse("conversation", first)
-        for event in events:
-            if event.type == "delta":
-                yield sse("delta", {"text": event.text})
-            else:
-                yield sse("done", message_payload(event.message, debug=debug))
+        try:
+            yield sse("conversation", first)
+            for event in events:
+                if event.type == "delta":
+                    yield sse("delta", {"text": event.text})
+                else:
+                    yield sse("done", message_payload(event.message, debug=debug))
+        finally:
+            events.close()  # a visitor who left: the reply stores what was said, now
 
     response = StreamingHttpResponse(frames(), content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-store"

@@ -77,6 +77,14 @@ RULES = {
 }
 
 
+_FENCE = re.compile(r"<(/?)\s*(passages|question)\b", re.IGNORECASE)
+
+
+def _unfenced(text: str) -> str:
+    """Text that cannot close or open our <passages>/<question> sections."""
+    return _FENCE.sub(r"‹\1\2", text)
+
+
 def build_messages(request: ChatRequest) -> list[dict]:
     """OpenAI chat messages: the bot's prompt and our rules, earlier turns, then the
     passages fenced off as untrusted data, and the question."""
@@ -84,9 +92,10 @@ def build_messages(request: ChatRequest) -> list[dict]:
     messages = [{"role": "system", "content": f"{request.system_prompt.strip()}\n\n{rules}".strip()}]
     messages += [{"role": role, "content": content} for role, content in request.history]
     passages = "\n\n".join(
-        f"[{p.number}] ({p.document_name}{f', p. {p.page}' if p.page else ''})\n{p.text}" for p in request.passages)
+        f"[{p.number}] ({_unfenced(p.document_name)}{f', p. {p.page}' if p.page else ''})\n{_unfenced(p.text)}"
+        for p in request.passages)
     messages.append({"role": "user", "content": (
-        f"<passages>\n{passages}\n</passages>\n\n<question>\n{request.question}\n</question>")})
+        f"<passages>\n{passages}\n</passages>\n\n<question>\n{_unfenced(request.question)}\n</question>")})
     return messages
 
 
@@ -177,7 +186,9 @@ class OpenAIChatModel:
         self.usage = Usage()
 
     def stream(self, request: ChatRequest) -> Iterator[str]:
-        model = request.model or self.config.chat_model
+        # A bot's own model choice is honoured on the tenant's own provider only: on the
+        # platform's key the platform decides what it pays for.
+        model = (request.model if self.config.tenant_supplied else "") or self.config.chat_model
         self.model_name = model
         client = client_for(self.config, timeout=settings.CHAT_TIMEOUT_SECONDS, max_retries=1)
         try:

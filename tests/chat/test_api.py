@@ -101,3 +101,25 @@ def test_conversations_are_listed_and_answers_rated_through_the_api(shop_bot, ot
     assert httpx2.get(f"{live_server.url}/api/v1/conversations/{foreign.pk}", headers=headers).status_code == 404
     assert httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,
                        content=json.dumps({"message": str(foreign.pk), "rating": 1})).status_code == 404
+
+
+def test_malformed_api_input_is_a_400_and_costs_nothing(shop_bot, api_secret, live_server):
+    import httpx2
+
+    from chat.models import Message
+
+    headers = {"Authorization": f"Bearer {api_secret}"}
+    url = f"{live_server.url}/api/v1/chat/completions"
+    bodies = [
+        {"model": shop_bot.public_id, "messages": [{"role": "user", "content": "Hola"}], "stream": True,
+         "stream_options": "yes"},
+        {"model": shop_bot.public_id, "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]},
+        {"model": shop_bot.public_id, "messages": "Hola"},
+    ]
+    for body in bodies:
+        response = httpx2.post(url, headers=headers, content=json.dumps(body))
+        assert response.status_code == 400 and "error" in response.json(), body
+    assert not Message.objects.exists()
+    rated = httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,
+                        content=json.dumps({"message": "nope", "rating": None}))
+    assert rated.status_code == 404

@@ -125,8 +125,10 @@ def test_a_trusted_proxy_makes_the_forwarded_address_count(client, shop_bot, set
 
 def test_a_conversation_has_its_own_rate_limit(client, shop_bot, settings):
     settings.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE = 1
-    first = read_events(ask(client, shop_bot, "Hola"))[0][1]
-    assert ask(client, shop_bot, "Otra vez", **first).status_code == 429
+    first = read_events(ask(client, shop_bot, "Hola"))[0][1]  # a new conversation counts against the IP only
+    assert ask(client, shop_bot, "Otra vez", **first).status_code == 200
+    refused = ask(client, shop_bot, "Y otra", **first)
+    assert refused.status_code == 429 and refused["Retry-After"]
 
 
 def test_bad_input_gets_a_clear_error_and_stores_nothing(client, shop_bot, settings):
@@ -236,3 +238,28 @@ def test_documents_of_the_bot_are_untouched_by_chatting(client, shop_bot):
     before = Document.objects.get(bot=shop_bot).retrieval_count
     read_events(ask(client, shop_bot, "¿Aceptan Nequi?"))
     assert Document.objects.get(bot=shop_bot).retrieval_count == before + 1  # counted, nothing else
+
+
+def test_a_refused_question_leaves_no_empty_conversation(client, shop_bot):
+    from kaiu.accounts.models import Plan
+
+    Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
+    for _ in range(3):
+        assert ask(client, shop_bot, "Hola").status_code == 429
+    assert not Conversation.objects.exists()
+
+
+def test_a_visitor_token_opens_no_api_or_playground_conversation(client, shop_bot):
+    from chat.services import conversation_start
+
+    api = conversation_start(bot=shop_bot, channel="API", visitor_id="ana@example.com")
+    history = client.get(f"/c/{shop_bot.public_id}/history/", {"conversation": str(api.pk), "token": "ana@example.com"})
+    assert history.json() == {"messages": []}
+
+
+@pytest.mark.parametrize("rating", [None, [1], {"a": 1}, "x"])
+def test_a_malformed_rating_is_a_400(client, shop_bot, rating):
+    events = read_events(ask(client, shop_bot, "¿Aceptan Nequi?"))
+    response = post_json(client, f"/c/{shop_bot.public_id}/feedback/",
+                         {**events[0][1], "message": events[-1][1]["id"], "rating": rating})
+    assert response.status_code == 400
