@@ -1,5 +1,6 @@
 import difflib
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 
 from bots.models import Bot, BotPrompt, Template, WidgetConfig
@@ -45,3 +46,21 @@ def prompt_diff(prompt: BotPrompt) -> list[tuple[str, str]]:
                                  f"version {previous.version}", f"version {prompt.version}", lineterm="", n=2)
     kinds = {"+": "add", "-": "remove", "@": "hunk"}
     return [(kinds.get(line[:1], "same"), line) for line in list(lines)[2:]]
+
+
+def bot_get_public(public_id: str) -> Bot:
+    """A bot by its public id, for its public channels, with what a reply needs of it (tenant,
+    plan, provider settings, prompt, widget) in one query; 404 if there is none."""
+    return get_object_or_404(
+        Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt", "widget"), public_id=public_id)
+
+
+def bot_find_for_tenant(tenant, public_id: str) -> Bot | None:
+    return Bot.objects.filter(tenant=tenant, public_id=str(public_id or "")).first()
+
+
+def prompt_find_for_bot(bot: Bot, prompt_id) -> BotPrompt | None:
+    try:
+        return BotPrompt.objects.filter(bot=bot, pk=prompt_id).first()
+    except (ValidationError, ValueError):
+        return None

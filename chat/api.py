@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from bots.models import Bot
+from bots.selectors import bot_find_for_tenant
 from chat import selectors, services
 from chat.limits import rate_limit_hit
 from chat.models import Channel, Conversation, Message
@@ -91,7 +92,7 @@ def chat_completions(request):
     if data is None:
         return openai_error(400, "The body must be a JSON object.")
     model = data.get("model")
-    bot = Bot.objects.filter(tenant=request.api_key.tenant, public_id=str(model or "")).first()
+    bot = bot_find_for_tenant(request.api_key.tenant, model)
     if bot is None:
         return openai_error(404, f"The model `{model}` does not exist or you do not have access to it. "
                                  "Use a bot's public id as the model.", code="model_not_found", param="model")

@@ -4,11 +4,11 @@
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from bots.selectors import bot_list_for_tenant
 from chat import selectors, services
-from chat.models import Channel, Conversation, CuratedAnswer
+from chat.models import Channel
 from chat.services import ChatError
 from chat.web import message_payload
 from kaiu.tenancy import tenant_view
@@ -47,16 +47,14 @@ def conversation_list(request):
 
 @tenant_view("conversations")
 def conversation_detail(request, conversation_id):
-    conversation = get_object_or_404(Conversation.objects.select_related("bot"), tenant=request.tenant,
-                                     pk=conversation_id)
+    conversation = selectors.conversation_get_for_tenant(request.tenant, conversation_id)
     transcript = [(m, message_payload(m, debug=True)) for m in selectors.transcript(conversation)]
     return render(request, "chat/conversation_detail.html", {"conversation": conversation, "transcript": transcript})
 
 
 @tenant_view("conversations")
 def message_improve(request, conversation_id, message_id):
-    conversation = get_object_or_404(Conversation.objects.select_related("bot"), tenant=request.tenant,
-                                     pk=conversation_id)
+    conversation = selectors.conversation_get_for_tenant(request.tenant, conversation_id)
     message = selectors.message_for_conversation(conversation, message_id)
     form = CuratedAnswerForm(request.POST or None,
                              initial={"question": selectors.question_before(message), "answer": message.content})
@@ -82,7 +80,7 @@ def curated_list(request):
 
 @tenant_view("conversations")
 def curated_delete(request, answer_id):
-    answer = get_object_or_404(CuratedAnswer, tenant=request.tenant, pk=answer_id)
+    answer = selectors.curated_get_for_tenant(request.tenant, answer_id)
     if request.method == "POST":
         services.curated_answer_delete(answer=answer)
         messages.success(request, "Curated answer deleted.")

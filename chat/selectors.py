@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
 
 from chat.models import Conversation, CuratedAnswer, Message
 
@@ -74,8 +75,6 @@ def conversation_list_for_tenant(tenant, *, bot=None, channel="", since=None, un
 
 
 def message_for_conversation(conversation: Conversation, message_id) -> Message:
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(Message, conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
 
 
@@ -89,3 +88,12 @@ def question_before(message: Message) -> str:
 
 def curated_list_for_tenant(tenant):
     return CuratedAnswer.objects.filter(tenant=tenant).select_related("bot").order_by("-updated_at")
+
+
+def conversation_get_for_tenant(tenant, conversation_id) -> Conversation:
+    """The tenant's conversation or 404: another tenant's is indistinguishable from none."""
+    return get_object_or_404(Conversation.objects.select_related("bot"), tenant=tenant, pk=conversation_id)
+
+
+def curated_get_for_tenant(tenant, answer_id) -> CuratedAnswer:
+    return get_object_or_404(CuratedAnswer, tenant=tenant, pk=answer_id)

@@ -11,17 +11,16 @@ import json
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from bots.models import Bot
-from bots.selectors import bot_get_for_tenant, widget_config_for
+from bots.selectors import bot_get_for_tenant, bot_get_public, prompt_find_for_bot, widget_config_for
 from chat import selectors, services
 from chat.limits import client_ip, rate_limit_hit
 from chat.models import Channel, Conversation
@@ -34,9 +33,7 @@ PUBLIC_CHANNELS = (Channel.PAGE, Channel.WIDGET)  # a visitor's token opens no A
 
 
 def _public_bot(public_id: str) -> Bot:
-    """The bot with what a reply needs of it, in one query."""
-    return get_object_or_404(
-        Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt", "widget"), public_id=public_id)
+    return bot_get_public(public_id)
 
 
 def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = False) -> dict:
@@ -227,10 +224,7 @@ def _prompt_on_trial(bot: Bot, prompt_id):
     """A version of the bot's prompt to try instead of the live one, if asked for."""
     if not prompt_id or prompt_id == str(bot.active_prompt_id):
         return None
-    try:
-        return bot.prompts.filter(pk=prompt_id).first()
-    except ValidationError:
-        return None
+    return prompt_find_for_bot(bot, prompt_id)
 
 
 @tenant_view("bots")
