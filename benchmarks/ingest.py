@@ -14,7 +14,8 @@ What it measures, in this order (each part reuses the table the previous one lef
   b. Bulk re-index path (what `manage.py reindex --sync --rebuild-index` does): drop the
      HNSW index, load 200,000 chunks of 768-d through documents.ingest.copy_chunks (one
      transaction per document, GIN index and generated tsvector kept), then build the
-     HNSW index with reindex.HNSW_INDEX_SQL. Target: load + build <= 90 s.
+     HNSW index with documents.partitions.vector_index_build (the bots' partitions two at a
+     time, as the command does). Target: load + build <= 90 s.
   a. Live inserts into the indexed 200k-row table (HNSW + GIN + generated tsvector):
      rows/s through copy_chunks and through the whole store_chunks step, against the
      ceiling of a plain psycopg COPY BINARY of identically built rows on a separate
@@ -105,7 +106,7 @@ def bulk(corpus, tenants, total, rng):
     import numpy as np
     from django.db import connection, connections
 
-    from documents.management.commands.reindex import HNSW_INDEX_SQL
+    from documents.partitions import vector_index_build
 
     c.log(f"b: preparing {total:,} chunks")
     n_bots = max(4, total // 2000)
@@ -143,8 +144,8 @@ def bulk(corpus, tenants, total, rng):
     _BULK_JOBS = []
     wall = time.perf_counter() - wall
     c.log("b: building HNSW")
-    with c.Timer() as build, connection.cursor() as cursor:
-        cursor.execute(HNSW_INDEX_SQL)
+    with c.Timer() as build:
+        vector_index_build(workers=LOAD_WORKERS)
     size = c.table_size()
     c.log("b: VACUUM ANALYZE (not timed)")
     with connection.cursor() as cursor:

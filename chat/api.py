@@ -10,7 +10,6 @@ import uuid
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -108,10 +107,9 @@ def chat_completions(request):
     except ChatError as error:
         return openai_error(400, str(error), code=error.code, param="messages")
     try:
-        with transaction.atomic():  # a refused question leaves no empty conversation behind
-            conversation = services.conversation_start(bot=bot, channel=Channel.API,
-                                                       visitor_id=str(data.get("user", ""))[:64])
-            events = services.reply(conversation, question, history=_history(messages[:-1]))
+        conversation, events = services.question_ask(
+            bot=bot, question=question, channel=Channel.API, visitor_id=str(data.get("user", ""))[:64],
+            history=_history(messages[:-1]))
     except ChatError as error:
         status = 429 if error.code == "quota" else 400
         return openai_error(status, str(error), code="insufficient_quota" if status == 429 else error.code,

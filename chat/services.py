@@ -192,6 +192,18 @@ def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str
     return _answer(bot, conversation, question, history)
 
 
+def question_ask(*, bot: Bot, question: str, channel: str, conversation: Conversation | None = None,
+                 visitor_id: str = "", history: list[tuple[str, str]] | None = None,
+                 prompt: BotPrompt | None = None) -> tuple[Conversation, Iterator[ReplyEvent]]:
+    """Ask in `conversation`, or in a new one started in the same transaction as the question,
+    so a refused question (quota) leaves no empty conversation behind. Returns the
+    conversation and the reply's events."""
+    with transaction.atomic():
+        if conversation is None:
+            conversation = conversation_start(bot=bot, channel=channel, visitor_id=visitor_id)
+        return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
+
+
 def _answer(bot: Bot, conversation: Conversation, question: str, history) -> Iterator[ReplyEvent]:
     started = time.perf_counter()
     outcome = _Outcome()

@@ -11,7 +11,6 @@ import json
 import secrets
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -126,18 +125,13 @@ def public_messages(request, public_id):
                                limit=settings.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE)
         if not limit.allowed:
             return _too_many(bot, limit.retry_after)
-    # A new conversation is started in the same transaction as the question, so a refused
-    # question (quota) leaves none behind; new ones are limited by the IP limit above.
-    with transaction.atomic():
-        if conversation is None:
-            channel = Channel.WIDGET if data.get("channel") == "widget" else Channel.PAGE
-            conversation = services.conversation_start(bot=bot, channel=channel,
-                                                       visitor_id=secrets.token_urlsafe(24))
-        try:
-            events = services.reply(conversation, question, bot=bot)
-        except ChatError as error:
-            transaction.set_rollback(True)
-            return _refusal(error)
+    channel = Channel.WIDGET if data.get("channel") == "widget" else Channel.PAGE
+    try:
+        conversation, events = services.question_ask(
+            bot=bot, question=question, channel=channel, conversation=conversation,
+            visitor_id=secrets.token_urlsafe(24))  # new conversations: the IP limit above applies
+    except ChatError as error:
+        return _refusal(error)
     return event_stream(events, first={"conversation": str(conversation.pk), "token": conversation.visitor_id})
 
 
@@ -154,14 +148,6 @@ def _question_in(request, bot: Bot):
 
 def _refusal(error: ChatError):
     return json_error(429 if error.code == "quota" else 400, error.code, str(error))
-
-
-def _reply_stream(conversation: Conversation, question: str, *, first: dict, debug: bool = False, prompt=None):
-    try:
-        events = services.reply(conversation, question, prompt=prompt)
-    except ChatError as error:
-        return _refusal(error)
-    return event_stream(events, first=first, debug=debug)
 
 
 @require_GET
@@ -234,12 +220,14 @@ def playground_messages(request, public_id):
     data, question, refused = _question_in(request, bot)
     if refused:
         return refused
-    conversation = _playground_conversation(request, bot, data.get("conversation"))
-    if conversation is None:
-        conversation = services.conversation_start(bot=bot, channel=Channel.PLAYGROUND,
-                                                   visitor_id=f"user:{request.user.pk}")
-    return _reply_stream(conversation, question, debug=True, prompt=_prompt_on_trial(bot, data.get("prompt")),
-                         first={"conversation": str(conversation.pk), "token": ""})
+    try:
+        conversation, events = services.question_ask(
+            bot=bot, question=question, channel=Channel.PLAYGROUND,
+            conversation=_playground_conversation(request, bot, data.get("conversation")),
+            visitor_id=f"user:{request.user.pk}", prompt=_prompt_on_trial(bot, data.get("prompt")))
+    except ChatError as error:
+        return _refusal(error)
+    return event_stream(events, first={"conversation": str(conversation.pk), "token": ""}, debug=True)
 
 
 @tenant_view("bots")

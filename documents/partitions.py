@@ -40,3 +40,45 @@ def drop_chunk_partition(bot_id) -> bool:
     except DatabaseError as error:
         logger.warning("Could not drop chunk partition of bot %s: %s", bot_id, error)
         return False
+
+
+VECTOR_INDEX = "chunk_embedding_hnsw"
+HNSW_METHOD = "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+
+
+def vector_index_build(*, workers: int = 1) -> int:
+    """(Re)build the HNSW index after a bulk load, `workers` partitions at a time.
+
+    The index is created on the parent alone, then on each partition that lacks it and
+    attached as it finishes. pgvector builds a small partition's graph in one process, so a
+    plain recursive CREATE INDEX would use one core for all 100 bots of a large re-index;
+    building several partitions at once is what uses the machine. Returns the partitions built."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connections
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON ONLY documents_chunk {HNSW_METHOD}")
+        cursor.execute(
+            """SELECT child.relname FROM pg_inherits i JOIN pg_class child ON child.oid = i.inhrelid
+               WHERE i.inhparent = 'documents_chunk'::regclass
+                 AND NOT EXISTS (SELECT 1 FROM pg_inherits ii
+                                 WHERE ii.inhparent = %s::regclass AND ii.inhrelid IN (
+                                     SELECT indexrelid FROM pg_index WHERE indrelid = i.inhrelid))
+               ORDER BY pg_relation_size(child.oid) DESC""", [VECTOR_INDEX])
+        partitions = [row[0] for row in cursor.fetchall()]
+    if workers <= 1 or len(partitions) <= 1:
+        for partition in partitions:
+            _build_partition_index(partition)
+    else:
+        connections.close_all()  # children open connections of their own
+        with ProcessPoolExecutor(max_workers=workers, initializer=connections.close_all) as pool:
+            list(pool.map(_build_partition_index, partitions))
+    return len(partitions)
+
+
+def _build_partition_index(partition: str) -> None:
+    index = f"{partition}_hnsw"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{partition}" {HNSW_METHOD}')
+        cursor.execute(f'ALTER INDEX {VECTOR_INDEX} ATTACH PARTITION "{index}"')

@@ -33,12 +33,20 @@ def test_reindex_picks_up_new_chunk_settings(bot, add_text):
     assert document.chunk_count > before
 
 
-def test_reindex_can_rebuild_the_vector_index(bot, add_text):
+def test_reindex_can_rebuild_the_vector_index(bot, other_bot, add_text):
     add_text(bot, "Guía", "Texto corto.")
+    add_text(other_bot, "Otra", "Otro texto.")
     run("--all", "--sync", "--rebuild-index")
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chunk_embedding_hnsw'")
         assert "hnsw" in cursor.fetchone()[0]
+        # The parent index is whole again: every bot's partition has its graph attached.
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'chunk_embedding_hnsw'::regclass")
+        assert cursor.fetchone()[0] is True
+        cursor.execute("SELECT (SELECT count(*) FROM pg_inherits WHERE inhparent = 'chunk_embedding_hnsw'::regclass), "
+                       "(SELECT count(*) FROM pg_inherits WHERE inhparent = 'documents_chunk'::regclass)")
+        graphs, partitions = cursor.fetchone()
+        assert graphs == partitions >= 2
 
 
 def test_reindex_without_sync_queues_the_documents(bot, add_text):
@@ -71,3 +79,10 @@ def test_reindex_with_two_workers_processes_every_document(tenant, owner, django
     for document in documents:
         document.refresh_from_db()
         assert document.status == "PROCESSED" and document.chunk_count == 1
+    with connection.cursor() as cursor:  # every partition's graph was built (in parallel) and attached
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'chunk_embedding_hnsw'::regclass")
+        assert cursor.fetchone()[0] is True
+        cursor.execute("SELECT (SELECT count(*) FROM pg_inherits WHERE inhparent = 'chunk_embedding_hnsw'::regclass), "
+                       "(SELECT count(*) FROM pg_inherits WHERE inhparent = 'documents_chunk'::regclass)")
+        graphs, partitions = cursor.fetchone()
+        assert graphs == partitions >= 2

@@ -6,7 +6,8 @@ or chunk settings), through the same pipeline the background task runs.
 Without --sync the documents are queued for the worker. With --sync they are processed
 here, one after the other, with a progress bar; cached embeddings are reused either way.
 --rebuild-index (with --sync) drops the HNSW index first and builds it once at the end,
-which is much faster than keeping it up to date row by row for a large re-index.
+which is much faster than keeping it up to date row by row for a large re-index; the bots'
+partitions are built several at a time (at least two, or --workers).
 --workers N (with --sync) processes N documents at a time in child processes: the server
 computes each chunk's full-text vector on insert, so loads of different bots run in parallel.
 """
@@ -20,10 +21,8 @@ from django.db import connection, connections
 
 from documents.ingest import ingest_document
 from documents.models import Document
+from documents.partitions import VECTOR_INDEX, vector_index_build
 from documents.services import document_reindex
-
-HNSW_INDEX_SQL = ("CREATE INDEX chunk_embedding_hnsw ON documents_chunk "
-                  "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)")
 
 
 class Command(BaseCommand):
@@ -53,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError("No documents match.")
         if rebuild_index:
             with connection.cursor() as cursor:
-                cursor.execute("DROP INDEX IF EXISTS chunk_embedding_hnsw")
+                cursor.execute(f"DROP INDEX IF EXISTS {VECTOR_INDEX}")
         started = time.monotonic()
         try:
             for number, document_id in enumerate(ids, start=1):
@@ -67,7 +66,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     # Inside an outer transaction, deferred foreign-key checks must run first.
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                    cursor.execute(HNSW_INDEX_SQL)
+                vector_index_build(workers=max(workers, 2) if not connection.in_atomic_block else 1)
         verb = "Re-indexed" if sync else "Queued"
         self.stdout.write(self.style.SUCCESS(f"\n{verb} {len(ids)} documents in {time.monotonic() - started:.1f} s"
                                              + (f"; {failed} failed (see the dashboard)." if failed else ".")))
