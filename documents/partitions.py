@@ -77,8 +77,20 @@ def vector_index_build(*, workers: int = 1) -> int:
     return len(partitions)
 
 
+PARALLEL_BUILD_MIN_ROWS = 50_000
+
+
 def _build_partition_index(partition: str) -> None:
     index = f"{partition}_hnsw"
     with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{partition}" LIMIT {PARALLEL_BUILD_MIN_ROWS}) rows')
+        if cursor.fetchone()[0] < PARALLEL_BUILD_MIN_ROWS:
+            # A parallel build sets up shared memory the size of maintenance_work_mem (2 GB
+            # here) before it starts: for one bot's few thousand chunks that costs more than
+            # the graph. Small partitions build in their own process, several at a time.
+            cursor.execute("SET max_parallel_maintenance_workers = 0")
+            cursor.execute("SET maintenance_work_mem = '256MB'")
         cursor.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{partition}" {HNSW_METHOD}')
         cursor.execute(f'ALTER INDEX {VECTOR_INDEX} ATTACH PARTITION "{index}"')
+        cursor.execute("RESET max_parallel_maintenance_workers")
+        cursor.execute("RESET maintenance_work_mem")
