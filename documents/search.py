@@ -143,7 +143,7 @@ _VECTOR_FROM = """
     FROM documents_chunk
     WHERE bot_id = %(bot)s AND is_enabled AND embedding_model = %(model)s {extra}
     ORDER BY {order}
-    LIMIT %(candidates)s"""
+    LIMIT {limit}"""
 _KEYWORD_POOL = f"""AND id IN (SELECT id FROM (SELECT id FROM all_ids {_SAMPLE}) a
                            UNION SELECT id FROM (SELECT id FROM any_ids {_SAMPLE}) b)"""
 
@@ -158,12 +158,14 @@ class VectorScope:
     KEYWORD_POOL = "keyword_pool"
 
 
-def _vector_cte(scope: str) -> str:
+def _vector_cte(scope: str, *, limit: str = "%(candidates)s") -> str:
+    """Vector candidates: `candidates` of them for fusion, only k when they are the answer
+    (each one is a row fetched to check it, at random places in the bot's heap)."""
     if scope == VectorScope.INDEX:
-        return _VECTOR_FROM.format(extra="", order="embedding <=> %(vector)s::vector")
+        return _VECTOR_FROM.format(extra="", order="embedding <=> %(vector)s::vector", limit=limit)
     # "+ 0" hides the distance from the HNSW index, so the planner cannot use it.
     extra = _KEYWORD_POOL if scope == VectorScope.KEYWORD_POOL else ""
-    return _VECTOR_FROM.format(extra=extra, order="(embedding <=> %(vector)s::vector) + 0")
+    return _VECTOR_FROM.format(extra=extra, order="(embedding <=> %(vector)s::vector) + 0", limit=limit)
 
 
 _HIT_COLUMNS = """
@@ -179,7 +181,7 @@ def _statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -> str:
     if mode == "vector":
         needs_keywords = scope == VectorScope.KEYWORD_POOL
         return f"""
-            WITH {keyword_ctes if needs_keywords else ""} v AS ({_vector_cte(scope)})
+            WITH {keyword_ctes if needs_keywords else ""} v AS ({_vector_cte(scope, limit="%(k)s")})
             SELECT {_HIT_COLUMNS}, NULL AS fused, NULL AS coverage
             FROM v {_HITS_JOIN.format(alias="v")}
             ORDER BY v.distance LIMIT %(k)s"""
