@@ -164,3 +164,14 @@ def test_an_empty_question_returns_nothing(labelled_bot):
 def test_a_search_expression_is_honoured(labelled_bot):
     hits = retrieve(labelled_bot, '"contra entrega"', mode="keyword", record=False).hits
     assert [hit.text for hit in hits] == [PASSAGES[5]]
+
+
+def test_a_large_bot_on_built_in_embeddings_ranks_the_keyword_pool(labelled_bot, monkeypatch):
+    """Above BUILTIN_EXACT_MAX_CHUNKS the built-in vectors rank only what keyword search found."""
+    import documents.search
+
+    monkeypatch.setattr(documents.search, "BUILTIN_EXACT_MAX_CHUNKS", 1)  # this small bot counts as large
+    for mode in ("hybrid", "vector"):
+        hits = retrieve(labelled_bot, "aceites para bebés menores de tres meses", mode=mode, record=False).hits
+        assert hits and hits[0].text == PASSAGES[8], mode
+        assert all(hit.score is not None for hit in hits)
