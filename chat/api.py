@@ -170,12 +170,9 @@ def _stream(events, bot: Bot, created: int, include_usage: bool):
 @require_GET
 def conversation_list(request):
     """GET /api/v1/conversations?bot=<public id>&channel=API&page=2 — newest first, 50 a page."""
-    conversations = Conversation.objects.filter(tenant=request.api_key.tenant).select_related("bot")
-    if request.GET.get("bot"):
-        conversations = conversations.filter(bot__public_id=request.GET["bot"])
-    if request.GET.get("channel"):
-        conversations = conversations.filter(channel=request.GET["channel"].upper())
-    page = Paginator(conversations.order_by("-updated_at", "pk"), 50).get_page(request.GET.get("page"))
+    conversations = selectors.conversation_list_for_tenant(
+        request.api_key.tenant, bot=request.GET.get("bot", ""), channel=request.GET.get("channel", "").upper())
+    page = Paginator(conversations, 50).get_page(request.GET.get("page"))
     return JsonResponse({
         "object": "list", "page": page.number, "pages": page.paginator.num_pages, "has_more": page.has_next(),
         "data": [{"id": str(c.pk), "bot": c.bot.public_id, "channel": c.channel, "title": c.title,
@@ -204,7 +201,7 @@ def feedback(request):
     if message is None:
         return openai_error(404, "No such message.", code="not_found", param="message")
     try:
-        services.feedback_set(message=message, rating=int(data.get("rating", 0)), comment=str(data.get("comment", "")))
-    except (ChatError, ValueError, TypeError):
+        services.feedback_set(message=message, rating=data.get("rating"), comment=str(data.get("comment", "")))
+    except ChatError:
         return openai_error(400, "`rating` must be 1 or -1, on an answer.", param="rating")
     return JsonResponse({"ok": True})

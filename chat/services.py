@@ -83,12 +83,14 @@ def conversation_start(*, bot: Bot, channel: str, visitor_id: str = "") -> Conve
     return Conversation.objects.create(tenant_id=bot.tenant_id, bot=bot, channel=channel, visitor_id=visitor_id[:64])
 
 
-def feedback_set(*, message: Message, rating: int, comment: str = "") -> Feedback:
-    """Thumbs up or down on an answer; a second vote replaces the first."""
+def feedback_set(*, message: Message, rating, comment: str = "") -> Feedback:
+    """Thumbs up or down on an answer; a second vote replaces the first. `rating` may come
+    straight from a request: anything but 1 or -1 is refused."""
     if message.role != Message.Role.ASSISTANT:
         raise ChatError("invalid", "Only answers can be rated.")
-    if rating not in (1, -1):
+    if isinstance(rating, bool) or rating not in (1, -1, "1", "-1"):
         raise ChatError("invalid", "The rating must be 1 or -1.")
+    rating = int(rating)
     feedback, _ = Feedback.objects.update_or_create(
         message=message, defaults={"rating": rating, "comment": comment.strip()[:1000]})
     return feedback

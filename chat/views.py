@@ -178,10 +178,9 @@ def _feedback(conversation: Conversation | None, data: dict):
     if message is None:
         return json_error(404, "not_found", "No such message.")
     try:
-        rating = int(data.get("rating", 0))
-        services.feedback_set(message=message, rating=rating, comment=str(data.get("comment", "")))
-    except (ChatError, ValueError, TypeError) as error:
-        return json_error(400, "invalid", str(error) if isinstance(error, ChatError) else "The rating must be 1 or -1.")
+        services.feedback_set(message=message, rating=data.get("rating"), comment=str(data.get("comment", "")))
+    except ChatError as error:
+        return json_error(400, error.code, str(error))
     return JsonResponse({"ok": True})
 
 
