@@ -58,7 +58,9 @@ def parse_args():
     parser.add_argument("--chunks", type=int, default=200_000, help="total chunks in the table")
     parser.add_argument("--sizes", default="250,2000,20000", help="chunks of the measured bots")
     parser.add_argument("--queries", type=int, default=200, help="timed queries per bot size and mode")
-    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=200,
+                        help="untimed queries before each row, so the bot's pages are in memory as on a "
+                             "server answering it (a first touch after the build reads from disk)")
     parser.add_argument("--intrinsic-dim", type=int, default=64, help="0 = isotropic noise")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest query of every row")
     return parser.parse_args()
@@ -202,9 +204,10 @@ def _params(bot, query, model, literal, common=()):
 
 
 def run_sql(statement, params):
-    from django.db import connection
+    """As retrieve() runs its statement: parameters bound server-side."""
+    from documents.search import _parameter_cursor
 
-    with connection.cursor() as cursor:
+    with _parameter_cursor() as cursor:
         cursor.execute(statement, params)
         return [row[0] for row in cursor.fetchall()]
 
