@@ -49,7 +49,6 @@ import _common as c  # noqa: E402
 SYNTHETIC = "bench-synthetic-v1"
 HASHING = "kaiu-hashing-v1"
 K = 10
-KEYWORD_SCORED_ROWS = 1000  # documents.search.KEYWORD_SCORED_ROWS (Django is not set up at import)
 
 
 def parse_args():
@@ -198,9 +197,11 @@ def vector_literal(vector) -> str:
 
 
 def _params(bot, query, model, literal, common=()):
+    from documents.search import COMMON_SCORED_ROWS, KEYWORD_SCORED_ROWS, RARE_SCORED_ROWS
+
     return {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K),
-            "scored": KEYWORD_SCORED_ROWS, "common_scored": 250, "model": model, "vector": literal,
-            "common": list(common)}
+            "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS, "common_scored": COMMON_SCORED_ROWS,
+            "model": model, "vector": literal, "common": list(common)}
 
 
 def run_sql(statement, params):

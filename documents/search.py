@@ -21,8 +21,9 @@ from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
 
 MODES = ("hybrid", "vector", "keyword")
 RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
-KEYWORD_SCORED_ROWS = 1000  # partial keyword matches scored per question (see _KEYWORD_CTES)
-COMMON_SCORED_ROWS = 250  # of them at most, matches of common words only: weak evidence, costly to score
+KEYWORD_SCORED_ROWS = 1000  # passages holding every word of the question, ranked per question
+RARE_SCORED_ROWS = 160  # passages holding the most rare words, scored for full coverage (see _KEYWORD_CTES)
+COMMON_SCORED_ROWS = 250  # passages holding only common words: weak evidence, a sample is scored
 
 
 @dataclass
@@ -75,26 +76,31 @@ _ALL_WORDS = "websearch_to_tsquery(kaiu_ts_config(%(language)s), kaiu_search_tex
 # passages): partial matches are looked for among them first, since a common word matches
 # thousands of passages, tells little, and finding them all is most of the cost.
 _OR = "(SELECT string_agg(quote_literal(l), ' | ')::tsquery FROM unnest({terms}) l WHERE strpos(l, E'\\\\') = 0)"
-_RARE = "array(SELECT l FROM unnest(lexemes) l WHERE l <> ALL(%(common)s::text[]))"
+_RARE = "array(SELECT l FROM unnest(lexemes) l WHERE l <> ALL(%(common)s::text[]) AND strpos(l, E'\\\\') = 0)"
 
 
 def _query_cte(query: str) -> str:
-    if _EXPLICIT.search(query):
-        any_words = rare_words = "all_words"
+    if _EXPLICIT.search(query):  # only passages matching the expression: no partial matches
+        any_words, rare_lexemes = "all_words", "'{}'::text[]"
     else:
-        any_words, rare_words = _OR.format(terms="lexemes"), _OR.format(terms=_RARE)
-    return f"""q AS (SELECT all_words, {any_words} AS any_words, {rare_words} AS rare_words, lexemes FROM (
+        any_words, rare_lexemes = _OR.format(terms="lexemes"), _RARE
+    return f"""q AS (SELECT all_words, {any_words} AS any_words, {rare_lexemes} AS rare_lexemes, lexemes FROM (
         SELECT {_ALL_WORDS} AS all_words,
                tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s)) AS lexemes) words)"""
 
 
 # Keyword candidates: passages holding every word of the question (the best keyword
 # evidence, ranked by ts_rank_cd), then passages holding some of the words, ranked by
-# coverage, the share of the question's terms they hold. Matching rows are found first as
-# bare ids and only a bounded sample is scored: one common word can match most of a large
-# bot, and reading every such row to score it costs far more than it tells (hybrid p95
-# 0.57 s on a 20,000-chunk bot unbounded). Each bot has its own partition and GIN index
-# (migration 0003), so a word's postings hold this bot's passages only.
+# coverage, the share of the question's terms they hold. Each bot has its own partition
+# and GIN index (migration 0003), so a word's postings hold this bot's passages only.
+#
+# Partial matches are counted in the index, a rare word at a time: how many of the
+# question's rare words each passage holds needs no passage text. Only the best of them
+# (and, when the rare words find fewer than k, a bounded sample of passages holding common
+# words) are read to score their full coverage. Scoring every partial match reads a
+# passage's whole tsvector and rebuilds it; it was most of the cost of hybrid search
+# (3.3 of 5.3 ms on a 20,000-chunk bot), and one common word can match most of a large bot
+# (hybrid p95 0.57 s unbounded).
 def _matching_ids(name: str, tsquery: str, *, only_if: str = "true", limit: str = "ALL") -> str:
     """A CTE of the ids of the bot's rows matching `tsquery`. `only_if` is a one-time
     condition: when false, the scan does not run at all."""
@@ -121,7 +127,15 @@ _SAMPLE = "LIMIT %(scored)s"
 
 _KEYWORD_CTES = f"""
     {_matching_ids("all_ids", "all_words")}
-    {_matching_ids("rare_ids", "rare_words", only_if=_FEW_FULL_MATCHES)}
+    rare_ids AS MATERIALIZED (
+        SELECT m.id, count(*) AS rare_terms
+        FROM q, unnest(q.rare_lexemes) term,
+             LATERAL (SELECT c.id FROM documents_chunk c
+                      WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ quote_literal(term)::tsquery) m
+        WHERE {_FEW_FULL_MATCHES}
+        GROUP BY m.id
+        ORDER BY rare_terms DESC, m.id
+        LIMIT %(rare_scored)s),
     {_matching_ids("common_ids", "any_words", only_if=f"{_FEW_FULL_MATCHES} AND {_FEW_RARE_MATCHES}",
                    limit="%(common_scored)s")}
     any_ids AS (SELECT id FROM rare_ids UNION ALL SELECT id FROM common_ids),
@@ -134,7 +148,7 @@ _KEYWORD_CTES = f"""
             (SELECT c.id, 0.0::float4 AS keyword_rank,
                     (length(c.search_vector) - length(ts_delete(c.search_vector, q.lexemes)))::float
                     / greatest(cardinality(q.lexemes), 1) AS coverage
-             FROM (SELECT id FROM any_ids {_SAMPLE}) s JOIN documents_chunk c ON c.id = s.id AND c.bot_id = %(bot)s, q
+             FROM any_ids s JOIN documents_chunk c ON c.id = s.id AND c.bot_id = %(bot)s, q
              ORDER BY coverage DESC, c.id LIMIT %(candidates)s)
         ) matches
         ORDER BY id, coverage DESC, keyword_rank DESC),"""
@@ -268,7 +282,8 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
 
     profile = bot_profile(bot)
     params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k, "candidates": max(40, 4 * k),
-              "scored": KEYWORD_SCORED_ROWS, "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
+              "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS,
+              "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
               "common": profile.common_terms}
     started = time.perf_counter()
     if mode != "keyword":
