@@ -25,8 +25,10 @@ class Conversation(models.Model):
         CLOSED = "CLOSED", "Closed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="conversations")
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="conversations")
+    # No single-column indexes on keys that lead a composite index below: each is one more
+    # write on the chat's hot path and serves no query the composite does not.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="conversations", db_index=False)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="conversations", db_index=False)
     channel = models.CharField(max_length=12, choices=Channel.choices)
     # Who is talking: a random id kept by the visitor's browser, an API caller's own id, or
     # the dashboard user's id for the playground. Never shown to other visitors.
@@ -58,7 +60,8 @@ class Message(models.Model):
         SYSTEM = "system", "System"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages",
+                                     db_index=False)  # (conversation, created_at) below
     role = models.CharField(max_length=10, choices=Role.choices)
     content = models.TextField()
     # [{"n": 1, "document": id, "document_name": ..., "chunk": id, "page": ..., "score": ..., "text": ...}]
@@ -99,8 +102,8 @@ class QueryLog(models.Model):
     """One row per answered question: the fact table analytics reads."""
 
     id = models.BigAutoField(primary_key=True)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)  # indexes below
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", db_index=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(max_length=12, choices=Channel.choices)
@@ -158,7 +161,8 @@ class CuratedAnswer(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="curated_answers")
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="curated_answers",
+                            db_index=False)  # (bot, is_enabled) below
     question = models.CharField(max_length=500)
     answer = models.TextField()
     question_vector = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)

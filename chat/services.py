@@ -30,7 +30,7 @@ from pgvector.django import CosineDistance
 
 from bots.models import Bot, BotPrompt
 from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
-from documents.search import retrieve
+from documents.search import retrievals_record, retrieve
 from kaiu.accounts.models import Tenant
 from kaiu.ai.chat import ChatModelError, ChatRequest, Passage, chat_model_for
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, fold
@@ -156,6 +156,7 @@ class _Outcome:
     tokens_out: int = 0
     error: str = ""
     cache_key: tuple[str, str] | None = None  # set when the answer may be cached
+    retrieved_documents: set[str] = field(default_factory=set)  # counted with the stored answer
     timings: dict = field(default_factory=lambda: {"embed": 0.0, "retrieve": 0.0, "llm": 0.0, "total": 0.0})
 
 
@@ -248,7 +249,7 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
 
     rag = bot.rag_config or {}
     try:
-        retrieval = retrieve(bot, question)
+        retrieval = retrieve(bot, question, record=False)  # counted in _store, in its transaction
     except EmbeddingError as error:  # vector mode and the provider is down
         outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
         yield message_for("error", bot.language)
@@ -256,6 +257,7 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
     outcome.timings["embed"] = round(retrieval.embed_ms, 2)
     outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
     outcome.top_score = retrieval.top_score
+    outcome.retrieved_documents = {hit.document_id for hit in retrieval.hits}
     threshold = float(rag.get("score_threshold", 0))
     hits = [hit for hit in retrieval.hits if hit.relevance is None or hit.relevance >= threshold]
     if not hits:
@@ -375,6 +377,8 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
             title=question[:120] if not conversation.title else conversation.title)
         if cacheable and outcome.cache_key and outcome.answered and not outcome.error and answer:
             _cache_put(bot, outcome.cache_key, question, answer, outcome)
+        if outcome.retrieved_documents:
+            retrievals_record(outcome.retrieved_documents)
     if not conversation.title:
         conversation.title = question[:120]
     conversation.message_count += 2

@@ -32,7 +32,8 @@ class Document(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="documents")
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="documents")
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="documents",
+                            db_index=False)  # (bot, status) below
     name = models.CharField(max_length=255)
     source_type = models.CharField(max_length=20, choices=SourceType.choices)
     mime_type = models.CharField(max_length=100)
@@ -154,7 +155,8 @@ class IngestJob(models.Model):
         FAILED = "FAILED", "Failed"
 
     id = models.BigAutoField(primary_key=True)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ingest_jobs")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ingest_jobs",
+                               db_index=False)  # (tenant, created_at) below
     document = models.ForeignKey(Document, on_delete=models.SET_NULL, null=True, related_name="jobs")
     reason = models.CharField(max_length=20)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.QUEUED)

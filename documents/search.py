@@ -320,7 +320,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
         for rank, row in enumerate(rows, start=1)
     ]
     if record and result.hits:
-        _record_retrievals({hit.document_id for hit in result.hits})
+        retrievals_record({hit.document_id for hit in result.hits})
     return result
 
 
@@ -335,7 +335,8 @@ def _parameter_cursor() -> CursorWrapper:
     return CursorWrapper(ServerBindingCursor(connection.connection), connection)
 
 
-def _record_retrievals(document_ids: set[str]) -> None:
+def retrievals_record(document_ids: set[str]) -> None:
+    """Count one retrieval for each document (the knowledge page shows how often each is used)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE documents_document SET retrieval_count = retrieval_count + 1, last_retrieved_at = now() "
