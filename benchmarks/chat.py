@@ -156,12 +156,30 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def unique_questions(texts, maker, count: int) -> list[str]:
+    """`count` questions that differ once normalised as the response cache does, so none is
+    answered from the cache."""
+    from chat.services import normalize_question
+
+    rng, seen, questions = random.Random(7), set(), []
+    for _ in range(50 * count):
+        if len(questions) == count:
+            break
+        question = maker.question(texts[rng.randrange(len(texts))])
+        key = normalize_question(question)
+        if key not in seen:
+            seen.add(key)
+            questions.append(question)
+    c.log(f"{len(questions):,} distinct questions")
+    return questions
+
+
 def client_loop(port, path, questions, stop, results, errors):
+    """`questions` is an iterator shared by every client of every level: no question twice."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    rng = random.Random(threading.get_ident())
     headers = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"}
     while not stop.is_set():
-        body = json.dumps({"message": questions[rng.randrange(len(questions))]})
+        body = json.dumps({"message": next(questions)})
         started = time.perf_counter()
         try:
             conn.request("POST", path, body, headers)
@@ -295,8 +313,8 @@ def main():
     print("KAIU chat benchmark")
     c.print_versions()
     bot, texts_, maker = build(args.chunks)
-    rng = random.Random(7)
-    questions = [maker.question(texts_[rng.randrange(len(texts_))]) for _ in range(20_000)]
+    # Enough for every level at 250 answers/s; next() on a shared iterator is atomic in CPython.
+    questions = iter(unique_questions(texts_, maker, int(250 * (args.seconds + 5) * len(args.clients.split(",")))))
     port = free_port()
     server = start_gunicorn(args, port)
     c.log(f"gunicorn on 127.0.0.1:{port}: {args.workers} workers x {args.threads} threads (gthread)")
