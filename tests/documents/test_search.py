@@ -175,3 +175,29 @@ def test_a_large_bot_on_built_in_embeddings_ranks_the_keyword_pool(labelled_bot,
         hits = retrieve(labelled_bot, "aceites para bebés menores de tres meses", mode=mode, record=False).hits
         assert hits and hits[0].text == PASSAGES[8], mode
         assert all(hit.score is not None for hit in hits)
+
+
+def test_partial_matches_rank_by_how_many_words_a_passage_holds(bot, add_text, monkeypatch):
+    """No passage holds every word: the rare words are counted in the index, passages holding
+    only the common word are sampled, and coverage ranks them all."""
+    import documents.search
+
+    monkeypatch.setattr(documents.search, "PROFILE_MIN_CHUNKS", 1)  # this small bot gets common terms
+    monkeypatch.setattr(documents.search, "COMMON_SCORED_ROWS", 5)  # a sample that cannot reach the last passages
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    bot.save()
+    # "pedido" in most passages, one passage each (two would not fit in a chunk)
+    fillers = [f"El pedido número {n} salió de la bodega principal esta mañana." for n in range(60)]
+    target = "Tu pedido llega a Pasto en cuatro días con la transportadora aliada."
+    near = "Enviamos a Pasto con otra transportadora."
+    add_text(bot, "Envíos", "\n\n".join(fillers + [target, near]))
+    assert Chunk.objects.filter(bot=bot).count() == 62
+    common = documents.search.bot_profile(bot).common_terms
+    assert "ped" in common and "past" not in common  # Spanish stems
+
+    hits = retrieve(bot, "mi pedido a Pasto con transportadora urgente", k=5, mode="keyword", record=False).hits
+    assert [hit.text for hit in hits[:2]] == [target, near]  # 3 of 4 words, then 2 of 4
+    assert all("pedido" in hit.text for hit in hits[2:])  # then the common word's sample
+
+    only_common = retrieve(bot, "pedido urgente", k=5, mode="keyword", record=False).hits
+    assert len(only_common) == 5 and all("pedido" in hit.text.lower() for hit in only_common)
