@@ -20,7 +20,7 @@ class HistoryFilterForm(forms.Form):
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     rating = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
-                                    choices=[("", "Any rating"), ("1", "👍 Helpful"), ("-1", "👎 Not helpful")])
+                                    choices=[("", "Any rating"), ("1", "Helpful"), ("-1", "Not helpful")])
     unanswered = forms.BooleanField(required=False, label="Unanswered")
     low_score = forms.BooleanField(required=False, label=f"Low score (< {selectors.LOW_SCORE})")
 

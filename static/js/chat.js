@@ -108,10 +108,29 @@
     bubble.appendChild(element("p", "debug", parts.join(" · ")));
   }
 
+  // Drawn, not emoji: a system without a colour-emoji font shows an emoji as an empty box.
+  const THUMB_UP = "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3";
+  const THUMB_DOWN = "M10 15v4a3 3 0 0 0 3 3l4-9V2H5.72a2 2 0 0 0-2 1.7l-1.38 9a2 2 0 0 0 2 2.3zm7-13h2.67A2.31 2.31 0 0 1 22 4v7a2.31 2.31 0 0 1-2.33 2H17";
+
+  function icon(path) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "feedback-icon");
+    const line = document.createElementNS(ns, "path");
+    line.setAttribute("d", path);
+    svg.appendChild(line);
+    return svg;
+  }
+
   function renderFeedback(bubble, message) {
     const bar = element("div", "feedback");
-    [[1, "👍", texts.helpful], [-1, "👎", texts.not_helpful]].forEach(function (choice) {
-      const button = element("button", "feedback-button", choice[1]);
+    [[1, THUMB_UP, texts.helpful], [-1, THUMB_DOWN, texts.not_helpful]].forEach(function (choice) {
+      const button = element("button", "feedback-button");
+      button.appendChild(icon(choice[1]));
       button.type = "button";
       button.title = choice[2];
       button.setAttribute("aria-label", choice[2]);
