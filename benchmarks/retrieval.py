@@ -205,12 +205,10 @@ def _params(bot, query, model, literal, common=()):
 
 
 def run_sql(statement, params):
-    """As retrieve() runs its statement: parameters bound server-side."""
-    from documents.search import _parameter_cursor
+    """As retrieve() runs its statement (parameters bound server-side, never prepared)."""
+    from documents.search import _search
 
-    with _parameter_cursor() as cursor:
-        cursor.execute(statement, params)
-        return [row[0] for row in cursor.fetchall()]
+    return [row[0] for row in _search(statement, params)]
 
 
 def run_vector_sql(bot, literal, model, *, exact=False):

@@ -14,8 +14,6 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.backends.utils import CursorWrapper
 
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
 
@@ -316,9 +314,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     scope = VectorScope.INDEX
     if params["model"] == BuiltinEmbedder.model_name:
         scope = VectorScope.EXACT if profile.chunks <= BUILTIN_EXACT_MAX_CHUNKS else VectorScope.KEYWORD_POOL
-    with _parameter_cursor() as cursor:
-        cursor.execute(_statement(mode, query, scope=scope), params)
-        rows = cursor.fetchall()
+    rows = _search(_statement(mode, query, scope=scope), params)
     result.search_ms = (time.perf_counter() - started) * 1000
 
     result.hits = [
@@ -333,15 +329,14 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     return result
 
 
-def _parameter_cursor() -> CursorWrapper:
-    """A cursor that sends the parameters apart from the statement (server-side binding).
-    Django's default cursor writes them into the SQL text, and a query vector's 768 floats
-    written out twice made 16 KB of SQL to escape and parse (vector search 0.2-0.5 ms faster,
-    benchmarks/retrieval.py). Prepared statements stay off (Django's default), so every
-    search is planned for its own bot."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    return CursorWrapper(ServerBindingCursor(connection.connection), connection)
+def _search(statement: str, params: dict) -> list[tuple]:
+    """Run a search statement. Its parameters are bound server-side like every query's
+    (settings.py), so a query vector's 768 floats are not written into 16 KB of SQL text to
+    escape and parse (0.2-0.5 ms). It is never prepared: a generic plan would cover every
+    bot's partition, where each search is planned for its own bot and its real limits."""
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.execute(statement, params, prepare=False)
+        return cursor.fetchall()
 
 
 def retrievals_record(document_ids: set[str]) -> None:
