@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class BotsConfig(AppConfig):
@@ -11,3 +12,16 @@ class BotsConfig(AppConfig):
         from kaiu.accounts import quotas
 
         quotas.register_counter("bots", bot_count)
+        _clear_local_caches_on_change()
+
+
+def _clear_local_caches_on_change():
+    """What a public channel reads of a bot (bots.selectors.bot_get_public) is kept per
+    process for a few seconds; a change made in this process applies at once."""
+    from bots.models import Bot, BotPrompt, WidgetConfig
+    from kaiu.accounts.models import Plan, Tenant, TenantSettings
+    from kaiu.local_cache import local_caches_clear
+
+    for model in (Bot, BotPrompt, WidgetConfig, Tenant, Plan, TenantSettings):
+        post_save.connect(local_caches_clear, sender=model, dispatch_uid=f"local_cache.saved.{model.__name__}")
+        post_delete.connect(local_caches_clear, sender=model, dispatch_uid=f"local_cache.deleted.{model.__name__}")

@@ -9,6 +9,7 @@ from bots.catalog import TEMPLATES
 from bots.models import Bot, BotPrompt, Template, WidgetConfig
 from kaiu.accounts import quotas
 from kaiu.accounts.models import Tenant
+from kaiu.local_cache import local_caches_clear
 
 
 def template_sync(template_model=Template) -> None:
@@ -77,6 +78,7 @@ def bot_set_knowledge_state(bot_id, *, status: str, bump_version: bool) -> None:
     if bump_version:
         updates["knowledge_version"] = F("knowledge_version") + 1
     Bot.objects.filter(pk=bot_id).update(**updates)
+    local_caches_clear()  # other processes see the change within LOCAL_CACHE_SECONDS
 
 
 def widget_config_update(*, bot: Bot, **fields) -> WidgetConfig:

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class ChatConfig(AppConfig):
@@ -13,6 +13,12 @@ class ChatConfig(AppConfig):
 
         quotas.register_counter("questions_month", services.questions_this_month)
         post_migrate.connect(_schedule_pruning, sender=self, dispatch_uid="chat.prune_schedule")
+        # Whether a bot has curated answers is kept per process for a few seconds (chat.services).
+        from chat.models import CuratedAnswer
+        from kaiu.local_cache import local_caches_clear
+
+        post_save.connect(local_caches_clear, sender=CuratedAnswer, dispatch_uid="local_cache.saved.CuratedAnswer")
+        post_delete.connect(local_caches_clear, sender=CuratedAnswer, dispatch_uid="local_cache.deleted.CuratedAnswer")
 
 
 def _schedule_pruning(sender=None, **kwargs):

@@ -107,10 +107,10 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Parameters travel apart from the SQL (server-side binding), and a statement a connection
 # runs a sixth time is prepared: PostgreSQL parses and plans it once, not on every request.
-# A chat answer runs about fifteen statements; this took 28.9 -> 21.5-25.5 ms per answer
-# off the chat's own time (benchmarks/chat.py). Searches opt out of preparing
-# (documents.search): each is planned for its own bot's partition. Behind PgBouncer in
-# transaction mode set DATABASE_PREPARE_THRESHOLD to 0 (no prepared statements).
+# A chat answer runs about fifteen statements; preparing took one answer from 28.9 to
+# 21.5-25.5 ms (measured in one process, the Django test client posting to the public chat).
+# Searches opt out of preparing (documents.search): each is planned for its own bot's
+# partition. Behind PgBouncer in transaction mode set DATABASE_PREPARE_THRESHOLD to 0.
 DATABASES["default"]["OPTIONS"].update(
     server_side_binding=True, prepare_threshold=env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -167,6 +167,9 @@ CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=2000)
 # Earlier turns sent to the model with each question, newest first, up to this many characters.
 CHAT_HISTORY_CHARS = env.int("CHAT_HISTORY_CHARS", default=4000)
 RESPONSE_CACHE_TTL_SECONDS = env.int("RESPONSE_CACHE_TTL_SECONDS", default=24 * 3600)
+# Seconds each process keeps a bot's public configuration (kaiu.local_cache): a change made
+# in the dashboard reaches the chat of every worker within this time. 0 reads it every time.
+LOCAL_CACHE_SECONDS = env.int("LOCAL_CACHE_SECONDS", default=5)
 # Anonymous chat (public page, widget): questions per minute per client IP and per conversation.
 RATE_LIMIT_PER_IP_PER_MINUTE = env.int("RATE_LIMIT_PER_IP_PER_MINUTE", default=30)
 RATE_LIMIT_PER_CONVERSATION_PER_MINUTE = env.int("RATE_LIMIT_PER_CONVERSATION_PER_MINUTE", default=10)

@@ -112,7 +112,11 @@ _STOPWORDS = set(
 
 def _stems(text: str) -> list[str]:
     """Folded words cut to five letters: a crude stemmer, enough to match envío / envíos."""
-    return [word[:5] for word in _TERM.findall(fold(text)) if word not in _STOPWORDS and len(word) > 1]
+    return _stems_of(_TERM.findall(fold(text)))
+
+
+def _stems_of(words: list[str]) -> list[str]:
+    return [word[:5] for word in words if word not in _STOPWORDS and len(word) > 1]
 
 
 class BuiltinChatModel:
@@ -131,10 +135,11 @@ class BuiltinChatModel:
         sentences, seen = [], set()  # (passage rank, position, text, citation, stems)
         for rank, passage in enumerate(request.passages):
             for position, sentence in enumerate(_sentences(passage.text)):
-                key = " ".join(_TERM.findall(fold(sentence)))
+                words = _TERM.findall(fold(sentence))
+                key = " ".join(words)
                 if key and key not in seen:  # overlapping chunks repeat sentences
                     seen.add(key)
-                    sentences.append((rank, position, sentence, passage.number, set(_stems(sentence))))
+                    sentences.append((rank, position, sentence, passage.number, set(_stems_of(words))))
         if not sentences:
             return
         # Rare words say more: weight each question word by how few sentences hold it.

@@ -1,10 +1,12 @@
 """The public page, the widget and the playground, through Django's test client."""
 
 import json
+import time
 
 import pytest
+from django.db.models import F
 
-from bots.models import WidgetConfig
+from bots.models import Bot, WidgetConfig
 from chat.models import Conversation, Feedback, Message
 from documents.models import Document
 
@@ -34,7 +36,12 @@ def ask(client, bot, message, headers=None, **extra):
 
 
 def set_widget(bot, **fields):
-    WidgetConfig.objects.filter(bot=bot).update(**fields)
+    """Saved unvalidated (a bad domain must not reach the CSP even if stored); saving also
+    makes the public channels of this process read the bot again (kaiu.local_cache)."""
+    widget = WidgetConfig.objects.get(bot=bot)
+    for name, value in fields.items():
+        setattr(widget, name, value)
+    widget.save()
 
 
 def test_the_public_page_streams_a_cited_answer(client, shop_bot):
@@ -263,3 +270,32 @@ def test_a_malformed_rating_is_a_400(client, shop_bot, rating):
     response = post_json(client, f"/c/{shop_bot.public_id}/feedback/",
                          {**events[0][1], "message": events[-1][1]["id"], "rating": rating})
     assert response.status_code == 400
+
+
+def test_a_bot_change_made_by_another_process_reaches_the_public_page_within_the_cache_time(client, shop_bot,
+                                                                                          settings):
+    settings.LOCAL_CACHE_SECONDS = 1
+    assert client.get(f"/c/{shop_bot.public_id}/").status_code == 200
+    # Another process (the dashboard's worker) saves: this process's signals do not see it.
+    WidgetConfig.objects.filter(bot=shop_bot).update(header_text="Nuevo encabezado")
+    assert "Nuevo encabezado" not in client.get(f"/c/{shop_bot.public_id}/").content.decode()
+    time.sleep(1.1)
+    assert "Nuevo encabezado" in client.get(f"/c/{shop_bot.public_id}/").content.decode()
+
+
+def test_a_bot_change_saved_in_this_process_applies_at_once(client, shop_bot):
+    assert client.get(f"/c/{shop_bot.public_id}/").status_code == 200
+    set_widget(shop_bot, header_text="Nuevo encabezado")
+    assert "Nuevo encabezado" in client.get(f"/c/{shop_bot.public_id}/").content.decode()
+    shop_bot.delete()
+    assert client.get(f"/c/{shop_bot.public_id}/").status_code == 404
+
+
+def test_cached_answers_follow_the_knowledge_even_when_the_bot_itself_is_cached(client, shop_bot):
+    question = "¿Cuánto tarda el envío a Cali?"
+    assert read_events(ask(client, shop_bot, question))[-1][1]["cache_hit"] is False
+    assert read_events(ask(client, shop_bot, question))[-1][1]["cache_hit"] is True
+    # The knowledge changes in the ingestion worker's process: this one still holds the bot
+    # with the old knowledge_version, and must not serve the answer cached for it.
+    Bot.objects.filter(pk=shop_bot.pk).update(knowledge_version=F("knowledge_version") + 1)
+    assert read_events(ask(client, shop_bot, question))[-1][1]["cache_hit"] is False
