@@ -39,6 +39,7 @@ from kaiu.local_cache import LocalCache
 logger = logging.getLogger(__name__)
 
 CURATED_MIN_SIMILARITY = 0.8  # built-in embeddings: rewordings of one question score above this
+_bots_with_curated_answers: LocalCache[bool] = LocalCache("bots with curated answers")  # per process, seconds
 
 MESSAGES = {
     "unknown": {
@@ -303,9 +304,6 @@ def _history(conversation: Conversation) -> list[tuple[str, str]]:
             break
         turns.append((role, content))
     return turns[::-1]
-
-
-_bots_with_curated_answers: LocalCache[bool] = LocalCache("bots with curated answers")
 
 
 def _curated_match(bot: Bot, question: str) -> CuratedAnswer | None:
