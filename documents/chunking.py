@@ -73,7 +73,7 @@ _END_KEYS = {"page": "page_end", "row": "row_end", "item": "item_end"}
 def chunk_sections(sections: list[Section], *, size: int = 1000, overlap: int = 200) -> list[ChunkDraft]:
     size = max(100, size)
     overlap = max(0, min(overlap, size // 2))
-    body_size = size - overlap - 1  # room left for new text once the overlap and a space are prepended
+    body_size = size - overlap - 2  # room left for new text once the overlap and a paragraph break are prepended
     chunks: list[ChunkDraft] = []
     text, metadata, last_metadata = "", {}, {}
 
@@ -96,7 +96,9 @@ def chunk_sections(sections: list[Section], *, size: int = 1000, overlap: int = 
                 previous = text
                 flush()
                 carried = _tail_words(previous, overlap)
-                text = f"{carried} {piece}" if carried else piece
+                # A paragraph break, as between any two pieces: the piece may be a heading or a
+                # new paragraph, and a space would run it into the carried text ("... ## Title").
+                text = f"{carried}\n\n{piece}" if carried else piece
                 metadata = dict(section.metadata)
             last_metadata = section.metadata
     flush()

@@ -36,6 +36,18 @@ def test_paragraphs_are_preferred_split_points():
     assert not any("envíos" in c.text and "pagos" in c.text for c in chunks)
 
 
+def test_a_heading_after_the_carried_overlap_stays_on_its_own_line():
+    # The demo's shipping page: a heading right after a chunk boundary was run into the
+    # carried text ("... $150.000.** ## Seguimiento") and the answer quoted it.
+    sections = [Section("## Costo del envío\n\n" + "El envío cuesta $12.000 en Bogotá. " * 6),
+                Section("## Seguimiento\n\n" + "Cuando despachamos te enviamos el número de guía. " * 3)]
+    chunks = chunk_sections(sections, size=300, overlap=80)
+    assert len(chunks) > 1 and any("Seguimiento" in chunk.text for chunk in chunks[1:])
+    for chunk in chunks:
+        assert all(line.startswith("## ") or "#" not in line for line in chunk.text.splitlines())
+        assert len(chunk.text) <= 300
+
+
 def test_each_chunk_keeps_where_it_came_from():
     sections = [Section(f"fila {i}: producto {i}", {"row": i}) for i in range(1, 41)]
     chunks = chunk_sections(sections, size=200, overlap=0)
