@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from pgvector.django import CosineDistance
+from psycopg.types.json import Jsonb
 
 from bots.models import Bot, BotPrompt
 from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
@@ -346,14 +347,20 @@ def _cache_get(bot: Bot, key) -> ResponseCache | None:
 
 
 def _cache_put(bot: Bot, key, question: str, answer: str, outcome: _Outcome) -> None:
+    """Keep the answer under the bot's current knowledge version (read here: `bot` may be a
+    few seconds old). Raw SQL for the same reason as _cache_get: the ORM's upsert cost 0.6 ms."""
     prompt_key, question_hash = key
-    ResponseCache.objects.bulk_create(
-        [ResponseCache(bot=bot, knowledge_version=bot.knowledge_version, prompt_key=prompt_key,
-                       question_hash=question_hash, question=question[:2000], answer=answer,
-                       sources=outcome.sources, top_score=outcome.top_score,
-                       expires_at=timezone.now() + timedelta(seconds=settings.RESPONSE_CACHE_TTL_SECONDS))],
-        update_conflicts=True, unique_fields=["bot", "knowledge_version", "prompt_key", "question_hash"],
-        update_fields=["question", "answer", "sources", "top_score", "expires_at"])
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO chat_responsecache (bot_id, knowledge_version, prompt_key, question_hash, question, answer,
+                                               sources, top_score, hits, created_at, expires_at)
+               SELECT id, knowledge_version, %s, %s, %s, %s, %s, %s, 0, %s, %s FROM bots_bot WHERE id = %s
+               ON CONFLICT (bot_id, knowledge_version, prompt_key, question_hash) DO UPDATE
+               SET question = excluded.question, answer = excluded.answer, sources = excluded.sources,
+                   top_score = excluded.top_score, expires_at = excluded.expires_at""",
+            [prompt_key, question_hash, question[:2000], answer, Jsonb(outcome.sources), outcome.top_score, now,
+             now + timedelta(seconds=settings.RESPONSE_CACHE_TTL_SECONDS), bot.pk])
 
 
 def response_cache_prune() -> int:
