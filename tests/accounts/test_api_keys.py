@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from kaiu.accounts.models import ApiKey
 from kaiu.accounts.services import api_key_authenticate
@@ -30,3 +31,16 @@ def test_a_revoked_key_no_longer_authenticates(owner_client, tenant):
 def test_a_made_up_key_does_not_authenticate(db):
     assert api_key_authenticate("kaiu_deadbeef_nothing") is None
     assert api_key_authenticate("sk-something") is None
+
+
+def test_a_key_records_when_it_was_last_used_to_the_minute(owner_client, tenant):
+    secret = create_key(owner_client)
+    assert ApiKey.objects.get(tenant=tenant).last_used_at is None
+    api_key_authenticate(secret)
+    first_use = ApiKey.objects.get(tenant=tenant).last_used_at
+    assert first_use is not None
+    api_key_authenticate(secret)  # within the minute: no write
+    assert ApiKey.objects.get(tenant=tenant).last_used_at == first_use
+    ApiKey.objects.filter(tenant=tenant).update(last_used_at=first_use - timedelta(minutes=2))
+    api_key_authenticate(secret)
+    assert ApiKey.objects.get(tenant=tenant).last_used_at > first_use
