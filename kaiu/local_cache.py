@@ -1,10 +1,11 @@
 """A per-process cache of hot configuration, for a few seconds.
 
 Public channels answer many requests a second for a handful of bots. Reading a bot with
-its tenant, plan, provider settings, prompt and widget on every one cost more Python time
-than the answer's own writes (benchmarks/chat.py). Each process keeps what it read for
-LOCAL_CACHE_SECONDS: a change reaches every worker within that time, and the process that
-made it at once (the apps clear their caches when the models involved are saved).
+its tenant, plan, provider settings, prompt and widget cost each one a query and about
+1 ms of Python, most of it the ORM building that six-table join. Each process keeps what
+it read for LOCAL_CACHE_SECONDS: a change reaches every worker within that time, and the
+process that made it at once (the apps clear their caches when the models involved are
+saved).
 """
 
 from __future__ import annotations
