@@ -257,6 +257,9 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
         outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
         yield message_for("error", bot.language)
         return
+    # Hybrid search answered from keywords alone (the embedding provider failed): the answer
+    # stands, the provider's error is logged for the tenant, and the answer is not cached.
+    outcome.error = retrieval.warning[:300]
     outcome.timings["embed"] = round(retrieval.embed_ms, 2)
     outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
     outcome.top_score = retrieval.top_score

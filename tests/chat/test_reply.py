@@ -148,6 +148,16 @@ def test_provider_failures_become_a_polite_reply_and_a_logged_error(llm_bot, ask
     assert ask(llm_bot, "¿Cuánto tarda el envío a Cali?")[1].origin != "cache"  # errors are never cached
 
 
+def test_an_embedding_outage_answers_from_keywords_and_logs_the_providers_error(llm_bot, ask, fake_openai):
+    fake_openai.routes[("POST", "/v1/embeddings")] = lambda r: error_response(401, "bad key")
+    text, message = ask(llm_bot, "¿Cuánto tarda el envío a Cali?")
+    assert text == "Enviamos a Cali en 3 a 5 días [1]." and message.answered
+    assert "Cali" in message.sources[0]["text"]  # found by keywords
+    log = QueryLog.objects.get(message=message)
+    assert log.answered and log.error.startswith("Keyword search only:")
+    assert ask(llm_bot, "¿Cuánto tarda el envío a Cali?")[1].origin != "cache"  # a degraded answer is not kept
+
+
 # --- What may reach a prompt ----------------------------------------------------------------
 
 
