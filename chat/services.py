@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from pgvector.django import CosineDistance
@@ -204,10 +204,17 @@ def question_ask(*, bot: Bot, question: str, channel: str, conversation: Convers
     """Ask in `conversation`, or in a new one started in the same transaction as the question,
     so a refused question (quota) leaves no empty conversation behind. Returns the
     conversation and the reply's events."""
-    with transaction.atomic():
-        if conversation is None:
-            conversation = conversation_start(bot=bot, channel=channel, visitor_id=visitor_id)
-        return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
+    try:
+        with transaction.atomic():
+            if conversation is None:
+                conversation = conversation_start(bot=bot, channel=channel, visitor_id=visitor_id)
+            return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
+    except IntegrityError:
+        # The bot was deleted a moment ago; public channels may hold it a few more seconds
+        # (bots.selectors.bot_get_public).
+        if not Bot.objects.filter(pk=bot.pk).exists():
+            raise ChatError("not_found", "This assistant no longer exists.") from None
+        raise
 
 
 def _answer(bot: Bot, conversation: Conversation, question: str, history) -> Iterator[ReplyEvent]:

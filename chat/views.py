@@ -147,7 +147,8 @@ def _question_in(request, bot: Bot):
 
 
 def _refusal(error: ChatError):
-    return json_error(429 if error.code == "quota" else 400, error.code, str(error))
+    status = {"quota": 429, "not_found": 404}.get(error.code, 400)
+    return json_error(status, error.code, str(error))
 
 
 @require_GET

@@ -299,3 +299,16 @@ def test_cached_answers_follow_the_knowledge_even_when_the_bot_itself_is_cached(
     # with the old knowledge_version, and must not serve the answer cached for it.
     Bot.objects.filter(pk=shop_bot.pk).update(knowledge_version=F("knowledge_version") + 1)
     assert read_events(ask(client, shop_bot, question))[-1][1]["cache_hit"] is False
+
+
+# Foreign keys are checked at commit, so this test commits (and restores the plans and templates).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_bot_deleted_by_another_process_gets_404_not_an_error_while_still_cached_here(client, shop_bot):
+    from bots.selectors import _public_bots
+
+    assert client.get(f"/c/{shop_bot.public_id}/").status_code == 200
+    held_by_this_worker = dict(_public_bots._entries)
+    shop_bot.delete()  # in the dashboard's worker...
+    _public_bots._entries.update(held_by_this_worker)  # ...while this one still holds the bot for a few seconds
+    response = ask(client, shop_bot, "¿Cuánto tarda el envío a Cali?")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
