@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from chat.models import (Conversation, CuratedAnswer, Feedback, Message, MonthlyUsage, QueryLog, RateCounter,
-                         ResponseCache)
+from chat.models import Conversation, CuratedAnswer, Feedback, Message, MonthlyUsage, QueryLog, ResponseCache
 
 
 class MessageInline(admin.TabularInline):
@@ -88,15 +87,6 @@ class ResponseCacheAdmin(admin.ModelAdmin):
 class MonthlyUsageAdmin(admin.ModelAdmin):
     list_display = ["tenant", "month", "questions"]
     readonly_fields = ["tenant", "month", "questions"]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(RateCounter)
-class RateCounterAdmin(admin.ModelAdmin):
-    list_display = ["key", "window_start", "count"]
-    readonly_fields = ["key", "window_start", "count"]
 
     def has_add_permission(self, request):
         return False

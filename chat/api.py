@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bots.models import Bot
 from bots.selectors import bot_find_for_tenant
 from chat import selectors, services
-from chat.limits import rate_limit_hit
+from kaiu.limits import rate_limit_hit
 from chat.models import Channel, Conversation, Message
 from chat.services import ChatError
 from chat.web import json_body, message_payload

@@ -182,19 +182,6 @@ class CuratedAnswer(models.Model):
         return self.question
 
 
-class RateCounter(models.Model):
-    """Requests counted per key and window with one atomic upsert, so a limit holds across
-    every gunicorn worker and machine (see chat.limits)."""
-
-    key = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key")]
-        indexes = [models.Index(fields=["window_start"])]
-
-
 class MonthlyUsage(models.Model):
     """Questions asked per tenant and month: the plan's quota reads it, and one upsert per
     question keeps it exact under concurrency (counting QueryLog rows would slow every

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bots.models import Bot
 from bots.selectors import bot_get_for_tenant, bot_get_public, prompt_find_for_bot, widget_config_for
 from chat import selectors, services
-from chat.limits import client_ip, rate_limit_hit
+from kaiu.limits import client_ip, rate_limit_hit
 from chat.models import Channel, Conversation
 from chat.services import ChatError
 from chat.web import chat_csp, event_stream, json_body, json_error, message_payload, origin_allowed, ui_texts

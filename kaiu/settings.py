@@ -173,6 +173,10 @@ LOCAL_CACHE_SECONDS = env.int("LOCAL_CACHE_SECONDS", default=5)
 # Anonymous chat (public page, widget): questions per minute per client IP and per conversation.
 RATE_LIMIT_PER_IP_PER_MINUTE = env.int("RATE_LIMIT_PER_IP_PER_MINUTE", default=30)
 RATE_LIMIT_PER_CONVERSATION_PER_MINUTE = env.int("RATE_LIMIT_PER_CONVERSATION_PER_MINUTE", default=10)
+# Sign-in, sign-up and password-reset attempts per minute per client address, and reset
+# e-mails per hour per address asked for.
+RATE_LIMIT_SIGN_IN_PER_MINUTE = env.int("RATE_LIMIT_SIGN_IN_PER_MINUTE", default=10)
+RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env.int("RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", default=3)
 # API keys: requests per minute per key.
 RATE_LIMIT_PER_API_KEY_PER_MINUTE = env.int("RATE_LIMIT_PER_API_KEY_PER_MINUTE", default=600)
 # Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address,

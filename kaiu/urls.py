@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
 
+from kaiu.accounts.views import admin_login
 from kaiu.health import healthz
 
 admin.site.site_header = "KAIU platform administration"
@@ -10,6 +11,7 @@ admin.site.site_title = "KAIU admin"
 urlpatterns = [
     path("", lambda request: redirect("accounts:overview"), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("admin/login/", admin_login, name="admin-login"),  # the admin's own view, rate limited
     path("admin/", admin.site.urls),
     path("", include("kaiu.accounts.urls")),
     path("app/bots/", include("bots.urls")),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from kaiu.accounts.models import ApiKey, Invitation, Membership, Plan, Tenant, TenantSettings, User
+from kaiu.accounts.models import ApiKey, Invitation, Membership, Plan, RateCounter, Tenant, TenantSettings, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -85,3 +85,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a key is shown once to the tenant who creates it, in the dashboard
+
+
+@admin.register(RateCounter)
+class RateCounterAdmin(admin.ModelAdmin):
+    list_display = ["key", "window_start", "count"]
+    readonly_fields = ["key", "window_start", "count"]
+
+    def has_add_permission(self, request):
+        return False

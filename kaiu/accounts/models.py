@@ -207,3 +207,16 @@ class ApiKey(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class RateCounter(models.Model):
+    """Requests counted per key and window with one atomic upsert, so a limit holds across
+    every gunicorn worker and machine (see kaiu.limits)."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key")]
+        indexes = [models.Index(fields=["window_start"], name="rate_counter_window")]

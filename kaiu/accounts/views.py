@@ -1,8 +1,11 @@
-from django.contrib import messages
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
@@ -20,9 +23,31 @@ from kaiu.accounts.forms import (
 )
 from kaiu.accounts.models import LLMProvider, Membership, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
+from kaiu.limits import RateLimit, client_ip, rate_limit_hit
 from kaiu.tenancy import switch_tenant, tenant_view
 
 # --- Signing in and out -----------------------------------------------------------------
+
+
+def _attempts_left(request, action: str) -> RateLimit:
+    """Count one `action` (sign-in, sign-up, password reset) from this address: a minute's
+    allowance each, so guessing passwords or flooding sign-ups and reset e-mails stays slow."""
+    return rate_limit_hit(f"{action}:{client_ip(request)}", limit=settings.RATE_LIMIT_SIGN_IN_PER_MINUTE)
+
+
+def _too_many_attempts(request, limit: RateLimit, page):
+    """The form's page again (`page()`, with a fresh form: a refused attempt is not even
+    checked) as 429, saying how long to wait."""
+    messages.error(request, f"Too many attempts from your network. Wait {limit.retry_after} s and try again.")
+    response = page()
+    response.status_code = 429
+    response["Retry-After"] = str(limit.retry_after)
+    return response
+
+
+def _typed(request) -> dict:
+    """What the visitor typed, passwords left out, to fill a fresh form."""
+    return {key: value for key, value in request.POST.items() if "password" not in key and key != "csrfmiddlewaretoken"}
 
 
 class LoginView(auth_views.LoginView):
@@ -30,11 +55,22 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        limit = _attempts_left(request, "sign-in")
+        if not limit.allowed:
+            form = self.get_form_class()(request, initial=_typed(request))
+            return _too_many_attempts(request, limit, lambda: self.render_to_response(self.get_context_data(form=form)))
+        return super().post(request, *args, **kwargs)
+
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:overview")
     form = SignupForm(request.POST or None)
+    limit = _attempts_left(request, "sign-up") if request.method == "POST" else None
+    if limit and not limit.allowed:
+        form = SignupForm(initial=_typed(request))
+        return _too_many_attempts(request, limit, lambda: render(request, "accounts/signup.html", {"form": form}))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_signup(
@@ -52,11 +88,38 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form})
 
 
+def admin_login(request):
+    """The Django admin's sign-in, under the same per-address limit as the dashboard's."""
+    if request.method == "POST":
+        limit = _attempts_left(request, "sign-in")
+        if not limit.allowed:
+            context = {**admin.site.each_context(request), "title": "Log in", "app_path": request.get_full_path(),
+                       "form": AdminAuthenticationForm(request, initial=_typed(request))}
+            return _too_many_attempts(request, limit, lambda: TemplateResponse(request, "admin/login.html", context))
+    return admin.site.login(request)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def post(self, request, *args, **kwargs):
+        limit = _attempts_left(request, "password-reset")
+        if not limit.allowed:
+            form = self.get_form_class()(initial=_typed(request))
+            return _too_many_attempts(request, limit, lambda: self.render_to_response(self.get_context_data(form=form)))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # A few e-mails an hour per address at most, whoever asks. Past that the page says
+        # "sent" all the same: it must not tell whether the address has an account.
+        email = form.cleaned_data["email"].strip().lower()
+        if rate_limit_hit(f"password-reset-email:{email}", limit=settings.RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
+                          window_seconds=3600).allowed:
+            return super().form_valid(form)
+        return redirect(self.success_url)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

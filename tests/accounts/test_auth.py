@@ -101,3 +101,61 @@ def test_a_malformed_tenant_switch_is_refused_politely(client, owner, tenant):
         response = client.post("/app/switch/", {"tenant": value})
         assert response.status_code == 302
     assert "<h1>Alpha Shop</h1>" in client.get("/app/").content.decode()
+
+
+# --- Guessing and flooding ------------------------------------------------------------------
+
+
+def test_password_guessing_is_refused_past_the_limit_without_checking_the_password(client, owner, tenant, settings):
+    settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 3
+    for _ in range(3):
+        assert client.post("/accounts/login/", {"username": "owner@alpha.test", "password": "guess"}).status_code == 200
+    refused = client.post("/accounts/login/", {"username": "owner@alpha.test", "password": "correct horse battery staple"})
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+    page = refused.content.decode()
+    assert "Too many attempts from your network" in page and 'value="owner@alpha.test"' in page
+    assert client.get("/app/").status_code == 302  # even the right password did not sign in
+    # Another address has its own allowance.
+    response = client.post("/accounts/login/", {"username": "owner@alpha.test",
+                                                "password": "correct horse battery staple"}, REMOTE_ADDR="10.0.0.8")
+    assert response.status_code == 302
+
+
+def test_sign_ups_from_one_address_are_limited_and_create_nothing_past_it(client, db, settings):
+    settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 1
+    form = {"email": "new@shop.test", "full_name": "New", "business_name": "New Shop",
+            "password": "correct horse battery staple"}
+    client.post("/accounts/signup/", {**form, "email": "weak@shop.test", "password": "x"})  # refused as weak
+    refused = client.post("/accounts/signup/", form)
+    assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
+    assert not User.objects.filter(email="new@shop.test").exists()
+    assert 'value="New Shop"' in refused.content.decode()  # what was typed is kept, the password is not
+    assert "correct horse" not in refused.content.decode()
+
+
+def test_reset_emails_to_one_address_are_limited_whoever_asks(client, owner, tenant, settings):
+    settings.RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 2
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        response = client.post("/accounts/password-reset/", {"email": "Owner@Alpha.test"}, REMOTE_ADDR=address)
+        assert response.status_code == 302  # the same answer each time: it tells nothing
+    assert len(mail.outbox) == 2
+
+
+def test_reset_requests_from_one_address_are_limited(client, db, settings):
+    settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 2
+    for n in range(2):
+        assert client.post("/accounts/password-reset/", {"email": f"ghost{n}@example.com"}).status_code == 302
+    refused = client.post("/accounts/password-reset/", {"email": "ghost9@example.com"})
+    assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
+
+
+def test_the_admin_sign_in_has_the_same_limit(client, db, settings):
+    settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 2
+    User.objects.create_superuser(email="root@kaiu.test", password="correct horse battery staple")
+    for _ in range(2):
+        response = client.post("/admin/login/", {"username": "root@kaiu.test", "password": "guess"})
+        assert response.status_code == 200 and "Please enter the correct" in response.content.decode()
+    refused = client.post("/admin/login/?next=/admin/", {"username": "root@kaiu.test",
+                                                         "password": "correct horse battery staple"})
+    assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
+    assert client.get("/admin/").status_code == 302  # not signed in

@@ -1,4 +1,4 @@
-"""Rate limits for the anonymous and API channels, counted in PostgreSQL.
+"""Rate limits for anonymous endpoints (chat, sign-in) and API keys, counted in PostgreSQL.
 
 One upsert per request adds to the counter of (key, window) and returns the new count, so
 the limit holds across every gunicorn worker and machine. Django's cache would not do: the
@@ -30,8 +30,8 @@ def rate_limit_hit(key: str, *, limit: int, window_seconds: int = 60) -> RateLim
     window = math.floor(now / window_seconds) * window_seconds
     with connection.cursor() as cursor:
         cursor.execute(
-            """INSERT INTO chat_ratecounter (key, window_start, count) VALUES (%s, %s, 1)
-               ON CONFLICT (key, window_start) DO UPDATE SET count = chat_ratecounter.count + 1
+            """INSERT INTO accounts_ratecounter (key, window_start, count) VALUES (%s, %s, 1)
+               ON CONFLICT (key, window_start) DO UPDATE SET count = accounts_ratecounter.count + 1
                RETURNING count""",
             [key[:200], datetime.fromtimestamp(window, UTC)])
         [count] = cursor.fetchone()
@@ -43,7 +43,7 @@ def rate_limit_hit(key: str, *, limit: int, window_seconds: int = 60) -> RateLim
 def rate_counters_prune() -> int:
     """Drop finished windows (scheduled every few minutes)."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM chat_ratecounter WHERE window_start < %s",
+        cursor.execute("DELETE FROM accounts_ratecounter WHERE window_start < %s",
                        [datetime.now(UTC) - timedelta(hours=1)])
         return cursor.rowcount
 
