@@ -16,8 +16,9 @@ messages and query log, and the stream. Every question is new (3-5 words of a ra
 chunk), so no answer comes from the cache. The load generator shares the 2 cores with the
 server, as it would on a small machine.
 
-Printed per concurrency (1, 8, 32 clients): answers/s, p50/p95/p99 latency, and where the
-server's time went according to the QueryLog rows (embedding + retrieval vs the rest).
+Printed per concurrency (1, 8, 32 clients): answers/s, p50/p95/p99 latency, where the
+server's time went according to the QueryLog rows (embedding + retrieval vs the rest), and
+the CPU cores gunicorn, PostgreSQL and the clients used (from /proc).
 Target on 2 cores: >= 150 answers/s at p95 <= 100 ms with 8 clients.
 """
 
@@ -197,7 +198,41 @@ def client_loop(port, path, questions, stop, results, errors):
         results.append((time.perf_counter(), elapsed))
 
 
-def run_level(port, path, questions, clients: int, seconds: float):
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) used so far by each named process and its descendants, from
+    /proc (Linux): where the machine's cores went during a level."""
+    ticks, parents = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            parents[int(entry)] = int(fields[1])
+            ticks[int(entry)] = int(fields[11]) + int(fields[12])
+
+    def owner(pid):
+        while pid > 1:
+            for name, root in roots.items():
+                if pid == root:
+                    return name
+            pid = parents.get(pid, 1)
+        return None
+
+    totals = dict.fromkeys(roots, 0.0)
+    for pid, used in ticks.items():
+        if (name := owner(pid)) is not None:
+            totals[name] += used / os.sysconf("SC_CLK_TCK")
+    return totals
+
+
+def cpu_roots(server: subprocess.Popen) -> dict[str, int]:
+    postmaster = Path(os.environ["EMBEDDED_DB_DIR"], "postmaster.pid").read_text().split()[0]
+    return {"gunicorn": server.pid, "postgres": int(postmaster), "clients": os.getpid()}
+
+
+def run_level(port, path, questions, clients: int, seconds: float, roots: dict[str, int]):
     from chat.models import QueryLog
 
     warmup = min(5.0, seconds / 4)
@@ -208,7 +243,10 @@ def run_level(port, path, questions, clients: int, seconds: float):
     started = time.perf_counter()
     for thread in threads:
         thread.start()
-    time.sleep(warmup + seconds)
+    time.sleep(warmup)
+    cpu_before = cpu_seconds(roots)
+    time.sleep(seconds)
+    cpu_used = {name: (used - cpu_before[name]) / seconds for name, used in cpu_seconds(roots).items()}
     stop.set()
     for thread in threads:
         thread.join()
@@ -222,7 +260,7 @@ def run_level(port, path, questions, clients: int, seconds: float):
         "retrieval_share": retrieval / server_total, "server_ms": server_total / max(1, len(logs)),
         "retrieval_ms": retrieval / max(1, len(logs)), "client_ms": c.mean(window) if window else 0,
         "errors": len(errors), "first_error": errors[0] if errors else "",
-        "cached": sum(1 for row in logs if row[3] == "cache"),
+        "cached": sum(1 for row in logs if row[3] == "cache"), "cpu": cpu_used,
     }
 
 
@@ -297,9 +335,10 @@ def print_results(args, rows) -> None:
         f"Chat through gunicorn ({args.workers} workers x {args.threads} threads), bot of {args.chunks:,} chunks, "
         f"built-in embedder and extractive model, hybrid retrieval; {args.seconds:.0f} s per level "
         "(ms; server = reply() total from QueryLog; retrieval = embed + search; outside = client mean - server mean: "
-        "HTTP, Django, writes before the reply, SSE)",
-        ["clients", "answers/s", "p50", "p95", "p99", "server", "retrieval", "retrieval share", "outside", "cached",
-         "errors"], rows)
+        "HTTP, Django, writes before the reply, SSE; cores = CPU used by gunicorn / PostgreSQL / the clients, "
+        f"of the machine's {os.cpu_count()})",
+        ["clients", "answers/s", "p50", "p95", "p99", "server", "retrieval", "retrieval share", "outside",
+         "cores", "cached", "errors"], rows)
     target = next((r for r in rows if r[0] == 8), None)
     if target:
         met = float(target[1]) >= 150 and float(target[3]) <= 100
@@ -322,10 +361,13 @@ def main():
     try:
         for clients in [int(x) for x in args.clients.split(",")]:
             c.log(f"{clients} clients for {args.seconds:.0f} s")
-            r = run_level(port, f"/c/{bot.public_id}/messages/", questions, clients, args.seconds)
+            r = run_level(port, f"/c/{bot.public_id}/messages/", questions, clients, args.seconds, cpu_roots(server))
+            cpu = r["cpu"]
             rows.append([r["clients"], f"{r['rps']:.1f}", f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}",
                          f"{r['server_ms']:.1f}", f"{r['retrieval_ms']:.1f}", f"{100 * r['retrieval_share']:.0f}%",
-                         f"{r['client_ms'] - r['server_ms']:.1f}", r["cached"], r["errors"]])
+                         f"{r['client_ms'] - r['server_ms']:.1f}",
+                         f"{cpu['gunicorn']:.2f} / {cpu['postgres']:.2f} / {cpu['clients']:.2f}",
+                         r["cached"], r["errors"]])
             if r["first_error"]:
                 print("  first error:", r["first_error"])
     finally:
