@@ -210,7 +210,9 @@ def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
             except OSError:  # the process ended meanwhile
                 continue
             parents[int(entry)] = int(fields[1])
-            ticks[int(entry)] = int(fields[11]) + int(fields[12])
+            # Its own time and its ended children's: a database connection that closes (its
+            # maximum age) leaves its time to the postmaster, not to nobody.
+            ticks[int(entry)] = sum(int(value) for value in fields[11:15])
 
     def owner(pid):
         while pid > 1:
