@@ -8,6 +8,8 @@ import pytest
 from bots.models import BotPrompt
 from chat.models import Conversation, Message, QueryLog
 from chat.services import ChatError, conversation_start, curated_answer_create, reply
+from documents.models import Document
+from documents.services import document_delete
 from kaiu.accounts.models import Plan
 from tests.fakes.openai_server import chat_handler, error_response
 
@@ -51,6 +53,19 @@ def test_the_same_question_is_served_from_cache_until_knowledge_or_prompt_change
     shop_bot.active_prompt = prompt
     shop_bot.save()
     assert ask(shop_bot, "¿Aceptan pago contra entrega?")[1].origin == "model"
+
+
+def test_an_answer_written_while_the_knowledge_changes_is_not_served_from_cache(
+        shop_bot, ask, django_capture_on_commit_callbacks):
+    conversation = conversation_start(bot=shop_bot, channel="PAGE", visitor_id="v")
+    events = reply(conversation, "¿Cuánto tarda el envío a Cali?")
+    assert next(events).type == "delta"  # retrieved, the model is writing...
+    with django_capture_on_commit_callbacks(execute=True):  # ...when the tenant deletes the document
+        document_delete(document=Document.objects.get(bot=shop_bot))
+    list(events)
+
+    text, message = ask(shop_bot, "¿Cuánto tarda el envío a Cali?")
+    assert message.origin == "unknown" and "Cali" not in text
 
 
 def test_a_follow_up_question_is_not_answered_from_cache(shop_bot, ask):
