@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from bots.models import Bot, BotPrompt, Template, WidgetConfig
 from kaiu.local_cache import LocalCache
 
-_public_bots: LocalCache[Bot | None] = LocalCache("public bots")
+_public_bots: LocalCache[Bot] = LocalCache("public bots")
 
 
 def bot_list_for_tenant(tenant):
@@ -57,12 +57,18 @@ def bot_get_public(public_id: str) -> Bot:
     """A bot by its public id, for its public channels, with what a reply needs of it (tenant,
     plan, provider settings, prompt, widget) in one query, kept a few seconds per process
     (kaiu.local_cache); 404 if there is none."""
-    bot = _public_bots.get_or_load(public_id, lambda: (
-        Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt", "widget")
-        .filter(public_id=public_id).first()))
+    bot = _public_bots.get_or_load(public_id, lambda: _public_bot_load(public_id))
+    return copy.copy(bot)  # the cached one is shared by the process's threads: each request gets its own
+
+
+def _public_bot_load(public_id: str) -> Bot:
+    # A miss raises, so it is never cached: made-up ids cannot fill the cache and push the
+    # real bots out.
+    bot = (Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt", "widget")
+           .filter(public_id=public_id).first())
     if bot is None:
         raise Http404("No such bot.")
-    return copy.copy(bot)  # the cached one is shared by the process's threads: each request gets its own
+    return bot
 
 
 def bot_find_for_tenant(tenant, public_id: str) -> Bot | None:

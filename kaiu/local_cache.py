@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from django.conf import settings
+from django.db import transaction
 
 T = TypeVar("T")
 
@@ -47,6 +48,13 @@ class LocalCache(Generic[T]):
 
 
 def local_caches_clear(*args, **kwargs) -> None:
-    """Forget everything every local cache holds (a signal receiver: takes any arguments)."""
+    """Forget everything every local cache holds (a signal receiver: takes any arguments).
+    Now, so the change reads back at once in this thread, and again at commit: another
+    thread may have read the old rows in between and would keep them for seconds."""
+    _clear_all()
+    transaction.on_commit(_clear_all)
+
+
+def _clear_all() -> None:
     for cache in _caches:
         cache.clear()

@@ -264,9 +264,12 @@ def stored_key_for(tenant_settings: TenantSettings, *, provider: str, base_url: 
 
 def llm_key_delete(*, tenant: Tenant) -> None:
     """Forget the tenant's key; the tenant falls back to the built-in provider."""
-    TenantSettings.objects.filter(tenant=tenant).update(
-        api_key="", llm_provider=LLMProvider.BUILTIN, updated_at=timezone.now()
-    )
+    tenant_settings = TenantSettings.objects.filter(tenant=tenant).first()
+    if tenant_settings is None:
+        return
+    tenant_settings.api_key, tenant_settings.llm_provider = "", LLMProvider.BUILTIN
+    # Saved, not updated: the save signal makes public channels drop the key at once (kaiu.local_cache).
+    tenant_settings.save(update_fields=["api_key", "llm_provider", "updated_at"])
 
 
 # --- API keys -----------------------------------------------------------------------------
