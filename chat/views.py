@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from bots.models import Bot
 from bots.selectors import bot_get_for_tenant, bot_get_public, prompt_find_for_bot, widget_config_for
 from chat import selectors, services
-from kaiu.limits import client_ip, rate_limit_hit
 from chat.models import Channel, Conversation
 from chat.services import ChatError
 from chat.web import chat_csp, event_stream, json_body, json_error, message_payload, origin_allowed, ui_texts
+from kaiu.limits import client_network, rate_limit_hit
 from kaiu.tenancy import tenant_view
 
 
@@ -96,7 +96,7 @@ def _anonymous_guard(request, bot: Bot):
     """An error response for a request from a foreign origin or over the IP's rate limit."""
     if not origin_allowed(request, widget_config_for(bot).embed_domains()):
         return json_error(403, "forbidden_origin", "This site may not use this chat.")
-    limit = rate_limit_hit(f"ip:{client_ip(request)}", limit=settings.RATE_LIMIT_PER_IP_PER_MINUTE)
+    limit = rate_limit_hit(f"ip:{client_network(request)}", limit=settings.RATE_LIMIT_PER_IP_PER_MINUTE)
     if not limit.allowed:
         return _too_many(bot, limit.retry_after)
     return None

@@ -7,6 +7,7 @@ local-memory cache counts per process, and its database cache reads then writes.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -46,6 +47,22 @@ def rate_counters_prune() -> int:
         cursor.execute("DELETE FROM accounts_ratecounter WHERE window_start < %s",
                        [datetime.now(UTC) - timedelta(hours=1)])
         return cursor.rowcount
+
+
+def client_network(request) -> str:
+    """What per-client limits count: the client's IPv4 address, or its IPv6 /64. A home or
+    a server is given a whole /64, so counting single IPv6 addresses would let one client
+    rotate through billions of them."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # not an address (a misconfigured proxy): counted as it is
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def client_ip(request) -> str:

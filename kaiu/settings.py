@@ -180,8 +180,10 @@ RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env.int("RATE_LIMIT_PASSWORD_RES
 # API keys: requests per minute per key.
 RATE_LIMIT_PER_API_KEY_PER_MINUTE = env.int("RATE_LIMIT_PER_API_KEY_PER_MINUTE", default=600)
 # Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address,
-# since anyone can send that header).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# since anyone can send that header). Behind a proxy it is one unless said otherwise: with 0
+# every visitor would have the proxy's address and share one allowance, sign-in included.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
 
 # --- Background worker: django-q2 on the same database ---------------------------------
 # django-q2 delivers at least once: a task still running after `retry` seconds is handed to
@@ -237,7 +239,7 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
-if env.bool("BEHIND_PROXY", default=False):
+if BEHIND_PROXY:
     # Only a proxy we run may tell us the scheme; never trust it from the open internet.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -88,6 +88,13 @@ def test_healthz_answers_503_when_the_database_is_down():
     assert json.loads(body)["database"] == "unavailable"
 
 
+def test_behind_a_proxy_the_client_address_comes_from_the_proxy_by_default():
+    code = "django.setup(); from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)"
+    assert run_django(code, BEHIND_PROXY="true", DEBUG="true").stdout.strip() == "1"
+    assert run_django(code, BEHIND_PROXY="true", TRUSTED_PROXY_COUNT="2", DEBUG="true").stdout.strip() == "2"
+    assert run_django(code, DEBUG="true").stdout.strip() == "0"
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"])
 def test_production_refuses_to_start_without_each_secret(missing):
     secrets = {"SECRET_KEY": "s" * 60, "FIELD_ENCRYPTION_KEY": "ZGV2LW9ubHktaW5zZWN1cmUtZmllbGQta2V5LTAwMDA=",

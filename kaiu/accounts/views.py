@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -23,7 +25,7 @@ from kaiu.accounts.forms import (
 )
 from kaiu.accounts.models import LLMProvider, Membership, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
-from kaiu.limits import RateLimit, client_ip, rate_limit_hit
+from kaiu.limits import RateLimit, client_network, rate_limit_hit
 from kaiu.tenancy import switch_tenant, tenant_view
 
 # --- Signing in and out -----------------------------------------------------------------
@@ -32,7 +34,7 @@ from kaiu.tenancy import switch_tenant, tenant_view
 def _attempts_left(request, action: str) -> RateLimit:
     """Count one `action` (sign-in, sign-up, password reset) from this address: a minute's
     allowance each, so guessing passwords or flooding sign-ups and reset e-mails stays slow."""
-    return rate_limit_hit(f"{action}:{client_ip(request)}", limit=settings.RATE_LIMIT_SIGN_IN_PER_MINUTE)
+    return rate_limit_hit(f"{action}:{client_network(request)}", limit=settings.RATE_LIMIT_SIGN_IN_PER_MINUTE)
 
 
 def _too_many_attempts(request, limit: RateLimit, page):
@@ -115,7 +117,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         # A few e-mails an hour per address at most, whoever asks. Past that the page says
         # "sent" all the same: it must not tell whether the address has an account.
-        email = form.cleaned_data["email"].strip().lower()
+        # Compared as Django finds the account (NFKC, case folded): "ſ" and "s" are one address.
+        email = unicodedata.normalize("NFKC", form.cleaned_data["email"].strip()).casefold()
         if rate_limit_hit(f"password-reset-email:{email}", limit=settings.RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
                           window_seconds=3600).allowed:
             return super().form_valid(form)

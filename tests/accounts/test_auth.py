@@ -121,6 +121,20 @@ def test_password_guessing_is_refused_past_the_limit_without_checking_the_passwo
     assert response.status_code == 302
 
 
+def test_addresses_of_one_ipv6_network_share_one_allowance(client, owner, tenant, settings):
+    settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 2
+    guess = {"username": "owner@alpha.test", "password": "guess"}
+    for address in ("2001:db8:5:7::1", "2001:db8:5:7::2"):
+        assert client.post("/accounts/login/", guess, REMOTE_ADDR=address).status_code == 200
+    # Rotating through the /64 a client is given does not buy more guesses...
+    assert client.post("/accounts/login/", guess, REMOTE_ADDR="2001:db8:5:7:ffff::9").status_code == 429
+    # ...while a neighbouring network, and IPv4 written as IPv6, count on their own.
+    assert client.post("/accounts/login/", guess, REMOTE_ADDR="2001:db8:5:8::1").status_code == 200
+    assert client.post("/accounts/login/", guess, REMOTE_ADDR="::ffff:10.0.0.9").status_code == 200
+    assert client.post("/accounts/login/", guess, REMOTE_ADDR="10.0.0.9").status_code == 200
+    assert client.post("/accounts/login/", guess, REMOTE_ADDR="10.0.0.9").status_code == 429
+
+
 def test_sign_ups_from_one_address_are_limited_and_create_nothing_past_it(client, db, settings):
     settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 1
     form = {"email": "new@shop.test", "full_name": "New", "business_name": "New Shop",
@@ -139,6 +153,13 @@ def test_reset_emails_to_one_address_are_limited_whoever_asks(client, owner, ten
         response = client.post("/accounts/password-reset/", {"email": "Owner@Alpha.test"}, REMOTE_ADDR=address)
         assert response.status_code == 302  # the same answer each time: it tells nothing
     assert len(mail.outbox) == 2
+
+
+def test_the_reset_email_cap_counts_an_address_however_it_is_spelled(client, owner, tenant, settings):
+    settings.RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 1
+    for spelling in ("owner@alpha.test", "OWNER@alpha.test", "owner@alpha.te\u017ft"):  # ſ: Django finds the owner
+        assert client.post("/accounts/password-reset/", {"email": spelling}).status_code == 302
+    assert len(mail.outbox) == 1
 
 
 def test_reset_requests_from_one_address_are_limited(client, db, settings):
