@@ -93,8 +93,7 @@ def chat_completions(request):
     model = data.get("model")
     bot = bot_find_for_tenant(request.api_key.tenant, model)
     if bot is None:
-        return openai_error(404, f"The model `{model}` does not exist or you do not have access to it. "
-                                 "Use a bot's public id as the model.", code="model_not_found", param="model")
+        return _model_not_found(model)
     messages = data.get("messages")
     if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict) \
             or messages[-1].get("role") != "user":
@@ -111,6 +110,8 @@ def chat_completions(request):
             bot=bot, question=question, channel=Channel.API, visitor_id=str(data.get("user", ""))[:64],
             history=_history(messages[:-1]))
     except ChatError as error:
+        if error.code == "not_found":  # the bot was deleted a moment ago
+            return _model_not_found(model)
         status = 429 if error.code == "quota" else 400
         return openai_error(status, str(error), code="insufficient_quota" if status == 429 else error.code,
                             error_type="insufficient_quota" if status == 429 else None)
@@ -122,7 +123,9 @@ def chat_completions(request):
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
-    message = next(event.message for event in events if event.type == "done")
+    message = next((event.message for event in events if event.type == "done"), None)
+    if message is None:  # the bot was deleted while it answered
+        return _model_not_found(model)
     return JsonResponse({
         "id": f"chatcmpl-{message.pk.hex}", "object": "chat.completion", "created": created, "model": bot.public_id,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": message.content},
@@ -139,6 +142,11 @@ def _usage(message: Message) -> dict:
 def _extras(conversation: Conversation, message: Message) -> dict:
     return {"conversation": str(conversation.pk), "message": str(message.pk), "answered": message.answered,
             "cache_hit": message.cache_hit, "sources": message_payload(message)["sources"]}
+
+
+def _model_not_found(model) -> JsonResponse:
+    return openai_error(404, f"The model `{model}` does not exist or you do not have access to it. "
+                             "Use a bot's public id as the model.", code="model_not_found", param="model")
 
 
 def _stream(events, bot: Bot, created: int, include_usage: bool):

@@ -235,8 +235,10 @@ def _answer(bot: Bot, conversation: Conversation, question: str, history) -> Ite
         yield ReplyEvent("delta", text=parts[0])
     finally:
         outcome.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
-        message = _store(bot, conversation, question, "".join(parts), outcome, cacheable=not history)
-    yield ReplyEvent("done", message=message)
+        message = _store_unless_bot_deleted(bot, conversation, question, "".join(parts), outcome,
+                                            cacheable=not history)
+    if message is not None:
+        yield ReplyEvent("done", message=message)
 
 
 def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[str]:
@@ -420,6 +422,18 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
         conversation.title = question[:120]
     conversation.message_count += 2
     return message
+
+
+def _store_unless_bot_deleted(bot: Bot, conversation: Conversation, *args, **kwargs) -> Message | None:
+    """_store, or None when the bot (and with it the conversation) was deleted while the
+    answer was being written: there is nothing left to store it in, and the stream just ends."""
+    try:
+        return _store(bot, conversation, *args, **kwargs)
+    except IntegrityError:
+        if Bot.objects.filter(pk=bot.pk).exists():
+            raise
+        logger.info("Bot %s was deleted while answering in conversation %s", bot.pk, conversation.pk)
+        return None
 
 
 def curated_answer_delete(*, answer: CuratedAnswer) -> None:

@@ -123,3 +123,25 @@ def test_malformed_api_input_is_a_400_and_costs_nothing(shop_bot, api_secret, li
     rated = httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,
                         content=json.dumps({"message": "nope", "rating": None}))
     assert rated.status_code == 404
+
+
+def test_a_bot_deleted_while_it_answers_ends_the_answer_cleanly(llm_bot, api_secret, client_for, fake_openai):
+    """The tenant deletes the bot while its model is writing: nothing is left to store the
+    answer in. The API says the model is gone (404), not a 500."""
+    from django.db import connection
+
+    from bots.models import Bot
+    from tests.fakes.openai_server import chat_handler
+
+    answer = chat_handler()
+
+    def delete_the_bot_then_answer(request):  # runs in the fake server's thread, its own connection
+        Bot.objects.filter(pk=llm_bot.pk).delete()
+        connection.close()
+        return answer(request)
+
+    fake_openai.routes[("POST", "/v1/chat/completions")] = delete_the_bot_then_answer
+    with pytest.raises(openai.NotFoundError):
+        client_for(api_secret).chat.completions.create(
+            model=llm_bot.public_id, messages=[{"role": "user", "content": "¿Cuánto tarda el envío a Cali?"}])
+    assert not Conversation.objects.exists()
