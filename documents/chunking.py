@@ -42,7 +42,7 @@ def _split(text: str, size: int, level: int = 0) -> list[str]:
             pieces.extend(_split(part, size, level + 1))
         elif not current:
             current = part
-        elif len(current) + 1 + len(part) <= size:
+        elif len(current) + len(_joiner(level)) + len(part) <= size:
             current = f"{current}{_joiner(level)}{part}"
         else:
             pieces.append(current)

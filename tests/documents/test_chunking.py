@@ -1,3 +1,5 @@
+import random
+
 from documents.chunking import chunk_sections
 from documents.extract import Section
 
@@ -15,6 +17,15 @@ def test_chunks_respect_the_size_and_never_cut_a_word():
     assert all(len(chunk.text) <= 300 for chunk in chunks)
     for chunk in chunks:
         assert set(chunk.text.split()) <= words  # every token is a whole word of the source
+
+
+def test_no_chunk_is_over_the_size_whatever_the_paragraphs():
+    rng = random.Random(3)
+    for _ in range(300):
+        paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 40))) for _ in range(rng.randint(2, 12))]
+        size = rng.randint(100, 400)
+        chunks = chunk_sections([Section("\n\n".join(paragraphs))], size=size, overlap=rng.randint(0, size // 2))
+        assert max(len(chunk.text) for chunk in chunks) <= size
 
 
 def test_consecutive_chunks_overlap():
