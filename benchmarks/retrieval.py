@@ -205,10 +205,11 @@ def _params(bot, query, model, literal, common=()):
 
 
 def run_sql(statement, params):
-    """As retrieve() runs its statement (parameters bound server-side, never prepared)."""
-    from documents.search import _search
+    """As retrieve() runs its statement: on the bot's partition, parameters bound
+    server-side, prepared once run often enough."""
+    from documents.search import _on_partition, _search
 
-    return [row[0] for row in _search(statement, params)]
+    return [row[0] for row in _search(_on_partition(statement, params["bot"]), params)]
 
 
 def run_vector_sql(bot, literal, model, *, exact=False):
@@ -337,7 +338,7 @@ def measure_retrieve(info, texts, mode, n_queries, warmup, *, with_recall):
 
 def retrieve_statement(bot, query, mode):
     """What retrieve() sends for `query`: (SET LOCAL lines, statement, params)."""
-    from documents.search import BUILTIN_EXACT_MAX_CHUNKS, VectorScope, _statement, bot_profile
+    from documents.search import BUILTIN_EXACT_MAX_CHUNKS, VectorScope, _on_partition, _statement, bot_profile
     from kaiu.ai.embeddings import embedder_for
 
     profile = bot_profile(bot)
@@ -349,19 +350,20 @@ def retrieve_statement(bot, query, mode):
         params["vector"] = vector_literal(embedder.embed([query])[0])
         if embedder.model_name == HASHING:
             scope = VectorScope.EXACT if profile.chunks <= BUILTIN_EXACT_MAX_CHUNKS else VectorScope.KEYWORD_POOL
-    return [], _statement(mode, query, scope=scope), params
+    return [], _on_partition(_statement(mode, query, scope=scope), bot.pk), params
 
 
 def vector_statement(bot, literal, model):
-    from documents.search import _statement
+    from documents.search import _on_partition, _statement
 
-    return [], _statement("vector", ""), _params(bot, "", model, literal)
+    return [], _on_partition(_statement("vector", ""), bot.pk), _params(bot, "", model, literal)
 
 
 def hybrid_statement(bot, query, literal):
-    from documents.search import _statement, bot_profile
+    from documents.search import _on_partition, _statement, bot_profile
 
-    return [], _statement("hybrid", query), _params(bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms)
+    return [], _on_partition(_statement("hybrid", query), bot.pk), _params(
+        bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms)
 
 
 def server_ms(setup, statement, params) -> float:

@@ -8,10 +8,16 @@ partition only.
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.db import DatabaseError, connection, transaction
 
 logger = logging.getLogger(__name__)
+
+
+def chunk_partition_name(bot_id) -> str:
+    """The bot's partition, as kaiu_chunk_partition_name() names it in SQL."""
+    return f"documents_chunk_{uuid.UUID(str(bot_id)).hex}"
 
 
 def ensure_chunk_partition(bot_id) -> None:

@@ -161,6 +161,23 @@ def test_an_empty_question_returns_nothing(labelled_bot):
     assert retrieve(labelled_bot, "   ", record=False).hits == []
 
 
+def test_a_bot_with_no_knowledge_yet_finds_nothing(bot):
+    for mode in ("vector", "keyword", "hybrid"):
+        assert retrieve(bot, "horario de atención", mode=mode, record=False).hits == []
+
+
+def test_searches_repeated_on_one_connection_keep_their_answers(labelled_bot):
+    """After a few runs a search is prepared, then PostgreSQL may switch to a generic plan:
+    the answers stay the same (and right) all along."""
+    for mode in ("vector", "keyword", "hybrid"):
+        for question in list(QUESTIONS)[:4]:
+            answers = {tuple(hit.chunk_id for hit in retrieve(labelled_bot, question, mode=mode, record=False).hits)
+                       for _ in range(12)}
+            assert len(answers) == 1, (mode, question)
+    hits = retrieve(labelled_bot, "KAIU-LAV-030", mode="keyword", record=False).hits
+    assert hits[0].text == PASSAGES[3]
+
+
 def test_a_search_expression_is_honoured(labelled_bot):
     hits = retrieve(labelled_bot, '"contra entrega"', mode="keyword", record=False).hits
     assert [hit.text for hit in hits] == [PASSAGES[5]]
