@@ -84,7 +84,13 @@ class ChatError(Exception):
 
 
 def conversation_start(*, bot: Bot, channel: str, visitor_id: str = "") -> Conversation:
-    return Conversation.objects.create(tenant_id=bot.tenant_id, bot=bot, channel=channel, visitor_id=visitor_id[:64])
+    conversation = _conversation_new(bot=bot, channel=channel, visitor_id=visitor_id)
+    conversation.save()
+    return conversation
+
+
+def _conversation_new(*, bot: Bot, channel: str, visitor_id: str) -> Conversation:
+    return Conversation(tenant_id=bot.tenant_id, bot=bot, channel=channel, visitor_id=visitor_id[:64])
 
 
 def feedback_set(*, message: Message, rating, comment: str = "") -> Feedback:
@@ -126,17 +132,30 @@ def questions_this_month(tenant: Tenant) -> int:
     return row[0] if row else 0
 
 
-def _take_question(tenant: Tenant) -> bool:
-    """Count one question against the plan, atomically; False once the month's quota is used."""
+# Count one question against the plan, atomically: no row comes back once the month's quota is used.
+_QUOTA_TAKE = """INSERT INTO chat_monthlyusage (tenant_id, month, questions)
+    SELECT %s, %s, 1 WHERE %s > 0
+    ON CONFLICT (tenant_id, month) DO UPDATE SET questions = chat_monthlyusage.questions + 1
+    WHERE chat_monthlyusage.questions < %s
+    RETURNING questions"""
+
+
+def _question_store(bot: Bot, conversation: Conversation, question: str) -> bool:
+    """Count the question against the plan and store it, with its conversation when that is
+    new, in one statement; False, and nothing stored, once the month's quota is used up."""
+    limit = bot.tenant.plan.max_queries_per_month
+    writes = [_insert(Message(conversation=conversation, role=Message.Role.USER, content=question),
+                      only_if="EXISTS (SELECT FROM quota)")]
+    if conversation._state.adding:
+        writes.insert(0, _insert(conversation, only_if="EXISTS (SELECT FROM quota)"))
+    ctes = ", ".join(f"write_{n} AS ({sql})" for n, (sql, _) in enumerate(writes))
     with connection.cursor() as cursor:
-        cursor.execute(
-            """INSERT INTO chat_monthlyusage (tenant_id, month, questions)
-               SELECT %(tenant)s, %(month)s, 1 WHERE %(limit)s > 0
-               ON CONFLICT (tenant_id, month) DO UPDATE SET questions = chat_monthlyusage.questions + 1
-               WHERE chat_monthlyusage.questions < %(limit)s
-               RETURNING questions""",
-            {"tenant": tenant.pk, "month": _month_start(), "limit": tenant.plan.max_queries_per_month})
-        return cursor.fetchone() is not None
+        cursor.execute(f"WITH quota AS ({_QUOTA_TAKE}), {ctes} SELECT count(*) FROM quota",
+                       [bot.tenant_id, _month_start(), limit, limit, *(value for _, values in writes for value in values)])
+        taken = cursor.fetchone()[0] > 0
+    if taken:
+        conversation._state.adding, conversation._state.db = False, connection.alias
+    return taken
 
 
 # --- The reply flow -----------------------------------------------------------------------
@@ -190,12 +209,10 @@ def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str
     if prompt is not None and prompt.bot_id == bot.pk:
         bot.active_prompt = prompt  # for this answer only; never saved
     question = clean_question(bot, text)
-    with transaction.atomic():
-        if not _take_question(bot.tenant):
-            raise ChatError("quota", message_for("quota", bot.language))
-        if history is None:
-            history = _history(conversation) if conversation.message_count else []
-        Message.objects.create(conversation=conversation, role=Message.Role.USER, content=question)
+    if history is None:
+        history = _history(conversation) if conversation.message_count else []
+    if not _question_store(bot, conversation, question):
+        raise ChatError("quota", message_for("quota", bot.language))
     return _answer(bot, conversation, question, history)
 
 
@@ -205,10 +222,10 @@ def question_ask(*, bot: Bot, question: str, channel: str, conversation: Convers
     """Ask in `conversation`, or in a new one started in the same transaction as the question,
     so a refused question (quota) leaves no empty conversation behind. Returns the
     conversation and the reply's events."""
+    if conversation is None:  # stored with the question (_question_store)
+        conversation = _conversation_new(bot=bot, channel=channel, visitor_id=visitor_id)
     try:
         with transaction.atomic():
-            if conversation is None:
-                conversation = conversation_start(bot=bot, channel=channel, visitor_id=visitor_id)
             return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
     except IntegrityError:
         # The bot was deleted a moment ago; public channels may hold it a few more seconds
@@ -436,13 +453,15 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
     return message
 
 
-def _insert(instance) -> tuple[str, list]:
-    """An INSERT of `instance` with the values Django would write (defaults, auto_now_add,
-    JSON), to run inside a statement of our own; database-generated ids are left out."""
+def _insert(instance, *, only_if: str = "true") -> tuple[str, list]:
+    """An INSERT of `instance` with the values Django would write (defaults, auto_now and
+    auto_now_add, JSON), to run inside a statement of our own, when `only_if` holds there;
+    database-generated ids are left out."""
     fields = [field for field in instance._meta.concrete_fields if not isinstance(field, AutoFieldMixin)]
     values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    return f"INSERT INTO {instance._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", values
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {instance._meta.db_table} ({columns}) SELECT {placeholders} WHERE {only_if}", values
 
 
 def _store_unless_bot_deleted(bot: Bot, conversation: Conversation, *args, **kwargs) -> Message | None:

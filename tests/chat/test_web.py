@@ -152,9 +152,13 @@ def test_bad_input_gets_a_clear_error_and_stores_nothing(client, shop_bot, setti
 def test_the_quota_message_reaches_the_visitor(client, shop_bot):
     from kaiu.accounts.models import Plan
 
-    Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
-    refused = ask(client, shop_bot, "Hola")
+    Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=1)
+    assert read_events(ask(client, shop_bot, "¿Aceptan Nequi?"))[-1][0] == "done"
+    refused = ask(client, shop_bot, "Hola")  # a new conversation: refused, it leaves nothing behind
     assert refused.status_code == 429 and "límite de preguntas" in refused.json()["error"]["message"]
+    assert Conversation.objects.count() == 1 and Message.objects.count() == 2
+    Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
+    assert ask(client, shop_bot, "Hola").status_code == 429
 
 
 def test_feedback_is_recorded_on_the_visitors_own_answers_only(client, shop_bot):
