@@ -32,7 +32,7 @@ from psycopg.types.json import Jsonb
 
 from bots.models import Bot, BotPrompt
 from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
-from documents.search import retrievals_record, retrieve
+from documents.search import retrievals_record_statement, retrieve
 from kaiu.accounts.models import Tenant
 from kaiu.ai.chat import ChatModelError, ChatRequest, Passage, chat_model_for
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, fold
@@ -148,10 +148,10 @@ def _question_store(bot: Bot, conversation: Conversation, question: str) -> bool
                       only_if="EXISTS (SELECT FROM quota)")]
     if conversation._state.adding:
         writes.insert(0, _insert(conversation, only_if="EXISTS (SELECT FROM quota)"))
-    ctes = ", ".join(f"write_{n} AS ({sql})" for n, (sql, _) in enumerate(writes))
+    ctes, params = _with(writes)
     with connection.cursor() as cursor:
         cursor.execute(f"WITH quota AS ({_QUOTA_TAKE}), {ctes} SELECT count(*) FROM quota",
-                       [bot.tenant_id, _month_start(), limit, limit, *(value for _, values in writes for value in values)])
+                       [bot.tenant_id, _month_start(), limit, limit, *params])
         taken = cursor.fetchone()[0] > 0
     if taken:
         conversation._state.adding, conversation._state.db = False, connection.alias
@@ -219,14 +219,13 @@ def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str
 def question_ask(*, bot: Bot, question: str, channel: str, conversation: Conversation | None = None,
                  visitor_id: str = "", history: list[tuple[str, str]] | None = None,
                  prompt: BotPrompt | None = None) -> tuple[Conversation, Iterator[ReplyEvent]]:
-    """Ask in `conversation`, or in a new one started in the same transaction as the question,
+    """Ask in `conversation`, or in a new one stored in the same statement as the question,
     so a refused question (quota) leaves no empty conversation behind. Returns the
     conversation and the reply's events."""
     if conversation is None:  # stored with the question (_question_store)
         conversation = _conversation_new(bot=bot, channel=channel, visitor_id=visitor_id)
     try:
-        with transaction.atomic():
-            return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
+        return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
     except IntegrityError:
         # The bot was deleted a moment ago; public channels may hold it a few more seconds
         # (bots.selectors.bot_get_public).
@@ -279,7 +278,7 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
 
     rag = bot.rag_config or {}
     try:
-        retrieval = retrieve(bot, question, record=False)  # counted in _store, in its transaction
+        retrieval = retrieve(bot, question, record=False)  # counted in _store, in its statement
     except EmbeddingError as error:  # vector mode and the provider is down
         outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
         yield message_for("error", bot.language)
@@ -387,21 +386,20 @@ def _cache_get(bot: Bot, key) -> tuple[ResponseCache | None, int | None]:
     return ResponseCache(pk=entry_id, answer=answer, sources=sources, top_score=top_score), knowledge_version
 
 
-def _cache_put(bot: Bot, key, question: str, answer: str, outcome: _Outcome) -> None:
-    """Keep the answer under the knowledge version read before retrieval (see _cache_get).
-    Raw SQL for the same reason as _cache_get: the ORM's upsert cost 0.6 ms."""
+def _cache_put(bot: Bot, key, question: str, answer: str, outcome: _Outcome) -> tuple[str, list]:
+    """The upsert that keeps the answer under the knowledge version read before retrieval
+    (see _cache_get), to run in _store's statement."""
     knowledge_version, prompt_key, question_hash = key
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """INSERT INTO chat_responsecache (bot_id, knowledge_version, prompt_key, question_hash, question, answer,
-                                               sources, top_score, hits, created_at, expires_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s)
-               ON CONFLICT (bot_id, knowledge_version, prompt_key, question_hash) DO UPDATE
-               SET question = excluded.question, answer = excluded.answer, sources = excluded.sources,
-                   top_score = excluded.top_score, expires_at = excluded.expires_at""",
-            [bot.pk, knowledge_version, prompt_key, question_hash, question[:2000], answer, Jsonb(outcome.sources),
-             outcome.top_score, now, now + timedelta(seconds=settings.RESPONSE_CACHE_TTL_SECONDS)])
+    return (
+        """INSERT INTO chat_responsecache (bot_id, knowledge_version, prompt_key, question_hash, question, answer,
+                                           sources, top_score, hits, created_at, expires_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s)
+           ON CONFLICT (bot_id, knowledge_version, prompt_key, question_hash) DO UPDATE
+           SET question = excluded.question, answer = excluded.answer, sources = excluded.sources,
+               top_score = excluded.top_score, expires_at = excluded.expires_at""",
+        [bot.pk, knowledge_version, prompt_key, question_hash, question[:2000], answer, Jsonb(outcome.sources),
+         outcome.top_score, now, now + timedelta(seconds=settings.RESPONSE_CACHE_TTL_SECONDS)])
 
 
 def response_cache_prune() -> int:
@@ -427,30 +425,36 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
         top_score=outcome.top_score, embed_ms=outcome.timings["embed"], retrieve_ms=outcome.timings["retrieve"],
         llm_ms=outcome.timings["llm"], total_ms=outcome.timings["total"], tokens_in=outcome.tokens_in,
         tokens_out=outcome.tokens_out, model=outcome.model, error=outcome.error)
-    insert_message, message_values = _insert(message)
-    insert_log, log_values = _insert(log)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            # The answer, its log line and the conversation's counters in one statement: as
-            # three ORM calls they were a quarter of an answer's Python time, and two more
-            # round trips (benchmarks/chat.py).
-            cursor.execute(
-                f"""WITH message AS ({insert_message}), log AS ({insert_log})
-                    UPDATE chat_conversation
-                    SET message_count = message_count + 2, updated_at = %s,
-                        title = CASE WHEN title = '' THEN %s ELSE title END
-                    WHERE id = %s""",
-                [*message_values, *log_values, timezone.now(), question[:120], conversation.pk])
-        if cacheable and outcome.cache_key and outcome.answered and not outcome.error and answer:
-            _cache_put(bot, outcome.cache_key, question, answer, outcome)
-        if outcome.retrieved_documents:
-            retrievals_record(outcome.retrieved_documents)
+    writes = [_insert(message), _insert(log)]
+    if cacheable and outcome.cache_key and outcome.answered and not outcome.error and answer:
+        writes.append(_cache_put(bot, outcome.cache_key, question, answer, outcome))
+    if outcome.retrieved_documents:
+        writes.append(retrievals_record_statement(outcome.retrieved_documents))
+    ctes, params = _with(writes)
+    with connection.cursor() as cursor:
+        # Every write of the answer in one statement, so one round trip and one transaction:
+        # as ORM calls in a transaction they were a quarter of an answer's Python time and
+        # six round trips (benchmarks/chat.py).
+        cursor.execute(
+            f"""WITH {ctes}
+                UPDATE chat_conversation
+                SET message_count = message_count + 2, updated_at = %s,
+                    title = CASE WHEN title = '' THEN %s ELSE title END
+                WHERE id = %s""",
+            [*params, timezone.now(), question[:120], conversation.pk])
     message._state.adding, message._state.db = False, connection.alias
     message._just_written = True  # no feedback to look up when it is shown
     if not conversation.title:
         conversation.title = question[:120]
     conversation.message_count += 2
     return message
+
+
+def _with(writes: list[tuple[str, list]]) -> tuple[str, list]:
+    """Statements and their parameters as the body of a WITH clause (`write_0 AS (...), ...`):
+    PostgreSQL runs every data-modifying CTE, in one statement and one transaction."""
+    return (", ".join(f"write_{n} AS ({sql})" for n, (sql, _) in enumerate(writes)),
+            [value for _, values in writes for value in values])
 
 
 def _insert(instance, *, only_if: str = "true") -> tuple[str, list]:

@@ -355,6 +355,11 @@ def _search(statement: str, params: dict) -> list[tuple]:
 def retrievals_record(document_ids: set[str]) -> None:
     """Count one retrieval for each document (the knowledge page shows how often each is used)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE documents_document SET retrieval_count = retrieval_count + 1, last_retrieved_at = now() "
+        cursor.execute(*retrievals_record_statement(document_ids))
+
+
+def retrievals_record_statement(document_ids: set[str]) -> tuple[str, list]:
+    """retrievals_record's UPDATE, for a caller that runs it in a statement of its own (chat
+    stores an answer and its counts in one)."""
+    return ("UPDATE documents_document SET retrieval_count = retrieval_count + 1, last_retrieved_at = now() "
             "WHERE id = ANY(%s::uuid[])", [sorted(document_ids)])

@@ -22,6 +22,7 @@ def test_the_built_in_model_answers_from_the_passages_and_cites_them(shop_bot, a
     cited = [s for s in message.sources if s["cited"]]
     assert cited and cited[0]["document_name"] == "Políticas de la tienda" and "Cali" in cited[0]["text"]
     assert set(message.timings) == {"embed", "retrieve", "llm", "total"} and message.timings["total"] > 0
+    assert Document.objects.get(bot=shop_bot).retrieval_count == 1  # the knowledge page's usage count
     stored = Message.objects.get(pk=message.pk)  # as returned is as stored
     assert (stored.content, stored.sources, stored.timings, stored.created_at, stored.top_score) == (
         message.content, message.sources, message.timings, message.created_at, message.top_score)
