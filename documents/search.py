@@ -8,6 +8,7 @@ stemming); hybrid fuses both rankings with reciprocal rank fusion in one stateme
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -243,6 +244,13 @@ class BotProfile:
     chunks: int
     common_terms: list[str]
 
+    @functools.cached_property
+    def common_terms_array(self) -> str:
+        """common_terms as a PostgreSQL array literal, written once per profile: adapting
+        a list of a few hundred terms for every search took about 0.5 ms of Python."""
+        return "{" + ",".join('"' + term.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                              for term in self.common_terms) + "}"
+
 
 COMMON_TERM_SHARE = 0.05
 PROFILE_MIN_CHUNKS = 500  # smaller bots have no common terms: finding every match is cheap there
@@ -294,7 +302,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k, "candidates": max(40, 4 * k),
               "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS,
               "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
-              "common": profile.common_terms}
+              "common": profile.common_terms_array}
     started = time.perf_counter()
     if mode != "keyword":
         embedder = embedder_for(bot)
@@ -308,7 +316,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
             result.warning = f"Keyword search only: {error}"
         else:
             params["model"] = embedder.model_name
-            params["vector"] = "[" + ",".join(f"{v:.7g}" for v in vector) + "]"
+            params["vector"] = _vector_literal(vector)
     result.embed_ms = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
@@ -330,6 +338,17 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     if record and result.hits:
         retrievals_record({hit.document_id for hit in result.hits})
     return result
+
+
+@functools.cache
+def _vector_format(dimensions: int) -> str:
+    return "[" + ",".join(["%.7g"] * dimensions) + "]"
+
+
+def _vector_literal(vector) -> str:
+    """The vector as pgvector's text input, float32's 7 significant digits: one format
+    string for all of it is twice as fast as formatting 768 floats one by one."""
+    return _vector_format(len(vector)) % tuple(vector)
 
 
 def _on_partition(statement: str, bot_id) -> str:

@@ -218,3 +218,14 @@ def test_partial_matches_rank_by_how_many_words_a_passage_holds(bot, add_text, m
 
     only_common = retrieve(bot, "pedido urgente", k=5, mode="keyword", record=False).hits
     assert len(only_common) == 5 and all("pedido" in hit.text.lower() for hit in only_common)
+
+
+def test_the_common_terms_reach_postgresql_as_written(db):
+    from django.db import connection
+
+    from documents.search import BotProfile
+
+    terms = ["envi", 'di"jo', "back\\slash", "o'neil", "ñandú", "{x,y}", "NULL"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [BotProfile(chunks=1, common_terms=terms).common_terms_array])
+        assert cursor.fetchone()[0] == terms
