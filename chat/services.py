@@ -13,6 +13,7 @@ nothing the visitor wrote; whatever was streamed is stored when the stream ends,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -461,11 +462,16 @@ def _insert(instance, *, only_if: str = "true") -> tuple[str, list]:
     """An INSERT of `instance` with the values Django would write (defaults, auto_now and
     auto_now_add, JSON), to run inside a statement of our own, when `only_if` holds there;
     database-generated ids are left out."""
-    fields = [field for field in instance._meta.concrete_fields if not isinstance(field, AutoFieldMixin)]
-    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+    fields, sql = _insert_template(type(instance), only_if)
+    return sql, [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+
+
+@functools.cache
+def _insert_template(model, only_if: str) -> tuple[list, str]:
+    fields = [field for field in model._meta.concrete_fields if not isinstance(field, AutoFieldMixin)]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {instance._meta.db_table} ({columns}) SELECT {placeholders} WHERE {only_if}", values
+    return fields, f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {placeholders} WHERE {only_if}"
 
 
 def _store_unless_bot_deleted(bot: Bot, conversation: Conversation, *args, **kwargs) -> Message | None:

@@ -98,7 +98,7 @@ class BuiltinEmbedder:
             digest = zlib.crc32(feature.encode())
             sign = 1.0 if digest & 0x80000000 else -1.0
             vector[digest % self.dimensions] += sign * _WEIGHTS[feature[0]] * (1.0 + math.log(count))
-        norm = math.sqrt(sum(v * v for v in vector))
+        norm = math.hypot(*vector)
         if norm == 0:
             vector[0] = 1.0  # an empty text still gets a valid unit vector
             return vector
