@@ -17,8 +17,9 @@ chunk), so no answer comes from the cache. The load generator shares the 2 cores
 server, as it would on a small machine.
 
 Printed per concurrency (1, 8, 32 clients): answers/s, p50/p95/p99 latency, where the
-server's time went according to the QueryLog rows (embedding + retrieval vs the rest), and
-the CPU cores gunicorn, PostgreSQL and the clients used (from /proc).
+server's time went according to the QueryLog rows (embedding + retrieval vs the rest), the
+CPU cores gunicorn, PostgreSQL and the clients used (from /proc), and the CPU milliseconds
+gunicorn and PostgreSQL spent per answer.
 Target on 2 cores: >= 150 answers/s at p95 <= 100 ms with 8 clients.
 """
 
@@ -338,9 +339,10 @@ def print_results(args, rows) -> None:
         f"built-in embedder and extractive model, hybrid retrieval; {args.seconds:.0f} s per level "
         "(ms; server = reply() total from QueryLog; retrieval = embed + search; outside = client mean - server mean: "
         "HTTP, Django, writes before the reply, SSE; cores = CPU used by gunicorn / PostgreSQL / the clients, "
-        f"of the machine's {os.cpu_count()})",
+        f"of the machine's {os.cpu_count()}; CPU/answer = ms of CPU gunicorn / PostgreSQL spent per answer, "
+        "the figure that compares code across machines of different speed)",
         ["clients", "answers/s", "p50", "p95", "p99", "server", "retrieval", "retrieval share", "outside",
-         "cores", "cached", "errors"], rows)
+         "cores", "CPU/answer", "cached", "errors"], rows)
     target = next((r for r in rows if r[0] == 8), None)
     if target:
         met = float(target[1]) >= 150 and float(target[3]) <= 100
@@ -369,6 +371,8 @@ def main():
                          f"{r['server_ms']:.1f}", f"{r['retrieval_ms']:.1f}", f"{100 * r['retrieval_share']:.0f}%",
                          f"{r['client_ms'] - r['server_ms']:.1f}",
                          f"{cpu['gunicorn']:.2f} / {cpu['postgres']:.2f} / {cpu['clients']:.2f}",
+                         f"{1000 * cpu['gunicorn'] / r['rps']:.1f} / {1000 * cpu['postgres'] / r['rps']:.1f}"
+                         if r["rps"] else "-",
                          r["cached"], r["errors"]])
             if r["first_error"]:
                 print("  first error:", r["first_error"])
