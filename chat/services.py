@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.db.models import F
-from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 from pgvector.django import CosineDistance
 from psycopg.types.json import Jsonb
@@ -387,7 +386,7 @@ def _cache_get(bot: Bot, key) -> tuple[ResponseCache | None, int | None]:
     return ResponseCache(pk=entry_id, answer=answer, sources=sources, top_score=top_score), knowledge_version
 
 
-def _cache_put(bot: Bot, key, question: str, answer: str, outcome: _Outcome) -> tuple[str, list]:
+def _cache_put_statement(bot: Bot, key, question: str, answer: str, outcome: _Outcome) -> tuple[str, list]:
     """The upsert that keeps the answer under the knowledge version read before retrieval
     (see _cache_get), to run in _store's statement."""
     knowledge_version, prompt_key, question_hash = key
@@ -428,7 +427,7 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
         tokens_out=outcome.tokens_out, model=outcome.model, error=outcome.error)
     writes = [_insert(message), _insert(log)]
     if cacheable and outcome.cache_key and outcome.answered and not outcome.error and answer:
-        writes.append(_cache_put(bot, outcome.cache_key, question, answer, outcome))
+        writes.append(_cache_put_statement(bot, outcome.cache_key, question, answer, outcome))
     if outcome.retrieved_documents:
         writes.append(retrievals_record_statement(outcome.retrieved_documents))
     ctes, params = _with(writes)
@@ -461,14 +460,14 @@ def _with(writes: list[tuple[str, list]]) -> tuple[str, list]:
 def _insert(instance, *, only_if: str = "true") -> tuple[str, list]:
     """An INSERT of `instance` with the values Django would write (defaults, auto_now and
     auto_now_add, JSON), to run inside a statement of our own, when `only_if` holds there;
-    database-generated ids are left out."""
+    what the database fills in (ids, generated columns) is left out."""
     fields, sql = _insert_template(type(instance), only_if)
     return sql, [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
 
 
 @functools.cache
 def _insert_template(model, only_if: str) -> tuple[list, str]:
-    fields = [field for field in model._meta.concrete_fields if not isinstance(field, AutoFieldMixin)]
+    fields = [field for field in model._meta.concrete_fields if not field.db_returning]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     return fields, f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {placeholders} WHERE {only_if}"
