@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from documents.partitions import chunk_partition_name
+from documents.partitions import chunk_partition_exists, chunk_partition_name
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
 
 MODES = ("hybrid", "vector", "keyword")
@@ -297,7 +297,9 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
         return result
 
     profile = bot_profile(bot)
-    if not profile.chunks:  # nothing to find, and maybe no partition yet to look in
+    # A bot with no knowledge has no partition yet to look in. The profile may be a few
+    # seconds old (the bot came from a process's cache), so an empty one is checked.
+    if not profile.chunks and not chunk_partition_exists(bot.pk):
         return result
     params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k, "candidates": max(40, 4 * k),
               "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS,

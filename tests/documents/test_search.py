@@ -2,6 +2,7 @@
 
 import pytest
 
+from bots.models import Bot
 from bots.services import bot_create
 from documents.models import Chunk
 from documents.search import retrieve
@@ -164,6 +165,15 @@ def test_an_empty_question_returns_nothing(labelled_bot):
 def test_a_bot_with_no_knowledge_yet_finds_nothing(bot):
     for mode in ("vector", "keyword", "hybrid"):
         assert retrieve(bot, "horario de atención", mode=mode, record=False).hits == []
+
+
+def test_a_bot_read_before_its_first_document_still_finds_it(bot, add_text):
+    """Public channels hold a bot a few seconds (bots.selectors.bot_get_public): its
+    knowledge_version may be older than its knowledge."""
+    held = Bot.objects.get(pk=bot.pk)
+    assert retrieve(held, "horario de atención", record=False).hits == []
+    add_text(bot, "Horario", "Nuestro horario de atención es de lunes a viernes de 8 a 18 horas.")
+    assert retrieve(held, "horario de atención", record=False).hits
 
 
 def test_searches_repeated_on_one_connection_keep_their_answers(labelled_bot):
