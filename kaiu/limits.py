@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core import checks
 from django.db import connection
 
 
@@ -75,3 +76,17 @@ def client_ip(request) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def proxy_settings_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A deploy check (registered by kaiu.accounts): behind a proxy with TRUSTED_PROXY_COUNT 0,
+    every visitor has the proxy's address and shares one allowance, so ten failed sign-ins
+    anywhere lock everyone out for a minute."""
+    if settings.BEHIND_PROXY and settings.TRUSTED_PROXY_COUNT == 0:
+        return [checks.Warning(
+            "BEHIND_PROXY is set but TRUSTED_PROXY_COUNT is 0: every visitor shares the proxy's "
+            "rate-limit allowance (sign-in, sign-up, password reset, anonymous chat).",
+            hint="Set TRUSTED_PROXY_COUNT to the number of proxies that append the client's address to "
+                 "X-Forwarded-For (nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for).",
+            id="kaiu.W001")]
+    return []

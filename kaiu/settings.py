@@ -180,10 +180,11 @@ RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env.int("RATE_LIMIT_PASSWORD_RES
 # API keys: requests per minute per key.
 RATE_LIMIT_PER_API_KEY_PER_MINUTE = env.int("RATE_LIMIT_PER_API_KEY_PER_MINUTE", default=600)
 # Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address,
-# since anyone can send that header). Behind a proxy it is one unless said otherwise: with 0
-# every visitor would have the proxy's address and share one allowance, sign-in included.
+# since anyone can send that header). Never guessed from BEHIND_PROXY: a proxy that does not
+# append the header would pass on whatever the client wrote there. `check --deploy` warns
+# when a proxy is declared and this is 0 (every visitor would share one allowance).
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Background worker: django-q2 on the same database ---------------------------------
 # django-q2 delivers at least once: a task still running after `retry` seconds is handed to

@@ -88,11 +88,18 @@ def test_healthz_answers_503_when_the_database_is_down():
     assert json.loads(body)["database"] == "unavailable"
 
 
-def test_behind_a_proxy_the_client_address_comes_from_the_proxy_by_default():
-    code = "django.setup(); from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)"
-    assert run_django(code, BEHIND_PROXY="true", DEBUG="true").stdout.strip() == "1"
-    assert run_django(code, BEHIND_PROXY="true", TRUSTED_PROXY_COUNT="2", DEBUG="true").stdout.strip() == "2"
-    assert run_django(code, DEBUG="true").stdout.strip() == "0"
+def test_the_deploy_check_warns_behind_a_proxy_without_a_trusted_proxy_count(settings):
+    from django.core.checks import run_checks
+
+    def warnings():
+        return [m.id for m in run_checks(include_deployment_checks=True) if m.id.startswith("kaiu.")]
+
+    settings.BEHIND_PROXY, settings.TRUSTED_PROXY_COUNT = True, 0
+    assert warnings() == ["kaiu.W001"]
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert warnings() == []
+    settings.BEHIND_PROXY, settings.TRUSTED_PROXY_COUNT = False, 0
+    assert warnings() == []
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"])
