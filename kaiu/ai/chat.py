@@ -162,7 +162,7 @@ class BuiltinChatModel:
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
 def _read(passage: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
     """The passage's sentences, each with its folded words (to spot repeats) and its stems.
     Kept per process: a bot answers from the same passages again and again, and reading
