@@ -14,7 +14,8 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import ProgrammingError, connection
+from psycopg.errors import UndefinedTable
 
 from documents.partitions import chunk_partition_exists, chunk_partition_name
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
@@ -368,9 +369,16 @@ def _search(statement: str, params: dict) -> list[tuple]:
     of its time, 3 of 10 ms of PostgreSQL CPU on a 20,000-chunk bot (benchmarks/chat.py).
     Most of its conditions read earlier CTEs, which no plan knows in advance, so a generic
     plan is as good as a fresh one."""
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.execute(statement, params)
-        return cursor.fetchall()
+    try:
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            cursor.cursor.execute(statement, params)
+            return cursor.fetchall()
+    except ProgrammingError as error:
+        # The bot was deleted a moment ago, its partition with it, while a public channel
+        # still held it (bots.selectors.bot_get_public): there is nothing left to find.
+        if isinstance(error.__cause__, UndefinedTable):
+            return []
+        raise
 
 
 def retrievals_record(document_ids: set[str]) -> None:

@@ -5,6 +5,7 @@ import pytest
 from bots.models import Bot
 from bots.services import bot_create
 from documents.models import Chunk
+from documents.partitions import chunk_partition_exists
 from documents.search import retrieve
 from documents.services import chunk_set_enabled, chunk_update
 from kaiu.accounts.models import Plan, Tenant
@@ -174,6 +175,17 @@ def test_a_bot_read_before_its_first_document_still_finds_it(bot, add_text):
     assert retrieve(held, "horario de atención", record=False).hits == []
     add_text(bot, "Horario", "Nuestro horario de atención es de lunes a viernes de 8 a 18 horas.")
     assert retrieve(held, "horario de atención", record=False).hits
+
+
+# The partition is dropped after the bot's deletion commits: this test commits.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_bot_deleted_a_moment_ago_finds_nothing_without_an_error(labelled_bot):
+    held = Bot.objects.get(pk=labelled_bot.pk)  # as a public channel holds it for a few seconds
+    assert retrieve(held, "horario de atención", record=False).hits
+    labelled_bot.delete()
+    assert not chunk_partition_exists(held.pk)
+    for mode in ("vector", "keyword", "hybrid"):
+        assert retrieve(held, "horario de atención", mode=mode, record=False).hits == []
 
 
 def test_searches_repeated_on_one_connection_keep_their_answers(labelled_bot):
