@@ -193,15 +193,18 @@ def build(args, rng):
 
 
 def vector_literal(vector) -> str:
-    return "[" + ",".join(f"{v:.7g}" for v in vector) + "]"
+    from documents.search import _vector_literal
+
+    return _vector_literal(vector)
 
 
-def _params(bot, query, model, literal, common=()):
+def _params(bot, query, model, literal, common="{}"):
+    """retrieve()'s parameters; `common` is the bot profile's common_terms_array."""
     from documents.search import COMMON_SCORED_ROWS, KEYWORD_SCORED_ROWS, RARE_SCORED_ROWS
 
     return {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K),
             "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS, "common_scored": COMMON_SCORED_ROWS,
-            "model": model, "vector": literal, "common": list(common)}
+            "model": model, "vector": literal, "common": common}
 
 
 def run_sql(statement, params):
@@ -227,7 +230,7 @@ def run_hybrid_sql(bot, query, literal, *, exact=False):
 
     scope = VectorScope.EXACT if exact else VectorScope.INDEX
     return run_sql(_statement("hybrid", query, scope=scope),
-                   _params(bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms))
+                   _params(bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms_array))
 
 
 def run_exact_retrieve(bot, query, mode):
@@ -240,7 +243,7 @@ def run_exact_retrieve(bot, query, mode):
     embedder = embedder_for(bot)
     [vector] = embedder.embed([query])
     return run_sql(_statement(mode, query, scope=VectorScope.EXACT),
-                   _params(bot, query, embedder.model_name, vector_literal(vector), bot_profile(bot).common_terms))
+                   _params(bot, query, embedder.model_name, vector_literal(vector), bot_profile(bot).common_terms_array))
 
 
 def explain(sql_setup, statement, params):
@@ -342,7 +345,7 @@ def retrieve_statement(bot, query, mode):
     from kaiu.ai.embeddings import embedder_for
 
     profile = bot_profile(bot)
-    params = _params(bot, query, "", None, profile.common_terms)
+    params = _params(bot, query, "", None, profile.common_terms_array)
     scope = VectorScope.INDEX
     if mode != "keyword":
         embedder = embedder_for(bot)
@@ -363,7 +366,7 @@ def hybrid_statement(bot, query, literal):
     from documents.search import _on_partition, _statement, bot_profile
 
     return [], _on_partition(_statement("hybrid", query), bot.pk), _params(
-        bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms)
+        bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms_array)
 
 
 def server_ms(setup, statement, params) -> float:

@@ -39,9 +39,7 @@ def drop_chunk_partition(bot_id) -> bool:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '1s'")
-            cursor.execute("SELECT kaiu_chunk_partition_name(%s)", [bot_id])
-            [name] = cursor.fetchone()
-            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+            cursor.execute(f'DROP TABLE IF EXISTS "{chunk_partition_name(bot_id)}"')
         return True
     except DatabaseError as error:
         logger.warning("Could not drop chunk partition of bot %s: %s", bot_id, error)
