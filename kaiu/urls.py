@@ -9,6 +9,7 @@ admin.site.site_header = "KAIU platform administration"
 admin.site.site_title = "KAIU admin"
 
 urlpatterns = [
+    path("", include("chat.urls")),  # first: its public endpoints take most of the traffic
     path("", lambda request: redirect("accounts:overview"), name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/login/", admin_login, name="admin-login"),  # the admin's own view, rate limited
@@ -16,5 +17,4 @@ urlpatterns = [
     path("", include("kaiu.accounts.urls")),
     path("app/bots/", include("bots.urls")),
     path("app/", include("documents.urls")),
-    path("", include("chat.urls")),
 ]
