@@ -34,7 +34,7 @@ from bots.models import Bot, BotPrompt
 from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
 from documents.search import retrievals_record_statement, retrieve
 from kaiu.accounts.models import Tenant
-from kaiu.ai.chat import ChatModelError, ChatRequest, Passage, chat_model_for
+from kaiu.ai.chat import ChatModel, ChatModelError, ChatRequest, Passage, chat_model_for
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, fold
 from kaiu.local_cache import LocalCache
 
@@ -140,22 +140,47 @@ _QUOTA_TAKE = """INSERT INTO chat_monthlyusage (tenant_id, month, questions)
     RETURNING questions"""
 
 
-def _question_store(bot: Bot, conversation: Conversation, question: str) -> bool:
+def _question_store(bot: Bot, conversation: Conversation, question: str,
+                    cache_key: tuple[str, str] | None) -> tuple[bool, "_CacheLookup"]:
     """Count the question against the plan and store it, with its conversation when that is
-    new, in one statement; False, and nothing stored, once the month's quota is used up."""
+    new, and look its answer up in the response cache (`cache_key`, None: no lookup), in one
+    statement: (False, nothing found) and nothing stored once the month's quota is used up.
+
+    The knowledge version is read here, before retrieval, not from `bot` (which may come a
+    few seconds old from a process's cache, bots.selectors.bot_get_public), and a new answer
+    is cached under it: knowledge that changes while the answer is written makes the entry
+    unreachable, never an answer from the old knowledge cached under the new version."""
     limit = bot.tenant.plan.max_queries_per_month
     writes = [_insert(Message(conversation=conversation, role=Message.Role.USER, content=question),
                       only_if="EXISTS (SELECT FROM quota)")]
     if conversation._state.adding:
         writes.insert(0, _insert(conversation, only_if="EXISTS (SELECT FROM quota)"))
     ctes, params = _with(writes)
+    prompt_key, question_hash = cache_key or (None, None)
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH quota AS ({_QUOTA_TAKE}), {ctes} SELECT count(*) FROM quota",
-                       [bot.tenant_id, _month_start(), limit, limit, *params])
-        taken = cursor.fetchone()[0] > 0
-    if taken:
-        conversation._state.adding, conversation._state.db = False, connection.alias
-    return taken
+        # Raw SQL for the lookup too: the ORM took 0.7 ms to compile it, three times the query.
+        cursor.execute(
+            f"""WITH quota AS ({_QUOTA_TAKE}), {ctes}
+                SELECT (SELECT count(*) FROM quota), b.knowledge_version, c.id, c.answer, c.sources, c.top_score
+                FROM bots_bot b LEFT JOIN chat_responsecache c
+                  ON c.bot_id = b.id AND c.knowledge_version = b.knowledge_version AND c.prompt_key = %s
+                 AND c.question_hash = %s AND c.expires_at > %s
+                WHERE b.id = %s""",
+            [bot.tenant_id, _month_start(), limit, limit, *params, prompt_key, question_hash, timezone.now(), bot.pk])
+        row = cursor.fetchone()
+    if row is None:  # the bot was deleted a moment ago: its conversation cannot be stored
+        raise IntegrityError(f"Bot {bot.pk} no longer exists")
+    taken, knowledge_version, entry_id, answer, sources, top_score = row
+    if not taken:
+        return False, _CacheLookup()
+    conversation._state.adding, conversation._state.db = False, connection.alias
+    if cache_key is None:
+        return True, _CacheLookup()
+    entry = None
+    if entry_id is not None:
+        sources = json.loads(sources) if isinstance(sources, str) else sources
+        entry = ResponseCache(pk=entry_id, answer=answer, sources=sources, top_score=top_score)
+    return True, _CacheLookup(key=(knowledge_version, *cache_key), entry=entry)
 
 
 # --- The reply flow -----------------------------------------------------------------------
@@ -169,6 +194,12 @@ class ReplyEvent:
 
 
 @dataclass
+class _CacheLookup:
+    key: tuple[int, str, str] | None = None  # (knowledge version, prompt, question); None: not cacheable
+    entry: ResponseCache | None = None  # the answer found under it
+
+
+@dataclass
 class _Outcome:
     origin: str = "model"  # model, cache, curated, unknown, error
     answered: bool = True
@@ -179,6 +210,7 @@ class _Outcome:
     tokens_out: int = 0
     error: str = ""
     cache_key: tuple[int, str, str] | None = None  # (knowledge version, prompt, question): may be cached
+    cache_entry_id: int | None = None  # the cached answer served
     retrieved_documents: set[str] = field(default_factory=set)  # counted with the stored answer
     timings: dict = field(default_factory=lambda: {"embed": 0.0, "retrieve": 0.0, "llm": 0.0, "total": 0.0})
 
@@ -211,9 +243,13 @@ def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str
     question = clean_question(bot, text)
     if history is None:
         history = _history(conversation) if conversation.message_count else []
-    if not _question_store(bot, conversation, question):
+    model = chat_model_for(bot)
+    # Answers that depend on earlier turns are neither looked up nor cached.
+    cache_key = None if history else _cache_key(bot, model.model_name, question)
+    stored, cache = _question_store(bot, conversation, question, cache_key)
+    if not stored:
         raise ChatError("quota", message_for("quota", bot.language))
-    return _answer(bot, conversation, question, history)
+    return _answer(bot, conversation, question, history, model, cache)
 
 
 def question_ask(*, bot: Bot, question: str, channel: str, conversation: Conversation | None = None,
@@ -234,12 +270,13 @@ def question_ask(*, bot: Bot, question: str, channel: str, conversation: Convers
         raise
 
 
-def _answer(bot: Bot, conversation: Conversation, question: str, history) -> Iterator[ReplyEvent]:
+def _answer(bot: Bot, conversation: Conversation, question: str, history, model: ChatModel,
+            cache: _CacheLookup) -> Iterator[ReplyEvent]:
     started = time.perf_counter()
     outcome = _Outcome()
     parts: list[str] = []
     try:
-        for piece in _compose(bot, question, history, outcome):
+        for piece in _compose(bot, question, history, outcome, model, cache):
             parts.append(piece)
             yield ReplyEvent("delta", text=piece)
     except GeneratorExit:  # the visitor left mid-stream: keep what was said
@@ -252,13 +289,13 @@ def _answer(bot: Bot, conversation: Conversation, question: str, history) -> Ite
         yield ReplyEvent("delta", text=parts[0])
     finally:
         outcome.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
-        message = _store_unless_bot_deleted(bot, conversation, question, "".join(parts), outcome,
-                                            cacheable=not history)
+        message = _store_unless_bot_deleted(bot, conversation, question, "".join(parts), outcome)
     if message is not None:
         yield ReplyEvent("done", message=message)
 
 
-def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[str]:
+def _compose(bot: Bot, question: str, history, outcome: _Outcome, model: ChatModel,
+             cache: _CacheLookup) -> Iterator[str]:
     """The answer's pieces; fills `outcome` on the way."""
     curated = _curated_match(bot, question)
     if curated is not None:
@@ -267,11 +304,9 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
         yield curated.answer
         return
 
-    model = chat_model_for(bot)
-    cache_key = _cache_key(bot, model.model_name, question)
-    cached, knowledge_version = (None, None) if history else _cache_get(bot, cache_key)
+    cached = cache.entry
     if cached is not None:
-        outcome.origin, outcome.model = "cache", model.model_name
+        outcome.origin, outcome.model, outcome.cache_entry_id = "cache", model.model_name, cached.pk
         outcome.sources, outcome.top_score = cached.sources, cached.top_score
         yield cached.answer
         return
@@ -319,8 +354,8 @@ def _compose(bot: Bot, question: str, history, outcome: _Outcome) -> Iterator[st
         outcome.timings["llm"] = round((time.perf_counter() - llm_started) * 1000, 2)
         outcome.model = model.model_name
         outcome.tokens_in, outcome.tokens_out = model.usage.tokens_in, model.usage.tokens_out
-    if outcome.origin == "model" and knowledge_version is not None:
-        outcome.cache_key = (knowledge_version, *cache_key)
+    if outcome.origin == "model":
+        outcome.cache_key = cache.key
 
 
 def _history(conversation: Conversation) -> list[tuple[str, str]]:
@@ -360,35 +395,9 @@ def _cache_key(bot: Bot, model_name: str, question: str) -> tuple[str, str]:
     return prompt_key, hashlib.sha256(normalize_question(question).encode()).hexdigest()
 
 
-def _cache_get(bot: Bot, key) -> tuple[ResponseCache | None, int | None]:
-    """The cached answer, if any, and the bot's knowledge version it was looked up under.
-    The version is read here, before retrieval, not from `bot` (which may come a few seconds
-    old from a process's cache, bots.selectors.bot_get_public), and the answer is stored under
-    it: knowledge that changes while the answer is written makes the entry unreachable, never
-    an answer from the old knowledge cached under the new version."""
-    prompt_key, question_hash = key
-    # Raw SQL: the ORM took 0.7 ms to compile this lookup, three times the query itself.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT b.knowledge_version, c.id, c.answer, c.sources, c.top_score
-               FROM bots_bot b LEFT JOIN chat_responsecache c
-                 ON c.bot_id = b.id AND c.knowledge_version = b.knowledge_version AND c.prompt_key = %s
-                AND c.question_hash = %s AND c.expires_at > %s
-               WHERE b.id = %s""", [prompt_key, question_hash, timezone.now(), bot.pk])
-        row = cursor.fetchone()
-    if row is None:  # the bot was deleted a moment ago
-        return None, None
-    knowledge_version, entry_id, answer, sources, top_score = row
-    if entry_id is None:
-        return None, knowledge_version
-    ResponseCache.objects.filter(pk=entry_id).update(hits=F("hits") + 1)
-    sources = json.loads(sources) if isinstance(sources, str) else sources
-    return ResponseCache(pk=entry_id, answer=answer, sources=sources, top_score=top_score), knowledge_version
-
-
 def _cache_put_statement(bot: Bot, key, question: str, answer: str, outcome: _Outcome) -> tuple[str, list]:
     """The upsert that keeps the answer under the knowledge version read before retrieval
-    (see _cache_get), to run in _store's statement."""
+    (see _question_store), to run in _store's statement."""
     knowledge_version, prompt_key, question_hash = key
     now = timezone.now()
     return (
@@ -410,8 +419,7 @@ def response_cache_prune() -> int:
 # --- Storing ------------------------------------------------------------------------------
 
 
-def _store(bot: Bot, conversation: Conversation, question: str, answer: str, outcome: _Outcome, *,
-           cacheable: bool) -> Message:
+def _store(bot: Bot, conversation: Conversation, question: str, answer: str, outcome: _Outcome) -> Message:
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer)}
     for source in outcome.sources:
         source["cited"] = source["n"] in cited
@@ -426,8 +434,10 @@ def _store(bot: Bot, conversation: Conversation, question: str, answer: str, out
         llm_ms=outcome.timings["llm"], total_ms=outcome.timings["total"], tokens_in=outcome.tokens_in,
         tokens_out=outcome.tokens_out, model=outcome.model, error=outcome.error)
     writes = [_insert(message), _insert(log)]
-    if cacheable and outcome.cache_key and outcome.answered and not outcome.error and answer:
+    if outcome.cache_key and outcome.answered and not outcome.error and answer:
         writes.append(_cache_put_statement(bot, outcome.cache_key, question, answer, outcome))
+    if outcome.cache_entry_id is not None:
+        writes.append(("UPDATE chat_responsecache SET hits = hits + 1 WHERE id = %s", [outcome.cache_entry_id]))
     if outcome.retrieved_documents:
         writes.append(retrievals_record_statement(outcome.retrieved_documents))
     ctes, params = _with(writes)

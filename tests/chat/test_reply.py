@@ -6,7 +6,7 @@ import json
 import pytest
 
 from bots.models import BotPrompt
-from chat.models import Conversation, Message, QueryLog
+from chat.models import Conversation, Message, QueryLog, ResponseCache
 from chat.services import ChatError, conversation_start, curated_answer_create, reply
 from documents.models import Document
 from documents.services import document_delete
@@ -47,6 +47,7 @@ def test_the_same_question_is_served_from_cache_until_knowledge_or_prompt_change
     second_text, second = ask(shop_bot, "aceptan  PAGO contra entrega")  # same question, normalised
     assert first.origin == "model" and second.origin == "cache" and second_text == first_text
     assert second.sources == first.sources and QueryLog.objects.get(message=second).origin == "cache"
+    assert ResponseCache.objects.get(bot=shop_bot).hits == 1
 
     add_text(shop_bot, "Horario", "Atendemos de lunes a viernes.")  # knowledge changed
     shop_bot.refresh_from_db()
