@@ -254,20 +254,6 @@ def test_each_bot_keeps_its_chunks_in_its_own_partition(bot, other_bot, upload, 
     assert chunk_partition_exists(other_bot.pk) and Chunk.objects.filter(bot=other_bot).exists()
 
 
-def test_search_vectors_stay_in_their_rows(bot, add_text):
-    """Keyword search scores its candidates from the tsvector: out of line, every one of
-    them was a TOAST fetch (migration documents.0005)."""
-    from django.db import connection
-
-    document = add_text(bot, "Envíos", POLICY)
-    assert document.chunk_count > 0
-    with connection.cursor() as cursor:
-        cursor.execute("""SELECT count(*), count(*) FILTER (WHERE pg_column_toast_chunk_id(search_vector) IS NULL)
-                          FROM documents_chunk WHERE bot_id = %s""", [bot.pk])
-        chunks, inline = cursor.fetchone()
-    assert inline == chunks == document.chunk_count
-
-
 def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatch):
     from django_q.conf import Conf
     from django_q.models import OrmQ
