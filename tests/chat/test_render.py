@@ -25,6 +25,7 @@ def test_plain_answers_skip_markdown_and_come_out_as_markdown_would_make_them():
             assert fast == _markdown_only(text), text
     assert plain > 2_000  # the comparison covered many texts, not a few
 
+    assert render.render_answer("") == ""  # a model that streamed nothing: no empty paragraph
     answer = "Enviamos a toda Colombia (Bogotá: 1 a 2 días) [1]. Aceptamos pago contra entrega [2]."
     assert render._plain_paragraph(answer) is not None
     assert render.render_answer(answer) == (
