@@ -39,11 +39,15 @@ def _plain_paragraph(text: str) -> str | None:
     return f"<p>{text}</p>"
 
 
+def _markdown_html(text: str) -> str:
+    html = _markdown().convert(text)
+    return re.sub(r"<(/?)h[1-2]>", r"<\1h3>", html)  # an answer is not a page: headings shrink
+
+
 def render_answer(text: str) -> str:
     html = _plain_paragraph(text)
     if html is None:
-        html = _markdown().convert(text)
-        html = re.sub(r"<(/?)h[1-2]>", r"<\1h3>", html)  # an answer is not a page: headings shrink
+        html = _markdown_html(text)
     html = _CITATION.sub(r'<sup class="cite" data-n="\1">\1</sup>', html)
     return nh3.clean(
         html, tags=ALLOWED_TAGS,
