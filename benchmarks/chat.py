@@ -21,6 +21,10 @@ server's time went according to the QueryLog rows (embedding + retrieval vs the 
 CPU cores gunicorn, PostgreSQL and the clients used (from /proc), and the CPU milliseconds
 gunicorn and PostgreSQL spent per answer.
 Target on 2 cores: >= 150 answers/s at p95 <= 100 ms with 8 clients.
+
+Then the CPU an answer takes is set against what that target allows (cores / 150 answers/s,
+clients included), beside a floor, GET /healthz through the same gunicorn (the middleware
+and two small queries), and the hybrid search alone, run in this process.
 """
 
 from __future__ import annotations
@@ -176,25 +180,46 @@ def unique_questions(texts, maker, count: int) -> list[str]:
     return questions
 
 
-def client_loop(port, path, questions, stop, results, errors):
-    """`questions` is an iterator shared by every client of every level: no question twice."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def ask_chat(port: int, path: str, questions):
+    """One client's request: POST the next new question to the public chat endpoint and read
+    the whole Server-Sent Events answer, as the chat page does. `questions` is an iterator
+    shared by every client of every level: no question twice."""
     headers = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"}
+
+    def send(conn) -> str | None:
+        conn.request("POST", path, json.dumps({"message": next(questions)}), headers)
+        response = conn.getresponse()
+        payload = response.read()
+        if response.status != 200 or b"event: done" not in payload:
+            return f"{response.status} {payload[:200]!r}"
+        return None
+    return send
+
+
+def get_health(conn) -> str | None:
+    """The floor: /healthz runs the whole middleware stack and two small queries, nothing else."""
+    conn.request("GET", "/healthz")
+    response = conn.getresponse()
+    payload = response.read()
+    return None if response.status == 200 else f"{response.status} {payload[:200]!r}"
+
+
+def client_loop(port, send, stop, results, errors):
+    """Repeat `send` (a request on a keep-alive connection; it returns what went wrong, or
+    None) until `stop`, appending (end time, ms) for each success."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     while not stop.is_set():
-        body = json.dumps({"message": next(questions)})
         started = time.perf_counter()
         try:
-            conn.request("POST", path, body, headers)
-            response = conn.getresponse()
-            payload = response.read()
+            problem = send(conn)
         except (OSError, http.client.HTTPException) as error:
             errors.append(repr(error))
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             continue
         elapsed = (time.perf_counter() - started) * 1000
-        if response.status != 200 or b"event: done" not in payload:
-            errors.append(f"{response.status} {payload[:200]!r}")
+        if problem:
+            errors.append(problem)
             continue
         results.append((time.perf_counter(), elapsed))
 
@@ -235,14 +260,14 @@ def cpu_roots(server: subprocess.Popen) -> dict[str, int]:
     return {"gunicorn": server.pid, "postgres": int(postmaster), "clients": os.getpid()}
 
 
-def run_level(port, path, questions, clients: int, seconds: float, roots: dict[str, int]):
-    from chat.models import QueryLog
-
+def load(port, send, clients: int, seconds: float, roots: dict[str, int]) -> dict:
+    """`clients` threads with keep-alive connections repeat `send` for a warm-up, then
+    `seconds` measured: the latencies of the requests that ended in that window, and the CPU
+    cores each process used meanwhile."""
     warmup = min(5.0, seconds / 4)
     stop, results, errors = threading.Event(), [], []
-    threads = [threading.Thread(target=client_loop, args=(port, path, questions, stop, results, errors), daemon=True)
+    threads = [threading.Thread(target=client_loop, args=(port, send, stop, results, errors), daemon=True)
                for _ in range(clients)]
-    first_log = QueryLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -254,17 +279,51 @@ def run_level(port, path, questions, clients: int, seconds: float, roots: dict[s
     for thread in threads:
         thread.join()
     window = [ms for at, ms in results if at - started >= warmup and at - started <= warmup + seconds]
+    return {"clients": clients, "answers": len(window), "rps": len(window) / seconds, "latencies": window,
+            "p50": c.percentile(window, 50), "p95": c.percentile(window, 95), "p99": c.percentile(window, 99),
+            "errors": len(errors), "first_error": errors[0] if errors else "", "cpu": cpu_used}
+
+
+def run_level(port, path, questions, clients: int, seconds: float, roots: dict[str, int]):
+    from chat.models import QueryLog
+
+    first_log = QueryLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    r = load(port, ask_chat(port, path, questions), clients, seconds, roots)
     logs = list(QueryLog.objects.filter(pk__gt=first_log).values_list("embed_ms", "retrieve_ms", "total_ms", "origin"))
     server_total = sum(row[2] for row in logs) or 1
     retrieval = sum(row[0] + row[1] for row in logs)
     return {
-        "clients": clients, "answers": len(window), "rps": len(window) / seconds,
-        "p50": c.percentile(window, 50), "p95": c.percentile(window, 95), "p99": c.percentile(window, 99),
-        "retrieval_share": retrieval / server_total, "server_ms": server_total / max(1, len(logs)),
-        "retrieval_ms": retrieval / max(1, len(logs)), "client_ms": c.mean(window) if window else 0,
-        "errors": len(errors), "first_error": errors[0] if errors else "",
-        "cached": sum(1 for row in logs if row[3] == "cache"), "cpu": cpu_used,
+        **r, "retrieval_share": retrieval / server_total, "server_ms": server_total / max(1, len(logs)),
+        "retrieval_ms": retrieval / max(1, len(logs)), "client_ms": c.mean(r["latencies"]) if r["answers"] else 0,
+        "cached": sum(1 for row in logs if row[3] == "cache"),
     }
+
+
+def search_cpu(bot, questions, count: int = 300) -> dict:
+    """CPU of the search alone, in this process: retrieve() as the chat runs it (hybrid,
+    built-in embedder), Python here and PostgreSQL in this connection's backend."""
+    from django.db import connection
+
+    from bots.models import Bot
+    from documents.search import retrieve
+
+    bot = Bot.objects.get(pk=bot.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [backend] = cursor.fetchone()
+
+    def backend_seconds():
+        with open(f"/proc/{backend}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+    for _ in range(30):  # prepared statements and the bot's profile, as a warm server has them
+        retrieve(bot, next(questions), record=False)
+    python, postgres = time.process_time(), backend_seconds()
+    for _ in range(count):
+        retrieve(bot, next(questions), record=False)
+    return {"gunicorn": (time.process_time() - python) / count, "postgres": (backend_seconds() - postgres) / count,
+            "clients": 0.0}
 
 
 def slow_bot(chunks: int, base_url: str):
@@ -349,6 +408,31 @@ def print_results(args, rows) -> None:
         print(f"\nTarget (8 clients: >= 150 answers/s at p95 <= 100 ms): {'MET' if met else 'MISSED'}")
 
 
+def print_budget(chat: dict | None, floor: dict, search: dict) -> None:
+    """Where the CPU of an answer goes, against what the target allows: with every core busy,
+    150 answers/s leave cores / 150 s of CPU for each, clients included."""
+    budget = 1000 * os.cpu_count() / 150
+    rows = []
+
+    def row(label, cpu_per_request):
+        ms = {name: 1000 * seconds for name, seconds in cpu_per_request.items()}
+        rows.append([label, f"{ms['gunicorn']:.1f}", f"{ms['postgres']:.1f}", f"{ms['clients']:.1f}",
+                     f"{sum(ms.values()):.1f}", f"{100 * sum(ms.values()) / budget:.0f}%"])
+
+    if chat and chat["rps"]:
+        row(f"a chat answer, 8 clients ({chat['rps']:.0f}/s)", {k: v / chat["rps"] for k, v in chat["cpu"].items()})
+    if floor["rps"]:
+        row(f"floor: GET /healthz, 8 clients ({floor['rps']:.0f}/s)",
+            {k: v / floor["rps"] for k, v in floor["cpu"].items()})
+    row("the search alone: retrieve(), in-process", search)
+    c.print_table(
+        f"CPU per request (ms) against the target's budget: {os.cpu_count()} cores / 150 answers/s = "
+        f"{budget:.1f} ms, clients included. The floor is Django's middleware and two small queries "
+        "through the same gunicorn; the search is the hybrid retrieve() an answer runs (in-process: "
+        "Python in the gunicorn column)",
+        ["request", "gunicorn", "PostgreSQL", "clients", "total", "of budget"], rows)
+
+
 def main():
     args = parse_args()
     started = time.perf_counter()
@@ -361,7 +445,7 @@ def main():
     port = free_port()
     server = start_gunicorn(args, port)
     c.log(f"gunicorn on 127.0.0.1:{port}: {args.workers} workers x {args.threads} threads (gthread)")
-    rows = []
+    rows, chat_at_8 = [], None
     try:
         for clients in [int(x) for x in args.clients.split(",")]:
             c.log(f"{clients} clients for {args.seconds:.0f} s")
@@ -376,9 +460,14 @@ def main():
                          r["cached"], r["errors"]])
             if r["first_error"]:
                 print("  first error:", r["first_error"])
+            if clients == 8:
+                chat_at_8 = r
+        c.log("floor: GET /healthz, 8 clients")
+        floor = load(port, get_health, 8, args.seconds, cpu_roots(server))
     finally:
         stop_gunicorn(server)
     print_results(args, rows)
+    print_budget(chat_at_8, floor, search_cpu(bot, questions))
     if args.slow_streams:
         sys.path.insert(0, str(c.REPO))
         from tests.fakes.openai_server import FakeOpenAI, chat_handler
