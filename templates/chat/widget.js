@@ -11,13 +11,37 @@
   var side = options.position === "left" ? "left" : "right";
   var open = false, loaded = false, pending = null, frame, panel;
 
+  // Icons drawn as SVG rather than an emoji: a machine without an emoji font shows a box.
+  var CHAT_ICON = "M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z", CLOSE_ICON = "M6 6l12 12M18 6 6 18";
+
+  function setIcon(path) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg"), line = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "26");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.style.cssText = "display:block;margin:auto";
+    line.setAttribute("d", path);
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", "currentColor");
+    line.setAttribute("stroke-width", "2");
+    line.setAttribute("stroke-linecap", "round");
+    line.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(line);
+    launcher.textContent = "";
+    launcher.appendChild(svg);
+  }
+
   var launcher = document.createElement("button");
   launcher.type = "button";
   launcher.setAttribute("aria-label", options.title);
-  launcher.textContent = "💬";
+  launcher.setAttribute("aria-expanded", "false");
   launcher.style.cssText = "position:fixed;bottom:20px;" + side + ":20px;width:56px;height:56px;border-radius:50%;" +
-    "border:0;background:" + options.color + ";color:#fff;font-size:26px;cursor:pointer;z-index:2147483000;" +
+    "border:0;padding:0;background:" + options.color + ";color:#fff;cursor:pointer;z-index:2147483000;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25)";
+  setIcon(CHAT_ICON);
 
   function build() {
     panel = document.createElement("div");
@@ -43,6 +67,7 @@
     panel.style.display = "block";
     open = true;
     launcher.setAttribute("aria-expanded", "true");
+    setIcon(CLOSE_ICON);
     if (typeof message === "string" && message) {
       if (loaded) send(message); else pending = message;
     }
@@ -52,6 +77,7 @@
     if (panel) panel.style.display = "none";
     open = false;
     launcher.setAttribute("aria-expanded", "false");
+    setIcon(CHAT_ICON);
   }
 
   launcher.addEventListener("click", function () { open ? hide() : show(); });

@@ -93,7 +93,11 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     # The widget on the shop's own site
     shop = visitor.new_page()
     shop.goto(publish(bot.public_id))
-    shop.click("button[aria-label='Tienda Ana']")
+    launcher = shop.locator("button[aria-label='Tienda Ana']")
+    assert launcher.get_attribute("aria-expanded") == "false" and launcher.locator("svg").count() == 1
+    shop.screenshot(path=str(SHOTS / "23-widget-launcher.png"))
+    launcher.click()
+    assert launcher.get_attribute("aria-expanded") == "true"
     frame = shop.frame_locator("iframe[title='Tienda Ana']")
     frame.locator("#chat-input").fill(QUESTION)
     frame.locator("#chat-input").press("Enter")
@@ -101,5 +105,5 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     shop.evaluate("KAIU.open('¿Aceptan pago contra entrega?')")
     frame.locator(".bubble-bot:has(.feedback) >> nth=1").wait_for()
     assert "contra entrega" in frame.locator(".bubble-bot:has(.feedback)").last.inner_text()
-    shop.screenshot(path=str(SHOTS / "23-widget-on-another-site.png"))
+    shop.screenshot(path=str(SHOTS / "24-widget-on-another-site.png"))
     visitor.close()
