@@ -66,6 +66,25 @@
     return bubble;
   }
 
+  // A passage as a reader expects it: most come from Markdown documents, so headings and
+  // **bold** show as bold, list markers as bullets and other marks are dropped, instead of
+  // "# " and "**" in the text. Built with text nodes, so nothing in a passage becomes HTML.
+  function passageQuote(text) {
+    const quote = element("blockquote");
+    text.split("\n").forEach(function (line, index) {
+      if (index) quote.appendChild(document.createTextNode("\n"));
+      const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+      if (heading) { quote.appendChild(element("strong", null, heading[1])); return; }
+      line = line.replace(/^(\s*)[-*+]\s+/, "$1• ").replace(/`/g, "");
+      line.split(/\*\*(.+?)\*\*|__(.+?)__/).forEach(function (piece, position) {
+        if (!piece) return;
+        // split() puts the captured bold text at odd positions (one of two groups per match).
+        quote.appendChild(position % 3 ? element("strong", null, piece) : document.createTextNode(piece));
+      });
+    });
+    return quote;
+  }
+
   function renderSources(bubble, sources) {
     if (!sources || !sources.length) return;
     const list = element("ol", "sources");
@@ -80,7 +99,7 @@
         label += " · " + Number(source.score).toFixed(3) + (source.cited ? "" : " · not cited");
       }
       details.appendChild(element("summary", null, label));
-      details.appendChild(element("blockquote", null, source.text));
+      details.appendChild(passageQuote(source.text || ""));
       item.appendChild(details);
       list.appendChild(item);
     });

@@ -64,7 +64,10 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     assert "3 a 5 días" in bubble.inner_text()
     assert bubble.locator("sup.cite").count() >= 1 and "total" in bubble.locator(".debug").inner_text()
     bubble.locator("sup.cite").first.click()
-    assert bubble.locator("details[open] blockquote").first.is_visible()
+    passage = bubble.locator("details[open] blockquote").first
+    assert passage.is_visible()
+    # The passage's Markdown is read, not shown: its heading in bold, without the "#"
+    assert passage.locator("strong").first.inner_text() == "Envíos" and "#" not in passage.inner_text()
     shot("20-playground")
 
     # Widget settings: allow the shop's site
