@@ -43,7 +43,12 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
         chip.textContent = q;
         starters.appendChild(chip);
       });
+    const launcher = preview.querySelector('[data-preview="position"]');
+    launcher.classList.toggle("preview-launcher-left", data.get("position") === "left");
+    preview.querySelector('[data-preview="auto_open"]').textContent = data.get("auto_open")
+      ? "Opens by itself when the page loads" : "Opens when the visitor clicks";
   }
   form.addEventListener("input", update);
+  form.addEventListener("change", update);
   update();
 })();
