@@ -17,11 +17,15 @@ UI_TEXTS = {
     "es": {"placeholder": "Escribe tu pregunta…", "send": "Enviar", "new_chat": "Nueva conversación",
            "sources": "Fuentes", "helpful": "Útil", "not_helpful": "No útil", "thanks": "¡Gracias por tu opinión!",
            "comment": "¿Qué faltó? (opcional)", "page": "p.", "error": "No se pudo enviar. Revisa tu conexión e inténtalo de nuevo.",
-           "typing": "Escribiendo…", "close": "Cerrar"},
+           "typing": "Escribiendo…", "close": "Cerrar",
+           "feedback_error": "No se pudo guardar tu opinión. Inténtalo de nuevo.",
+           "too_long": "Tu mensaje es demasiado largo: {count} caracteres de {max} posibles."},
     "en": {"placeholder": "Type your question…", "send": "Send", "new_chat": "New chat", "sources": "Sources",
            "helpful": "Helpful", "not_helpful": "Not helpful", "thanks": "Thanks for your feedback!",
            "comment": "What was missing? (optional)", "page": "p.",
-           "error": "Could not send. Check your connection and try again.", "typing": "Typing…", "close": "Close"},
+           "error": "Could not send. Check your connection and try again.", "typing": "Typing…", "close": "Close",
+           "feedback_error": "Your feedback could not be saved. Please try again.",
+           "too_long": "Your message is too long: {count} characters of {max} allowed."},
 }
 
 

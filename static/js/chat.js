@@ -108,9 +108,13 @@
     bubble.querySelectorAll("sup.cite").forEach(function (mark) {
       mark.setAttribute("role", "button");
       mark.tabIndex = 0;
-      mark.addEventListener("click", function () {
+      function openPassage() {
         const target = list.querySelector('details[data-n="' + mark.dataset.n + '"]');
         if (target) { target.open = true; target.scrollIntoView({ block: "nearest" }); }
+      }
+      mark.addEventListener("click", openPassage);
+      mark.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); openPassage(); }
       });
     });
   }
@@ -154,26 +158,66 @@
       button.title = choice[2];
       button.setAttribute("aria-label", choice[2]);
       button.setAttribute("aria-pressed", message.rating === choice[0] ? "true" : "false");
-      button.addEventListener("click", function () { sendFeedback(bar, message, choice[0]); });
+      button.addEventListener("click", function () {
+        sendFeedback(bar, message, choice[0], "").then(function (saved) {
+          if (saved && choice[0] < 0) askForComment(bar, message);
+        });
+      });
       bar.appendChild(button);
     });
     bubble.appendChild(bar);
   }
 
-  function sendFeedback(bar, message, rating) {
-    let comment = "";
-    if (rating < 0) comment = window.prompt(texts.comment) || "";
-    post(config.feedback_url, {
+  // Resolves to whether the vote was saved; says so (or that it failed) beside the thumbs.
+  function sendFeedback(bar, message, rating, comment) {
+    return post(config.feedback_url, {
       conversation: state.conversation, token: state.token, message: message.id, rating: rating, comment: comment,
     }).then(function (response) {
-      if (!response.ok) return;
+      if (!response.ok) throw new Error(String(response.status));
       message.rating = rating;
-      bar.querySelectorAll("button").forEach(function (button, index) {
+      bar.querySelectorAll(".feedback-button").forEach(function (button, index) {
         button.setAttribute("aria-pressed", (index === 0 ? 1 : -1) === rating ? "true" : "false");
       });
-      let note = bar.querySelector(".feedback-thanks");
-      if (!note) bar.appendChild(element("span", "feedback-thanks", texts.thanks));
+      if (rating > 0) bar.querySelectorAll(".feedback-comment").forEach(function (form) { form.remove(); });
+      feedbackNote(bar, texts.thanks, false);
+      return true;
+    }).catch(function () {
+      feedbackNote(bar, texts.feedback_error, true);
+      return false;
     });
+  }
+
+  function feedbackNote(bar, text, failed) {
+    let note = bar.querySelector(".feedback-thanks");
+    if (!note) note = bar.appendChild(element("span", "feedback-thanks"));
+    note.textContent = text;
+    note.classList.toggle("feedback-failed", failed);
+  }
+
+  // After a thumbs down, an optional comment in place (the vote is already saved).
+  function askForComment(bar, message) {
+    if (bar.querySelector(".feedback-comment")) return;
+    const form = element("form", "feedback-comment");
+    const field = element("input");
+    field.type = "text";
+    field.maxLength = 1000;
+    field.placeholder = texts.comment;
+    field.setAttribute("aria-label", texts.comment);
+    const button = element("button", null, texts.send);
+    button.type = "submit";
+    form.appendChild(field);
+    form.appendChild(button);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const comment = field.value.trim();
+      if (!comment) { field.focus(); return; }
+      button.disabled = true;
+      sendFeedback(bar, message, -1, comment).then(function (saved) {
+        if (saved) form.remove(); else button.disabled = false;
+      });
+    });
+    bar.appendChild(form);
+    field.focus();
   }
 
   function finishBubble(bubble, message) {
@@ -213,16 +257,23 @@
         let message = texts.error;
         try { message = (await response.json()).error.message || message; } catch (e) { /* not JSON */ }
         failBubble(bubble, message);
+        keepForRetry(text);
         return;
       }
       await readStream(response, bubble);
     } catch (error) {
       failBubble(bubble, texts.error);
+      keepForRetry(text);
     } finally {
       busy = false;
-      sendButton.disabled = false;
+      checkLength();
       input.focus();
     }
+  }
+
+  // A question that did not go through goes back in the box, to send again as it is.
+  function keepForRetry(text) {
+    if (!input.value) { input.value = text; checkLength(); }
   }
 
   async function readStream(response, bubble) {
@@ -284,8 +335,23 @@
     input.focus();
   }
 
+  // Too long a question is said so while it is typed (or pasted), not cut short.
+  const lengthNote = element("p", "chat-limit");
+  lengthNote.hidden = true;
+  lengthNote.setAttribute("role", "status");
+  form.after(lengthNote);
+  function checkLength() {
+    const over = input.value.length > config.max_chars;
+    lengthNote.hidden = !over;
+    if (over) lengthNote.textContent = texts.too_long.replace("{count}", input.value.length).replace("{max}", config.max_chars);
+    sendButton.disabled = busy || over;
+    return !over;
+  }
+  input.addEventListener("input", checkLength);
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (busy || !checkLength()) return; // the question stays in the box meanwhile
     const text = input.value;
     input.value = "";
     ask(text);

@@ -39,8 +39,11 @@ def answer_in(scope):
 
 
 def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model, add_text, shop_site):
+    from django.conf import settings
+
     from bots.models import Bot, Template, WidgetConfig
     from bots.services import bot_create
+    from chat.models import Message
     from kaiu.accounts.services import tenant_create
 
     user = django_user_model.objects.create_user(email="ana@tienda.test", password="una-clave-bien-larga")
@@ -97,7 +100,29 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     assert "3 a 5 días" in bubble.inner_text() and bubble.locator("sup.cite").count() >= 1
     bubble.locator(".feedback-button").first.click()
     public.wait_for_selector("text=¡Gracias por tu opinión!")
+    # A thumbs down is saved at once; a comment may follow, in place
+    bubble.locator(".feedback-button").nth(1).click()
+    bubble.locator(".feedback-comment input").fill("Faltó el precio")
+    public.screenshot(path=str(SHOTS / "22-public-comment.png"))
+    bubble.locator(".feedback-comment button").click()
+    bubble.locator(".feedback-comment").wait_for(state="detached")
+    feedback = Message.objects.filter(conversation__bot=bot, role="assistant", conversation__channel="PAGE").get().feedback
+    assert (feedback.rating, feedback.comment) == (-1, "Faltó el precio")
     public.screenshot(path=str(SHOTS / "22-public-page.png"), full_page=True)
+
+    # Too long a question is said so as it is typed, and cannot be sent; shorter, it can
+    public.fill("#chat-input", "x" * (settings.CHAT_MAX_MESSAGE_CHARS + 1))
+    assert public.locator(".chat-limit").is_visible() and public.locator(".chat-send").is_disabled()
+    public.screenshot(path=str(SHOTS / "22-public-too-long.png"))
+    public.fill("#chat-input", "¿Y a Medellín?")
+    assert public.locator(".chat-limit").is_hidden() and public.locator(".chat-send").is_enabled()
+    # A question that fails to go through goes back in the box
+    public.route("**/messages/", lambda route: route.abort())
+    public.click("button:has-text('Enviar')")
+    public.locator(".bubble-error").wait_for()
+    assert public.input_value("#chat-input") == "¿Y a Medellín?"
+    public.unroute("**/messages/")
+
     public.reload()  # the conversation is kept in the visitor's browser
     assert answer_in(public).locator("sup.cite").count() >= 1
 
