@@ -36,8 +36,9 @@ class WidgetConfigForm(forms.ModelForm):
     starter_questions = LinesField(required=False, help_text="One per line, up to 6. Shown as buttons before the first question.")
     allowed_domains = LinesField(
         required=False,
-        help_text="One per line, e.g. <code>shop.example.com</code> or <code>*.example.com</code>. "
-                  "The widget works only on these sites; with none it embeds nowhere (the public page still works).")
+        help_text="One per line, e.g. <code>shop.example.com</code> or <code>*.example.com</code>, with the port if "
+                  "the site has one (<code>localhost:8080</code>). The widget works only on these sites; with none it "
+                  "embeds nowhere (the public page still works).")
 
     class Meta:
         model = WidgetConfig

@@ -83,7 +83,7 @@ def widget_script(request, public_id):
     options = {
         "frame": request.build_absolute_uri(reverse("chat:widget-frame", args=[public_id])),
         "title": widget.header_text or bot.name, "color": widget.primary_color, "position": widget.position,
-        "autoOpen": widget.auto_open, "enabled": bool(widget.embed_domains()),
+        "autoOpen": widget.auto_open, "enabled": bool(widget.embed_domains()), "domains": widget.embed_domains(),
         "label": ui_texts(bot.language)["close"],
     }
     script = render(request, "chat/widget.js", {"options": json.dumps(options)}).content

@@ -7,6 +7,16 @@
     if (!options.enabled && window.console) console.warn("KAIU widget: no allowed domains are set for this bot.");
     return;
   }
+  // The frame refuses to load on other sites (frame-ancestors): show no launcher there
+  // rather than one that opens an error. Same rule as the server's domain_matches().
+  var host = location.host.toLowerCase();
+  var allowedHere = options.domains.some(function (domain) {
+    return domain.indexOf("*.") === 0 ? host.slice(-(domain.length - 1)) === domain.slice(1) : host === domain;
+  });
+  if (!allowedHere) {
+    if (window.console) console.warn("KAIU widget: " + host + " is not among this bot's allowed domains (write the port too if the site has one).");
+    return;
+  }
   var frameOrigin = new URL(options.frame).origin;
   var side = options.position === "left" ? "left" : "right";
   var open = false, loaded = false, pending = null, frame, panel;

@@ -106,7 +106,7 @@ def test_the_widget_script_points_at_the_frame_and_stays_off_without_domains(cli
     assert f"http://testserver/c/{shop_bot.public_id}/frame/" in body and '"enabled": false' in body
     set_widget(shop_bot, allowed_domains=["shop.example.com"], position="left")
     body = client.get(f"/widget/{shop_bot.public_id}.js").content.decode()
-    assert '"enabled": true' in body and '"position": "left"' in body
+    assert '"enabled": true' in body and '"position": "left"' in body and '"domains": ["shop.example.com"]' in body
     assert client.get("/widget/nosuchbot1.js").status_code == 404
 
 

@@ -142,4 +142,14 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     frame.locator(".bubble-bot:has(.feedback) >> nth=1").wait_for()
     assert "contra entrega" in frame.locator(".bubble-bot:has(.feedback)").last.inner_text()
     shop.screenshot(path=str(SHOTS / "24-widget-on-another-site.png"))
+
+    # A site that is not allowed (the same page by another host name) gets no launcher
+    elsewhere = visitor.new_page()
+    warnings = []
+    elsewhere.on("console", lambda message: warnings.append(message.text))
+    elsewhere.goto(publish(bot.public_id).replace("127.0.0.1", "localhost"))
+    elsewhere.wait_for_function("() => document.readyState === 'complete'")
+    elsewhere.wait_for_timeout(300)
+    assert elsewhere.locator("button[aria-label='Tienda Ana']").count() == 0
+    assert any("not among this bot's allowed domains" in text for text in warnings)
     visitor.close()
