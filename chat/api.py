@@ -4,6 +4,7 @@ Errors use OpenAI's shape, so OpenAI's own clients report them as they would Ope
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -12,19 +13,18 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from bots.models import Bot
-from bots.selectors import bot_find_for_tenant
+from bots.selectors import bot_find_for_tenant, bot_list_for_tenant
 from chat import selectors, services
 from kaiu.limits import rate_limit_hit
 from chat.models import Channel, Conversation, Message
-from chat.services import ChatError
+from chat.services import MESSAGES, ChatError, message_for
 from chat.web import json_body, message_payload
 from kaiu.accounts.services import api_key_authenticate
 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
-                429: "rate_limit_exceeded"}
+                405: "invalid_request_error", 429: "rate_limit_exceeded"}
 
 
 def openai_error(status: int, message: str, *, code: str | None = None, param: str | None = None,
@@ -36,27 +36,35 @@ def openai_error(status: int, message: str, *, code: str | None = None, param: s
     return response
 
 
-def api_view(view):
-    """Bearer API key authentication and the per-key rate limit; sets request.api_key."""
+def api_view(*methods: str):
+    """The HTTP methods a view takes (others get a 405 in OpenAI's shape), Bearer API key
+    authentication and the per-key rate limit; sets request.api_key."""
 
-    @csrf_exempt
-    def wrapper(request, *args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        api_key = api_key_authenticate(secret) if secret else None
-        if api_key is None:
-            return openai_error(401, "Invalid API key. Create one in the dashboard under Settings → API keys.",
-                                code="invalid_api_key")
-        limit = rate_limit_hit(f"api:{api_key.pk}", limit=settings.RATE_LIMIT_PER_API_KEY_PER_MINUTE)
-        if not limit.allowed:
-            return openai_error(429, f"Too many requests for this key. Retry in {limit.retry_after} s.",
-                                code="rate_limit_exceeded", retry_after=limit.retry_after)
-        request.api_key = api_key
-        return view(request, *args, **kwargs)
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
+            api_key = api_key_authenticate(secret) if secret else None
+            if api_key is None:
+                return openai_error(401, "Invalid API key. Create one in the dashboard under Settings → API keys.",
+                                    code="invalid_api_key")
+            limit = rate_limit_hit(f"api:{api_key.pk}", limit=settings.RATE_LIMIT_PER_API_KEY_PER_MINUTE)
+            if not limit.allowed:
+                return openai_error(429, f"Too many requests for this key. Retry in {limit.retry_after} s.",
+                                    code="rate_limit_exceeded", retry_after=limit.retry_after)
+            if request.method not in methods:
+                response = openai_error(405, f"Use {' or '.join(methods)} on {request.path}.",
+                                        code="method_not_allowed")
+                response["Allow"] = ", ".join(methods)
+                return response
+            request.api_key = api_key
+            return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.api_view = True
-    return wrapper
+        wrapper.api_view = True
+        return wrapper
+    return decorate
 
 
 def _text(content) -> str:
@@ -84,13 +92,22 @@ def _history(messages: list) -> list[tuple[str, str]]:
     return turns[::-1]
 
 
-@api_view
-@require_POST
+def _api_message(error: ChatError) -> str:
+    """A refusal in English, as the API's other errors are (visitors get the bot's language)."""
+    if error.code in MESSAGES:
+        return message_for(error.code, "en", limit=settings.CHAT_MAX_MESSAGE_CHARS)
+    return str(error)
+
+
+@api_view("POST")
 def chat_completions(request):
     data = json_body(request)
     if data is None:
         return openai_error(400, "The body must be a JSON object.")
     model = data.get("model")
+    if not isinstance(model, str) or not model.strip():
+        return openai_error(400, "`model` is required: use a bot's public id (GET /api/v1/models lists them).",
+                            param="model")
     bot = bot_find_for_tenant(request.api_key.tenant, model)
     if bot is None:
         return _model_not_found(model)
@@ -104,7 +121,7 @@ def chat_completions(request):
     try:
         question = services.clean_question(bot, _text(messages[-1].get("content")))
     except ChatError as error:
-        return openai_error(400, str(error), code=error.code, param="messages")
+        return openai_error(400, _api_message(error), code=error.code, param="messages")
     try:
         conversation, events = services.question_ask(
             bot=bot, question=question, channel=Channel.API, visitor_id=str(data.get("user", ""))[:64],
@@ -113,7 +130,7 @@ def chat_completions(request):
         if error.code == "not_found":  # the bot was deleted a moment ago
             return _model_not_found(model)
         status = 429 if error.code == "quota" else 400
-        return openai_error(status, str(error), code="insufficient_quota" if status == 429 else error.code,
+        return openai_error(status, _api_message(error), code="insufficient_quota" if status == 429 else error.code,
                             error_type="insufficient_quota" if status == 429 else None)
     created = int(time.time())
     if data.get("stream"):
@@ -174,8 +191,24 @@ def _stream(events, bot: Bot, created: int, include_usage: bool):
     yield "data: [DONE]\n\n"
 
 
-@api_view
-@require_GET
+@api_view("GET")
+def model_list(request):
+    """GET /api/v1/models: the tenant's bots, as OpenAI lists models (tools call it to offer a choice)."""
+    return JsonResponse({"object": "list", "data": [_model(bot) for bot in bot_list_for_tenant(request.api_key.tenant)]})
+
+
+@api_view("GET")
+def model_detail(request, model):
+    bot = bot_find_for_tenant(request.api_key.tenant, model)
+    return _model_not_found(model) if bot is None else JsonResponse(_model(bot))
+
+
+def _model(bot: Bot) -> dict:
+    return {"id": bot.public_id, "object": "model", "created": int(bot.created_at.timestamp()),
+            "owned_by": "kaiu", "name": bot.name}
+
+
+@api_view("GET")
 def conversation_list(request):
     """GET /api/v1/conversations?bot=<public id>&channel=API&page=2 — newest first, 50 a page."""
     conversations = selectors.conversation_list_for_tenant(
@@ -189,8 +222,7 @@ def conversation_list(request):
     })
 
 
-@api_view
-@require_GET
+@api_view("GET")
 def conversation_detail(request, conversation_id):
     conversation = selectors.conversation_for_tenant(request.api_key.tenant, conversation_id)
     if conversation is None:
@@ -200,8 +232,7 @@ def conversation_detail(request, conversation_id):
                          "messages": [message_payload(m) for m in selectors.transcript(conversation)]})
 
 
-@api_view
-@require_POST
+@api_view("POST")
 def feedback(request):
     """POST /api/v1/feedback {"message": id, "rating": 1 | -1, "comment": "..."}"""
     data = json_body(request) or {}

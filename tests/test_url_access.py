@@ -41,6 +41,8 @@ API_URL_NAMES = {
     "chat:api-conversation-list",
     "chat:api-conversation-detail",
     "chat:api-feedback",
+    "chat:api-model-list",
+    "chat:api-model-detail",
 }
 
 
@@ -85,7 +87,7 @@ def test_anonymous_visitors_must_log_in(client, route, name):
     dummy = {"public_id": "abcdefghij", "member_id": uuid.uuid4(), "invitation_id": uuid.uuid4(),
              "key_id": uuid.uuid4(), "token": "x", "uidb64": "x", "document_id": uuid.uuid4(), "chunk_id": 1,
              "conversation_id": uuid.uuid4(), "prompt_id": uuid.uuid4(), "message_id": uuid.uuid4(),
-             "answer_id": uuid.uuid4()}
+             "answer_id": uuid.uuid4(), "model": "abcdefghij"}
     path = fill(route, dummy)
     for method in (client.get, client.post):
         response = method(path)

@@ -66,6 +66,15 @@ def test_an_unknown_bot_and_another_tenants_bot_are_404(shop_bot, other_bot, api
     assert not Conversation.objects.filter(bot=other_bot).exists()
 
 
+def test_the_openai_client_lists_the_tenants_bots_as_models(shop_bot, other_bot, api_secret, client_for):
+    client = client_for(api_secret)
+    assert [model.id for model in client.models.list()] == [shop_bot.public_id]
+    assert client.models.retrieve(shop_bot.public_id).model_extra["name"] == shop_bot.name
+    for model in ("no-such-bot", other_bot.public_id):
+        with pytest.raises(openai.NotFoundError):
+            client.models.retrieve(model)
+
+
 def test_bad_requests_and_the_quota_use_openais_error_shape(shop_bot, api_secret, client_for, live_server):
     from kaiu.accounts.models import Plan
 
@@ -119,6 +128,16 @@ def test_malformed_api_input_is_a_400_and_costs_nothing(shop_bot, api_secret, li
     for body in bodies:
         response = httpx2.post(url, headers=headers, content=json.dumps(body))
         assert response.status_code == 400 and "error" in response.json(), body
+    missing_model = httpx2.post(url, headers=headers,
+                                content=json.dumps({"messages": [{"role": "user", "content": "Hola"}]}))
+    assert missing_model.status_code == 400 and missing_model.json()["error"]["param"] == "model"
+    # The API speaks English whatever the bot's language (visitors get the bot's)
+    too_long = httpx2.post(url, headers=headers, content=json.dumps(
+        {"model": shop_bot.public_id, "messages": [{"role": "user", "content": "x" * 5000}]}))
+    assert too_long.status_code == 400 and too_long.json()["error"]["message"].startswith("Your message is too long")
+    wrong_method = httpx2.get(url, headers=headers)
+    assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "POST"
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
     assert not Message.objects.exists()
     rated = httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,
                         content=json.dumps({"message": "nope", "rating": None}))
