@@ -194,7 +194,8 @@ def _stream(events, bot: Bot, created: int, include_usage: bool):
 @api_view("GET")
 def model_list(request):
     """GET /api/v1/models: the tenant's bots, as OpenAI lists models (tools call it to offer a choice)."""
-    return JsonResponse({"object": "list", "data": [_model(bot) for bot in bot_list_for_tenant(request.api_key.tenant)]})
+    bots = bot_list_for_tenant(request.api_key.tenant)
+    return JsonResponse({"object": "list", "data": [_model(bot) for bot in bots]})
 
 
 @api_view("GET")
