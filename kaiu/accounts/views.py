@@ -371,7 +371,6 @@ def leave(request):
 @tenant_view("settings")
 def api_keys(request):
     form = ApiKeyForm(request.POST or None)
-    issued = None
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.api_key_create(
@@ -379,11 +378,18 @@ def api_keys(request):
         except services.AccountError as error:
             form.add_error(None, str(error))
         else:
-            form = ApiKeyForm()
+            # Shown after a redirect, so reloading the page cannot create a second key; the
+            # session holds the secret only until that next page takes it.
+            request.session[_ISSUED_KEY] = {"name": issued.api_key.name, "secret": issued.secret}
+            return redirect("accounts:api-keys")
     response = render(request, "accounts/api_keys.html", {
-        "form": form, "issued": issued, "api_keys": request.tenant.api_keys.all()})
+        "form": form, "issued": request.session.pop(_ISSUED_KEY, None), "api_keys": request.tenant.api_keys.all(),
+        "api_base": request.build_absolute_uri("/api/v1")})
     add_never_cache_headers(response)  # the new key is on this page once; no cache may keep it
     return response
+
+
+_ISSUED_KEY = "issued_api_key"
 
 
 @tenant_view("settings")

@@ -52,3 +52,24 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
   form.addEventListener("change", update);
   update();
 })();
+
+// A "Copy" button beside each snippet or secret marked data-copy.
+(function () {
+  document.querySelectorAll("[data-copy]").forEach(function (source) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-small copy-button";
+    button.textContent = "Copy";
+    button.addEventListener("click", function () {
+      const done = function (label) { button.textContent = label; setTimeout(function () { button.textContent = "Copy"; }, 2000); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.textContent.trim()).then(function () { done("Copied"); },
+          function () { done("Press Ctrl+C"); });
+      } else {  // plain http off localhost: no clipboard API, so select it for the person to copy
+        window.getSelection().selectAllChildren(source);
+        done("Press Ctrl+C");
+      }
+    });
+    source.insertAdjacentElement("afterend", button);
+  });
+})();

@@ -6,8 +6,8 @@ from kaiu.accounts.services import api_key_authenticate
 
 
 def create_key(client, name="Website"):
-    page = client.post("/app/settings/api-keys/", {"name": name}).content.decode()
-    return re.search(r'id="new-key">(kaiu_[A-Za-z0-9_-]+)<', page).group(1)
+    page = client.post("/app/settings/api-keys/", {"name": name}, follow=True).content.decode()
+    return re.search(r'id="new-key"[^>]*>(kaiu_[A-Za-z0-9_-]+)<', page).group(1)
 
 
 def test_a_key_is_shown_once_and_stored_hashed(owner_client, tenant):
@@ -16,7 +16,17 @@ def test_a_key_is_shown_once_and_stored_hashed(owner_client, tenant):
     assert secret not in stored.key_hash and len(stored.key_hash) == 64
     assert secret.startswith(f"kaiu_{stored.prefix}_")
     assert secret not in owner_client.get("/app/settings/api-keys/").content.decode()
+    assert "issued_api_key" not in owner_client.session  # nothing keeps it once shown
     assert api_key_authenticate(secret).tenant == tenant
+
+
+def test_creating_a_key_redirects_so_a_reload_makes_no_second_one(owner_client, tenant):
+    created = owner_client.post("/app/settings/api-keys/", {"name": "Website"})
+    assert created.status_code == 302 and created["Location"] == "/app/settings/api-keys/"
+    page = owner_client.get("/app/settings/api-keys/")
+    assert "Your new key “Website”" in page.content.decode() and page["Cache-Control"].startswith("max-age=0")
+    owner_client.get("/app/settings/api-keys/")  # a reload
+    assert ApiKey.objects.filter(tenant=tenant).count() == 1
 
 
 def test_a_revoked_key_no_longer_authenticates(owner_client, tenant):
