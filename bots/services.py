@@ -104,9 +104,11 @@ def prompt_create(*, bot: Bot, content: str, name: str = "", user=None) -> BotPr
     if not content:
         raise BotError("The prompt cannot be empty.")
     Bot.objects.select_for_update().filter(pk=bot.pk).first()  # versions are numbered one at a time
-    latest = BotPrompt.objects.filter(bot=bot).order_by("-version").values_list("version", flat=True).first() or 0
-    return BotPrompt.objects.create(bot=bot, name=name.strip()[:80], content=content, version=latest + 1,
-                                    created_by=user)
+    latest = BotPrompt.objects.filter(bot=bot).order_by("-version").values_list("version", "content").first()
+    if latest and latest[1] == content:
+        raise BotError(f"Nothing changed from version {latest[0]}. Edit the prompt, then save it as a new version.")
+    return BotPrompt.objects.create(bot=bot, name=name.strip()[:80], content=content,
+                                    version=(latest[0] if latest else 0) + 1, created_by=user)
 
 
 def prompt_update(*, prompt: BotPrompt, content: str, name: str = "") -> BotPrompt:

@@ -38,6 +38,13 @@ def test_an_empty_prompt_is_refused(owner_client, bot):
     assert response.status_code == 200 and BotPrompt.objects.filter(bot=bot).count() == 1
 
 
+def test_saving_the_latest_prompt_unchanged_makes_no_new_version(owner_client, bot):
+    live = bot.active_prompt
+    response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": f"  {live.content}\n"})
+    assert response.status_code == 200 and f"Nothing changed from version {live.version}" in response.content.decode()
+    assert BotPrompt.objects.filter(bot=bot).count() == 1
+
+
 def test_a_draft_can_be_tried_in_the_playground_without_going_live(owner_client, bot, add_text):
     from tests.chat.conftest import KNOWLEDGE
 
