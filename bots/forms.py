@@ -2,6 +2,9 @@ from django import forms
 
 from bots.models import Bot, Template, WidgetConfig, normalize_domain
 
+WELCOME_HELP = ("The first thing visitors read when they open the chat, unless the widget page sets a greeting "
+                "of its own.")
+
 
 class BotCreateForm(forms.Form):
     template = forms.ModelChoiceField(
@@ -17,7 +20,7 @@ class BotForm(forms.ModelForm):
         model = Bot
         fields = ["name", "description", "language", "welcome_message"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"welcome_message": "The first thing visitors read when they open the chat."}
+        help_texts = {"welcome_message": WELCOME_HELP}
 
 
 class LinesField(forms.CharField):
@@ -33,6 +36,9 @@ class LinesField(forms.CharField):
 
 
 class WidgetConfigForm(forms.ModelForm):
+    greeting = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                               help_text="Replaces the bot's welcome message on the public page and in the widget; "
+                                         "leave it empty to use the welcome message.")
     starter_questions = LinesField(required=False, help_text="One per line, up to 6. Shown as buttons before the first question.")
     allowed_domains = LinesField(
         required=False,
@@ -44,8 +50,7 @@ class WidgetConfigForm(forms.ModelForm):
         model = WidgetConfig
         fields = ["header_text", "primary_color", "greeting", "starter_questions", "position", "auto_open",
                   "allowed_domains"]
-        widgets = {"primary_color": forms.TextInput(attrs={"type": "color"}),
-                   "greeting": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"primary_color": forms.TextInput(attrs={"type": "color"})}
         labels = {"auto_open": "Open by itself when the page loads"}
 
     def clean_starter_questions(self):
@@ -85,7 +90,7 @@ class BotSettingsForm(forms.Form):
     chat_model = forms.CharField(max_length=120, required=False,
                                  help_text="Empty: the model set in Settings → AI provider.")
     temperature = forms.FloatField(min_value=0, max_value=2, help_text="0 is most literal; 1 and above more varied.")
-    welcome_message = forms.CharField(max_length=300, required=False)
+    welcome_message = forms.CharField(max_length=300, required=False, help_text=WELCOME_HELP)
 
     def __init__(self, *args, advanced: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
