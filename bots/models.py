@@ -127,6 +127,20 @@ def domain_matches(host: str, allowed: str) -> bool:
 
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f7d5b.")
+DARK_INK = "#1d2420"
+
+
+def ink_on(color: str) -> str:
+    """The text colour that reads on `color`: white where white text has at least 3:1 contrast
+    (WCAG's figure for large and bold text), else near-black, so a light brand colour still
+    gives a readable header and buttons. static/js/dashboard.js computes the same for the preview."""
+    try:
+        channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    except (TypeError, ValueError):
+        return "#ffffff"
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= 3 else DARK_INK
 
 
 class WidgetConfig(models.Model):

@@ -18,7 +18,13 @@
   const greeting = log.querySelector(".bubble-greeting");
   let busy = false;
 
-  if (config.color) document.documentElement.style.setProperty("--brand", config.color);
+  if (config.color) {
+    // On a light brand colour, text goes dark (config.ink, chosen by contrast on the server).
+    const rootStyle = document.documentElement.style;
+    rootStyle.setProperty("--brand", config.color);
+    rootStyle.setProperty("--brand-ink", config.ink);
+    rootStyle.setProperty("--brand-text", config.ink === "#ffffff" ? config.color : config.ink);
+  }
 
   // --- The visitor's conversation, kept in this browser -------------------------------------
 

@@ -26,12 +26,26 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
 
 // Widget settings: the preview follows the form as it is edited.
 (function () {
+  // The text colour that reads on a brand colour, as bots.models.ink_on() picks it for visitors.
+  function inkOn(color) {
+    const channels = [1, 3, 5].map(function (i) {
+      const c = parseInt(color.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    const luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+    return 1.05 / (luminance + 0.05) >= 3 ? "#ffffff" : "#1d2420";
+  }
+
   const form = document.querySelector("[data-widget-form]");
   const preview = document.querySelector("[data-widget-preview]");
   if (!form || !preview) return;
   function update() {
     const data = new FormData(form);
-    preview.style.setProperty("--brand", data.get("primary_color") || "#2f7d5b");
+    const color = data.get("primary_color") || "#2f7d5b";
+    const ink = inkOn(color);
+    preview.style.setProperty("--brand", color);
+    preview.style.setProperty("--brand-ink", ink);
+    preview.style.setProperty("--brand-text", ink === "#ffffff" ? color : ink);
     preview.querySelector('[data-preview="header_text"]').textContent = data.get("header_text") || "";
     preview.querySelector('[data-preview="greeting"]').textContent = data.get("greeting") || "…";
     const starters = preview.querySelector('[data-preview="starter_questions"]');

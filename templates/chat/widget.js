@@ -49,7 +49,7 @@
   launcher.setAttribute("aria-label", options.title);
   launcher.setAttribute("aria-expanded", "false");
   launcher.style.cssText = "position:fixed;bottom:20px;" + side + ":20px;width:56px;height:56px;border-radius:50%;" +
-    "border:0;padding:0;background:" + options.color + ";color:#fff;cursor:pointer;z-index:2147483000;" +
+    "border:0;padding:0;background:" + options.color + ";color:" + options.ink + ";cursor:pointer;z-index:2147483000;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25)";
   setIcon(CHAT_ICON);
 

@@ -103,3 +103,18 @@ def test_the_widget_page_saves_domains_and_shows_the_snippet(owner_client, bot):
     response = owner_client.post(f"/app/bots/{bot.public_id}/widget/", {**form, "allowed_domains": "not a domain!"})
     assert "Not a domain" in response.content.decode()
     assert WidgetConfig.objects.get(bot=bot).allowed_domains == ["shop.example.com", "*.tienda.co"]
+
+
+@pytest.mark.parametrize("color,ink", [("#2f7d5b", "#ffffff"), ("#000000", "#ffffff"), ("#1565c0", "#ffffff"),
+                                       ("#ffee00", "#1d2420"), ("#ffffff", "#1d2420"), ("#ff8800", "#1d2420")])
+def test_a_brand_colour_gets_the_text_colour_that_reads_on_it(color, ink):
+    from bots.models import ink_on
+
+    assert ink_on(color) == ink
+
+
+def test_a_light_brand_colour_gives_visitors_dark_text(client, bot):
+    WidgetConfig.objects.update_or_create(bot=bot, defaults={"primary_color": "#ffee00", "allowed_domains": ["a.test"]})
+    page = client.get(f"/c/{bot.public_id}/").content.decode()
+    assert '"ink": "#1d2420"' in page
+    assert '"ink": "#1d2420"' in client.get(f"/widget/{bot.public_id}.js").content.decode()

@@ -81,7 +81,12 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     page.select_option("#id_position", "left")
     page.check("#id_auto_open")
     assert "preview-launcher-left" in launcher.get_attribute("class") and "by itself" in launcher.inner_text()
+    page.fill("#id_primary_color", "#ffee00")  # a light colour: the text on it turns dark
+    header = page.locator("[data-widget-preview] .chat-header")
+    assert header.evaluate("node => getComputedStyle(node).color") == "rgb(29, 36, 32)"
     shot("21-widget-preview-left")
+    page.fill("#id_primary_color", "#2f7d5b")
+    assert header.evaluate("node => getComputedStyle(node).color") == "rgb(255, 255, 255)"
     page.select_option("#id_position", "right")
     page.uncheck("#id_auto_open")
     assert "preview-launcher-left" not in launcher.get_attribute("class") and "clicks" in launcher.inner_text()
