@@ -377,9 +377,20 @@ def _curated_match(bot: Bot, question: str) -> CuratedAnswer | None:
     if not has_curated_answers:  # most bots: no query, no embedding
         return None
     [vector] = BuiltinEmbedder().embed([question])
-    return (CuratedAnswer.objects.filter(bot=bot, is_enabled=True)
-            .annotate(distance=CosineDistance("question_vector", vector))
-            .filter(distance__lte=1 - CURATED_MIN_SIMILARITY).order_by("distance").first())
+    close = (CuratedAnswer.objects.filter(bot=bot, is_enabled=True)
+             .annotate(distance=CosineDistance("question_vector", vector))
+             .filter(distance__lte=1 - CURATED_MIN_SIMILARITY).order_by("distance")[:5])
+    # A number changes the question (a year, an order, a size) though it is one word of many:
+    # an answer curated for "2018" is not an answer for "2022".
+    numbers = _numbers(question)
+    return next((curated for curated in close if _numbers(curated.question) == numbers), None)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _numbers(text: str) -> frozenset[str]:
+    return frozenset(_NUMBER.findall(text))
 
 
 # --- Response cache -----------------------------------------------------------------------

@@ -88,6 +88,14 @@ def test_a_curated_answer_is_returned_for_a_close_rewording(shop_bot, ask, owner
     assert ask(shop_bot, "¿Cuánto cuesta la devolución?")[1].origin != "curated"
 
 
+def test_a_curated_answer_is_not_returned_for_another_number(shop_bot, ask, owner):
+    curated_answer_create(bot=shop_bot, question="¿Dónde está mi pedido 1042?",
+                          answer="El pedido 1042 salió ayer.", user=owner)
+    assert ask(shop_bot, "donde esta mi pedido 1042")[1].origin == "curated"
+    assert ask(shop_bot, "¿Dónde está mi pedido 1043?")[1].origin != "curated"
+    assert ask(shop_bot, "¿Dónde está mi pedido?")[1].origin != "curated"
+
+
 def test_the_monthly_question_quota_refuses_before_storing_anything(shop_bot, ask):
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=2)
     ask(shop_bot, "¿Aceptan Nequi?")
