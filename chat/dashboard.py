@@ -28,6 +28,13 @@ class HistoryFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["bot"].choices = [("", "All bots")] + [(b.public_id, b.name) for b in bot_list_for_tenant(tenant)]
 
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("“From” is after “To”: no day can be in that range.")
+        return cleaned
+
 
 class CuratedAnswerForm(forms.Form):
     question = forms.CharField(max_length=500, help_text="Questions worded closely like this one get the answer below.")
@@ -39,6 +46,8 @@ def conversation_list(request):
     form = HistoryFilterForm(request.GET or None, tenant=request.tenant)
     filters = form.cleaned_data if form.is_valid() else {}
     conversations = selectors.conversation_list_for_tenant(request.tenant, **{k: v for k, v in filters.items() if v})
+    if form.errors:  # filters that cannot be read list nothing rather than everything
+        conversations = conversations.none()
     page = Paginator(conversations, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -20,6 +20,9 @@ def test_the_history_lists_and_filters_conversations(owner_client, shop_bot, ask
     assert titles(rating="-1") == ["¿Cuánto tarda"]
     assert titles(rating="1") == []
     assert "No conversation matches" in owner_client.get("/app/conversations/", {"rating": "1"}).content.decode()
+    reversed_range = owner_client.get("/app/conversations/", {"since": "2026-05-02", "until": "2026-05-01"})
+    assert "“From” is after “To”" in reversed_range.content.decode()
+    assert titles(since="2026-05-02", until="2026-05-01") == []
 
 
 def test_a_transcript_shows_sources_and_improve_answer_creates_a_curated_answer(owner_client, shop_bot, ask):
