@@ -130,17 +130,27 @@ hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f7d5b.")
 DARK_INK = "#1d2420"
 
 
+def _luminance(color: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+               for c in (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def ink_on(color: str) -> str:
-    """The text colour that reads on `color`: white where white text has at least 3:1 contrast
-    (WCAG's figure for large and bold text), else near-black, so a light brand colour still
-    gives a readable header and buttons. static/js/dashboard.js computes the same for the preview."""
-    try:
-        channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    except (TypeError, ValueError):
-        return "#ffffff"
-    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#ffffff" if 1.05 / (luminance + 0.05) >= 3 else DARK_INK
+    """The text colour that reads best on `color`, white or near-black (by WCAG contrast), so a
+    light brand colour still gives a readable header, buttons and bubbles.
+    static/js/dashboard.js computes the same for the widget preview."""
+    luminance = _luminance(color)
+    on_white = 1.05 / (luminance + 0.05)
+    on_dark = (luminance + 0.05) / (_luminance(DARK_INK) + 0.05)
+    return "#ffffff" if on_white >= on_dark else DARK_INK
+
+
+def text_on_white(color: str) -> str:
+    """`color` for text on white (starters, citations, links) where it has WCAG's 4.5:1
+    contrast for body text, else near-black."""
+    return color if 1.05 / (_luminance(color) + 0.05) >= 4.5 else DARK_INK
 
 
 class WidgetConfig(models.Model):

@@ -2,7 +2,7 @@
 and deletion."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bots.catalog import TEMPLATES
@@ -104,11 +104,16 @@ def prompt_create(*, bot: Bot, content: str, name: str = "", user=None) -> BotPr
     if not content:
         raise BotError("The prompt cannot be empty.")
     Bot.objects.select_for_update().filter(pk=bot.pk).first()  # versions are numbered one at a time
-    latest = BotPrompt.objects.filter(bot=bot).order_by("-version").values_list("version", "content").first()
-    if latest and latest[1] == content:
-        raise BotError(f"Nothing changed from version {latest[0]}. Edit the prompt, then save it as a new version.")
-    return BotPrompt.objects.create(bot=bot, name=name.strip()[:80], content=content,
-                                    version=(latest[0] if latest else 0) + 1, created_by=user)
+    versions = BotPrompt.objects.filter(bot=bot)
+    latest = versions.order_by("-version").values_list("version", flat=True).first() or 0
+    # The form starts from the live version, and a draft may be newer: a copy of either is no change.
+    copied = (versions.filter(Q(version=latest) | Q(pk=bot.active_prompt_id), content=content)
+              .order_by("-version").first())
+    if copied is not None:
+        raise BotError(f"Nothing changed from version {copied.version}. "
+                       "Edit the prompt, then save it as a new version.")
+    return BotPrompt.objects.create(bot=bot, name=name.strip()[:80], content=content, version=latest + 1,
+                                    created_by=user)
 
 
 def prompt_update(*, prompt: BotPrompt, content: str, name: str = "") -> BotPrompt:

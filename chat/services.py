@@ -379,7 +379,7 @@ def _curated_match(bot: Bot, question: str) -> CuratedAnswer | None:
     [vector] = BuiltinEmbedder().embed([question])
     close = (CuratedAnswer.objects.filter(bot=bot, is_enabled=True)
              .annotate(distance=CosineDistance("question_vector", vector))
-             .filter(distance__lte=1 - CURATED_MIN_SIMILARITY).order_by("distance")[:5])
+             .filter(distance__lte=1 - CURATED_MIN_SIMILARITY).order_by("distance")[:50])
     # A number changes the question (a year, an order, a size) though it is one word of many:
     # an answer curated for "2018" is not an answer for "2022".
     numbers = _numbers(question)

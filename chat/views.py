@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from bots.models import Bot, ink_on
+from bots.models import Bot, ink_on, text_on_white
 from bots.selectors import bot_get_for_tenant, bot_get_public, prompt_find_for_bot, widget_config_for
 from chat import selectors, services
 from chat.models import Channel, Conversation
@@ -40,7 +40,8 @@ def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = Fa
         "bot": bot.public_id, "channel": channel, "language": bot.language, "debug": debug,
         "title": widget.header_text or bot.name, "greeting": widget.greeting or bot.welcome_message,
         "starters": [q for q in (widget.starter_questions or []) if isinstance(q, str)][:6],
-        "color": widget.primary_color, "ink": ink_on(widget.primary_color), "storage_key": f"kaiu-chat-{channel}-{bot.public_id}",
+        "color": widget.primary_color, "ink": ink_on(widget.primary_color),
+        "brand_text": text_on_white(widget.primary_color), "storage_key": f"kaiu-chat-{channel}-{bot.public_id}",
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS, "texts": ui_texts(bot.language), **urls,
     }
 

@@ -22,9 +22,10 @@ def encrypt(plaintext: str) -> str:
     return fernet().encrypt(plaintext.encode()).decode()
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, *, ttl: int | None = None) -> str:
+    """The plaintext; with `ttl`, only if the token was made at most that many seconds ago."""
     try:
-        return fernet().decrypt(token.encode()).decode()
+        return fernet().decrypt(token.encode(), ttl=ttl).decode()
     except InvalidToken as exc:
         raise ValueError("Encrypted value cannot be read with the configured FIELD_ENCRYPTION_KEY") from exc
 

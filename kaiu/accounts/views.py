@@ -25,6 +25,7 @@ from kaiu.accounts.forms import (
 )
 from kaiu.accounts.models import LLMProvider, Membership, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
+from kaiu.crypto import decrypt, encrypt
 from kaiu.limits import RateLimit, client_network, rate_limit_hit
 from kaiu.tenancy import switch_tenant, tenant_view
 
@@ -378,18 +379,32 @@ def api_keys(request):
         except services.AccountError as error:
             form.add_error(None, str(error))
         else:
-            # Shown after a redirect, so reloading the page cannot create a second key; the
-            # session holds the secret only until that next page takes it.
-            request.session[_ISSUED_KEY] = {"name": issued.api_key.name, "secret": issued.secret}
+            # Shown after a redirect, so reloading the page cannot create a second key. Until
+            # that page takes it, the session holds the secret encrypted, readable for
+            # ISSUED_KEY_SECONDS: a session row in the database never holds a usable key.
+            request.session[_ISSUED_KEY] = {"name": issued.api_key.name, "secret": encrypt(issued.secret)}
             return redirect("accounts:api-keys")
     response = render(request, "accounts/api_keys.html", {
-        "form": form, "issued": request.session.pop(_ISSUED_KEY, None), "api_keys": request.tenant.api_keys.all(),
+        "form": form, "issued": _issued_key(request), "api_keys": request.tenant.api_keys.all(),
         "api_base": request.build_absolute_uri("/api/v1")})
     add_never_cache_headers(response)  # the new key is on this page once; no cache may keep it
     return response
 
 
 _ISSUED_KEY = "issued_api_key"
+ISSUED_KEY_SECONDS = 300
+
+
+def _issued_key(request) -> dict | None:
+    """The key created just before this page, once: {"name", "secret"}, or "expired" in place
+    of the secret when the page came too late to show it."""
+    issued = request.session.pop(_ISSUED_KEY, None)
+    if not issued:
+        return None
+    try:
+        return {"name": issued["name"], "secret": decrypt(issued["secret"], ttl=ISSUED_KEY_SECONDS)}
+    except ValueError:
+        return {"name": issued["name"], "secret": None}
 
 
 @tenant_view("settings")

@@ -19,11 +19,11 @@
   let busy = false;
 
   if (config.color) {
-    // On a light brand colour, text goes dark (config.ink, chosen by contrast on the server).
+    // On a light brand colour, text goes dark (chosen by contrast on the server: bots.models).
     const rootStyle = document.documentElement.style;
     rootStyle.setProperty("--brand", config.color);
     rootStyle.setProperty("--brand-ink", config.ink);
-    rootStyle.setProperty("--brand-text", config.ink === "#ffffff" ? config.color : config.ink);
+    rootStyle.setProperty("--brand-text", config.brand_text);
   }
 
   // --- The visitor's conversation, kept in this browser -------------------------------------
@@ -79,7 +79,7 @@
     const quote = element("blockquote");
     text.split("\n").forEach(function (line, index) {
       if (index) quote.appendChild(document.createTextNode("\n"));
-      const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+      const heading = /^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/.exec(line);
       if (heading) { quote.appendChild(element("strong", null, heading[1])); return; }
       line = line.replace(/^(\s*)[-*+]\s+/, "$1• ").replace(/`/g, "");
       line.split(/\*\*(.+?)\*\*|__(.+?)__/).forEach(function (piece, position) {
@@ -165,6 +165,8 @@
       button.setAttribute("aria-label", choice[2]);
       button.setAttribute("aria-pressed", message.rating === choice[0] ? "true" : "false");
       button.addEventListener("click", function () {
+        // A second thumbs down only reopens the comment: sending it again would erase one.
+        if (choice[0] < 0 && message.rating === -1) { askForComment(bar, message); return; }
         sendFeedback(bar, message, choice[0], "").then(function (saved) {
           if (saved && choice[0] < 0) askForComment(bar, message);
         });
@@ -347,9 +349,10 @@
   lengthNote.setAttribute("role", "status");
   form.after(lengthNote);
   function checkLength() {
-    const over = input.value.length > config.max_chars;
+    const length = [...input.value.trim()].length; // characters, as the server counts them
+    const over = length > config.max_chars;
     lengthNote.hidden = !over;
-    if (over) lengthNote.textContent = texts.too_long.replace("{count}", input.value.length).replace("{max}", config.max_chars);
+    if (over) lengthNote.textContent = texts.too_long.replace("{count}", length).replace("{max}", config.max_chars);
     sendButton.disabled = busy || over;
     return !over;
   }

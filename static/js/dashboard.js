@@ -26,15 +26,21 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
 
 // Widget settings: the preview follows the form as it is edited.
 (function () {
-  // The text colour that reads on a brand colour, as bots.models.ink_on() picks it for visitors.
-  function inkOn(color) {
+  // The colours of text on and beside a brand colour, as bots.models (ink_on, text_on_white)
+  // picks them for visitors.
+  function luminance(color) {
     const channels = [1, 3, 5].map(function (i) {
       const c = parseInt(color.slice(i, i + 2), 16) / 255;
       return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
     });
-    const luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
-    return 1.05 / (luminance + 0.05) >= 3 ? "#ffffff" : "#1d2420";
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
   }
+  const DARK_INK = "#1d2420";
+  function inkOn(color) {
+    const l = luminance(color);
+    return 1.05 / (l + 0.05) >= (l + 0.05) / (luminance(DARK_INK) + 0.05) ? "#ffffff" : DARK_INK;
+  }
+  function textOnWhite(color) { return 1.05 / (luminance(color) + 0.05) >= 4.5 ? color : DARK_INK; }
 
   const form = document.querySelector("[data-widget-form]");
   const preview = document.querySelector("[data-widget-preview]");
@@ -45,7 +51,7 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
     const ink = inkOn(color);
     preview.style.setProperty("--brand", color);
     preview.style.setProperty("--brand-ink", ink);
-    preview.style.setProperty("--brand-text", ink === "#ffffff" ? color : ink);
+    preview.style.setProperty("--brand-text", textOnWhite(color));
     preview.querySelector('[data-preview="header_text"]').textContent = data.get("header_text") || "";
     preview.querySelector('[data-preview="greeting"]').textContent = data.get("greeting") || "…";
     const starters = preview.querySelector('[data-preview="starter_questions"]');

@@ -3,20 +3,22 @@
 (function () {
   "use strict";
   var options = {{ options|safe }};
-  if (window.KAIU || !options.enabled) {
-    if (!options.enabled && window.console) console.warn("KAIU widget: no allowed domains are set for this bot.");
-    return;
+  if (window.KAIU) return; // the script is on the page twice
+
+  // Off: KAIU.open() and friends do nothing, so a site's own button raises no error.
+  function off(reason) {
+    if (window.console) console.warn("KAIU widget: " + reason);
+    var nothing = function () {};
+    window.KAIU = { open: nothing, close: nothing, toggle: nothing };
   }
+  if (!options.enabled) return off("no allowed domains are set for this bot.");
   // The frame refuses to load on other sites (frame-ancestors): show no launcher there
   // rather than one that opens an error. Same rule as the server's domain_matches().
   var host = location.host.toLowerCase();
   var allowedHere = options.domains.some(function (domain) {
     return domain.indexOf("*.") === 0 ? host.slice(-(domain.length - 1)) === domain.slice(1) : host === domain;
   });
-  if (!allowedHere) {
-    if (window.console) console.warn("KAIU widget: " + host + " is not among this bot's allowed domains (write the port too if the site has one).");
-    return;
-  }
+  if (!allowedHere) return off(host + " is not among this bot's allowed domains (write the port too if the site has one).");
   var frameOrigin = new URL(options.frame).origin;
   var side = options.position === "left" ? "left" : "right";
   var open = false, loaded = false, pending = null, frame, panel;

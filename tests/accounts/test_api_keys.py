@@ -1,4 +1,5 @@
 import re
+import time
 from datetime import timedelta
 
 from kaiu.accounts.models import ApiKey
@@ -18,6 +19,22 @@ def test_a_key_is_shown_once_and_stored_hashed(owner_client, tenant):
     assert secret not in owner_client.get("/app/settings/api-keys/").content.decode()
     assert "issued_api_key" not in owner_client.session  # nothing keeps it once shown
     assert api_key_authenticate(secret).tenant == tenant
+
+
+def test_the_session_holds_a_new_key_only_encrypted_and_briefly(owner_client, tenant):
+    from kaiu.accounts.views import ISSUED_KEY_SECONDS
+    from kaiu.crypto import decrypt, fernet
+
+    owner_client.post("/app/settings/api-keys/", {"name": "Website"})
+    session = owner_client.session
+    held = session["issued_api_key"]["secret"]
+    assert "kaiu_" not in str(dict(session))
+    # The redirected page comes too late: the key was encrypted longer ago than it may be shown.
+    made_long_ago = int(time.time()) - ISSUED_KEY_SECONDS - 60
+    session["issued_api_key"]["secret"] = fernet().encrypt_at_time(decrypt(held).encode(), made_long_ago).decode()
+    session.save()
+    page = owner_client.get("/app/settings/api-keys/").content.decode()
+    assert 'id="new-key"' not in page and "came too late to show it" in page
 
 
 def test_creating_a_key_redirects_so_a_reload_makes_no_second_one(owner_client, tenant):

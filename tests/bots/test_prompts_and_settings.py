@@ -38,11 +38,17 @@ def test_an_empty_prompt_is_refused(owner_client, bot):
     assert response.status_code == 200 and BotPrompt.objects.filter(bot=bot).count() == 1
 
 
-def test_saving_the_latest_prompt_unchanged_makes_no_new_version(owner_client, bot):
+def test_saving_the_live_or_latest_prompt_unchanged_makes_no_new_version(owner_client, bot):
     live = bot.active_prompt
     response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": f"  {live.content}\n"})
     assert response.status_code == 200 and f"Nothing changed from version {live.version}" in response.content.decode()
-    assert BotPrompt.objects.filter(bot=bot).count() == 1
+    # With a draft newer than the live version, the form (which starts from the live one) sent
+    # as it is, or the draft's text again, is no change either.
+    owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": "Un borrador distinto."})
+    for content in (live.content, "Un borrador distinto."):
+        response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": content})
+        assert response.status_code == 200 and "Nothing changed from version" in response.content.decode()
+    assert BotPrompt.objects.filter(bot=bot).count() == 2
 
 
 def test_a_draft_can_be_tried_in_the_playground_without_going_live(owner_client, bot, add_text):
@@ -105,12 +111,15 @@ def test_the_widget_page_saves_domains_and_shows_the_snippet(owner_client, bot):
     assert WidgetConfig.objects.get(bot=bot).allowed_domains == ["shop.example.com", "*.tienda.co"]
 
 
-@pytest.mark.parametrize("color,ink", [("#2f7d5b", "#ffffff"), ("#000000", "#ffffff"), ("#1565c0", "#ffffff"),
-                                       ("#ffee00", "#1d2420"), ("#ffffff", "#1d2420"), ("#ff8800", "#1d2420")])
-def test_a_brand_colour_gets_the_text_colour_that_reads_on_it(color, ink):
-    from bots.models import ink_on
+@pytest.mark.parametrize("color,ink,text", [
+    ("#2f7d5b", "#ffffff", "#2f7d5b"), ("#000000", "#ffffff", "#000000"), ("#1565c0", "#ffffff", "#1565c0"),
+    ("#3498db", "#1d2420", "#1d2420"),  # white would be 3.2:1 on it, dark 5:1
+    ("#ffee00", "#1d2420", "#1d2420"), ("#ffffff", "#1d2420", "#1d2420"), ("#ff8800", "#1d2420", "#1d2420"),
+])
+def test_a_brand_colour_gets_the_text_colours_that_read_on_and_beside_it(color, ink, text):
+    from bots.models import ink_on, text_on_white
 
-    assert ink_on(color) == ink
+    assert (ink_on(color), text_on_white(color)) == (ink, text)
 
 
 def test_a_light_brand_colour_gives_visitors_dark_text(client, bot):

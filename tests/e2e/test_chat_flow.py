@@ -157,4 +157,6 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     elsewhere.wait_for_timeout(300)
     assert elsewhere.locator("button[aria-label='Tienda Ana']").count() == 0
     assert any("not among this bot's allowed domains" in text for text in warnings)
+    elsewhere.evaluate("KAIU.open('¿Hola?')")  # the site's own button raises no error; nothing opens
+    assert elsewhere.locator("iframe").count() == 0
     visitor.close()
