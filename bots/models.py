@@ -127,6 +127,7 @@ def domain_matches(host: str, allowed: str) -> bool:
 
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f7d5b.")
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 DARK_INK = "#1d2420"
 
 
@@ -177,3 +178,17 @@ class WidgetConfig(models.Model):
     def embed_domains(self) -> list[str]:
         """The allowed domains that are valid (the form refuses others; older rows may hold any)."""
         return [domain for domain in (normalize_domain(str(d)) for d in self.allowed_domains or []) if domain]
+
+    @property
+    def ink(self) -> str:
+        """The text colour on the primary colour (header, buttons, the visitor's bubbles)."""
+        return ink_on(self._color())
+
+    @property
+    def brand_text(self) -> str:
+        """The colour of brand-coloured text on white (starters, citations, links)."""
+        return text_on_white(self._color())
+
+    def _color(self) -> str:
+        # The form validates the colour; a row written some other way falls back to the default.
+        return self.primary_color if _HEX_COLOR.fullmatch(self.primary_color or "") else "#2f7d5b"

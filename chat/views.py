@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from bots.models import Bot, ink_on, text_on_white
+from bots.models import Bot
 from bots.selectors import bot_get_for_tenant, bot_get_public, prompt_find_for_bot, widget_config_for
 from chat import selectors, services
 from chat.models import Channel, Conversation
@@ -40,8 +40,8 @@ def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = Fa
         "bot": bot.public_id, "channel": channel, "language": bot.language, "debug": debug,
         "title": widget.header_text or bot.name, "greeting": widget.greeting or bot.welcome_message,
         "starters": [q for q in (widget.starter_questions or []) if isinstance(q, str)][:6],
-        "color": widget.primary_color, "ink": ink_on(widget.primary_color),
-        "brand_text": text_on_white(widget.primary_color), "storage_key": f"kaiu-chat-{channel}-{bot.public_id}",
+        "color": widget.primary_color, "ink": widget.ink, "brand_text": widget.brand_text,
+        "storage_key": f"kaiu-chat-{channel}-{bot.public_id}",
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS, "texts": ui_texts(bot.language), **urls,
     }
 
@@ -83,7 +83,7 @@ def widget_script(request, public_id):
     widget = widget_config_for(bot)
     options = {
         "frame": request.build_absolute_uri(reverse("chat:widget-frame", args=[public_id])),
-        "title": widget.header_text or bot.name, "color": widget.primary_color, "ink": ink_on(widget.primary_color),
+        "title": widget.header_text or bot.name, "color": widget.primary_color, "ink": widget.ink,
         "position": widget.position,
         "autoOpen": widget.auto_open, "enabled": bool(widget.embed_domains()), "domains": widget.embed_domains(),
         "label": ui_texts(bot.language)["close"],
