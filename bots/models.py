@@ -127,7 +127,6 @@ def domain_matches(host: str, allowed: str) -> bool:
 
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f7d5b.")
-_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 DARK_INK = "#1d2420"
 
 
@@ -191,4 +190,4 @@ class WidgetConfig(models.Model):
 
     def _color(self) -> str:
         # The form validates the colour; a row written some other way falls back to the default.
-        return self.primary_color if _HEX_COLOR.fullmatch(self.primary_color or "") else "#2f7d5b"
+        return self.primary_color if hex_color.regex.search(self.primary_color or "") else "#2f7d5b"

@@ -81,11 +81,11 @@ def widget_script(request, public_id):
     """The one script a site includes: it adds a launcher and the chat frame."""
     bot = _public_bot(public_id)
     widget = widget_config_for(bot)
+    domains = widget.embed_domains()
     options = {
         "frame": request.build_absolute_uri(reverse("chat:widget-frame", args=[public_id])),
         "title": widget.header_text or bot.name, "color": widget.primary_color, "ink": widget.ink,
-        "position": widget.position,
-        "autoOpen": widget.auto_open, "enabled": bool(widget.embed_domains()), "domains": widget.embed_domains(),
+        "position": widget.position, "autoOpen": widget.auto_open, "enabled": bool(domains), "domains": domains,
         "label": ui_texts(bot.language)["close"],
     }
     script = render(request, "chat/widget.js", {"options": json.dumps(options)}).content

@@ -396,8 +396,8 @@ ISSUED_KEY_SECONDS = 300
 
 
 def _issued_key(request) -> dict | None:
-    """The key created just before this page, once: {"name", "secret"}, or "expired" in place
-    of the secret when the page came too late to show it."""
+    """The key created just before this page, once: {"name", "secret"}, the secret None when
+    the page came too late to show it."""
     issued = request.session.pop(_ISSUED_KEY, None)
     if not issued:
         return None
