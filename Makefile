@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test e2e stop install install-dev migrate seed
+.PHONY: run test lint e2e stop install install-dev migrate seed
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: install .env
 
 test: install-dev
 	$(PY) -m pytest
+
+# The lint rules in pyproject.toml; CI runs this too.
+lint: install-dev
+	$(VENV)/bin/ruff check .
 
 # Browser tests in headless Chromium (Debian's package; installed here when running as root).
 e2e: install-dev

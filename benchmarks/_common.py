@@ -160,7 +160,6 @@ def make_tenants(count: int, label: str = "Bench"):
 
 def make_bots(tenants, count: int, prefix: str = "bot"):
     from bots.models import Bot
-
     from documents.partitions import ensure_chunk_partition
 
     bots = Bot.objects.bulk_create(
@@ -347,7 +346,7 @@ def print_table(title: str, headers: list[str], rows: list[list]) -> None:
     print(line)
     for number, row in enumerate(cells):
         print("| " + " | ".join(c.rjust(w) if number and i else c.ljust(w)
-                                for i, (c, w) in enumerate(zip(row, widths))) + " |")
+                                for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |")
         if number == 0:
             print(line)
     print(line)

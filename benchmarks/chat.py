@@ -45,7 +45,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 HASHING = "kaiu-hashing-v1"
 TARGET_CLIENTS, TARGET_ANSWERS_PER_SECOND, TARGET_P95_MS = 8, 150, 100
@@ -68,9 +68,9 @@ def parse_args():
 def build(chunks: int):
     from django.db import connection
     from psycopg.types.json import Jsonb
+    from retrieval import hashing_embeddings
 
     from documents.ingest import COPY_COLUMNS, COPY_TYPES
-    from retrieval import hashing_embeddings
 
     texts = c.TextMaker()
     [tenant] = c.make_tenants(1, "Chat")
@@ -94,7 +94,7 @@ def build(chunks: int):
     with raw.cursor() as cursor, cursor.copy(
             f"COPY documents_chunk ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)") as copy:
         copy.set_types(list(COPY_TYPES))
-        for document, body in zip(documents, bodies):
+        for document, body in zip(documents, bodies, strict=True):
             for index, text in enumerate(body):
                 copy.write_row((bot.pk, document.pk, index, text, c.sha(text), "es", vectors[position], HASHING,
                                 Jsonb({"page": 1 + index // 3}), len(text) // 4, True))
@@ -136,7 +136,7 @@ def start_gunicorn(args, port: int, worker_class: str = "gthread", threads: int 
 
     env["FIELD_ENCRYPTION_KEY"] = settings.FIELD_ENCRYPTION_KEY  # the slow tenant's key was encrypted with it
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    log = open(Path(os.environ["EMBEDDED_DB_DIR"]).parent / f"gunicorn-{port}.log", "w+b")
+    log = open(Path(os.environ["EMBEDDED_DB_DIR"]).parent / f"gunicorn-{port}.log", "w+b")  # noqa: SIM115 (the server's, kept open)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
          "kaiu.wsgi:application"], env=env, cwd=c.REPO, stdout=log, stderr=log, start_new_session=True)
@@ -351,9 +351,12 @@ def slow_bot(chunks: int, base_url: str):
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO documents_chunk (bot_id, document_id, index, text, sha256, language, embedding, "
-            "embedding_model, metadata, token_count, is_enabled) SELECT %s, %s, i, 'Enviamos a Cali en 3 a 5 días ' || i, "
+            "embedding_model, metadata, token_count, is_enabled) "
+            "SELECT %s, %s, i, 'Enviamos a Cali en 3 a 5 días ' || i, "
             "md5(i::text), 'es', array_fill(0.01, ARRAY[%s])::vector, 'text-embedding-3-small', '{}', 10, true "
-            "FROM generate_series(1, 50) i", [bot.pk, document.pk, chunks])
+            "FROM generate_series(1, 50) i",
+            [bot.pk, document.pk, chunks],
+        )
     return bot
 
 
@@ -497,8 +500,10 @@ def main():
             serving = serving_check(args, bot.public_id, slow.public_id)
         c.print_table(
             f"Other visitors while {args.slow_streams} answers wait {args.stream_seconds:.0f} s on the model: "
-            "time to load the chat page (ms, 10 loads)", ["gunicorn", "slow answers", "p50", "max", "slow answers took"],
-            serving)
+            "time to load the chat page (ms, 10 loads)",
+            ["gunicorn", "slow answers", "p50", "max", "slow answers took"],
+            serving,
+        )
     print(f"Total benchmark time {time.perf_counter() - started:.0f} s")
 
 

@@ -40,7 +40,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 MODEL = "bench-synthetic-v1"
 
@@ -74,7 +74,7 @@ class Corpus:
         vectors = self.space.chunks(profile["topic"], center, n)
         texts = self.texts.texts(n, profile["domain"])
         return [(ChunkDraft(index=i, text=t, metadata={"page": 1 + i // 3}), c.sha(t), v.tolist())
-                for i, (t, v) in enumerate(zip(texts, vectors))]
+                for i, (t, v) in enumerate(zip(texts, vectors, strict=True))]
 
 
 def doc_sizes(total, rng, low=20, high=400):
@@ -117,7 +117,7 @@ def bulk(corpus, tenants, total, rng):
     documents = []
     for bot_index in range(n_bots):
         mine = [i for i, o in enumerate(owners) if o == bot_index]
-        for i, doc in zip(mine, c.make_documents(bots[bot_index], len(mine))):
+        for i, doc in zip(mine, c.make_documents(bots[bot_index], len(mine)), strict=True):
             documents.append((i, bots[bot_index], doc, profiles[bot_index]))
     documents.sort(key=lambda item: item[0])
 
@@ -152,7 +152,7 @@ def bulk(corpus, tenants, total, rng):
         cursor.execute("VACUUM ANALYZE documents_chunk")
     return {"rows": total, "documents": len(documents), "bots": n_bots, "load": load_seconds,
             "prepare": prepare_seconds, "wall": wall, "build": build.seconds, "size": size,
-            "profiles": list(zip(bots, profiles))}
+            "profiles": list(zip(bots, profiles, strict=True))}
 
 
 # --- a. Live inserts ----------------------------------------------------------------------
@@ -192,7 +192,7 @@ def live(corpus, bot_profiles, rows_per_method, rounds, rng):
 
     def run_store(docs):
         with c.Timer() as t:
-            for bot, doc, rows in docs:
+            for _bot, doc, rows in docs:
                 store_chunks(doc.pk, doc.claim_token, [r[0] for r in rows], [r[2] for r in rows], MODEL)
         return t.seconds
 
@@ -310,11 +310,20 @@ def main():
     total_b = b["load"] + b["build"]
     c.print_table(
         f"b. Bulk re-index path: {b['rows']:,} chunks x 768-d, {b['documents']} documents, {b['bots']} bots "
-        f"(copy_chunks per document in {LOAD_WORKERS} processes; GIN + generated tsvector kept; HNSW m=16 ef_construction=64)",
+        f"(copy_chunks per document in {LOAD_WORKERS} processes; GIN + generated tsvector kept; "
+        "HNSW m=16 ef_construction=64)",
         ["step", "seconds", "rows/s", "target"],
-        [[f"load (COPY x{LOAD_WORKERS} processes, HNSW dropped)", f"{b['load']:.1f}", f"{b['rows'] / b['load']:,.0f}", ""],
-         ["HNSW build", f"{b['build']:.1f}", f"{b['rows'] / b['build']:,.0f}", ""],
-         ["total", f"{total_b:.1f}", "", f"<= 90 s: {'MET' if total_b <= 90 else 'MISSED'}"]])
+        [
+            [
+                f"load (COPY x{LOAD_WORKERS} processes, HNSW dropped)",
+                f"{b['load']:.1f}",
+                f"{b['rows'] / b['load']:,.0f}",
+                "",
+            ],
+            ["HNSW build", f"{b['build']:.1f}", f"{b['rows'] / b['build']:,.0f}", ""],
+            ["total", f"{total_b:.1f}", "", f"<= 90 s: {'MET' if total_b <= 90 else 'MISSED'}"],
+        ],
+    )
     print(f"  (building the rows in Python took another {b['prepare']:.1f} s, not counted; "
           f"table after build: {b['size']})")
 

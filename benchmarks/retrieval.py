@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 SYNTHETIC = "bench-synthetic-v1"
 HASHING = "kaiu-hashing-v1"
@@ -117,7 +117,7 @@ def build(args, rng):
     doc_rows = []
     measured = {}
     started = time.perf_counter()
-    for bot, (kind, n) in zip(bots, plan):
+    for bot, (kind, n) in zip(bots, plan, strict=True):
         topic = int(rng.integers(len(space.topics)))
         center = space.bot_center(topic)
         domain = texts.domain_words()
@@ -129,7 +129,7 @@ def build(args, rng):
         docs = c.make_documents(bot, len(counts))
         doc_centers = space.doc_centers(topic, center, len(counts))
         bot_texts, bot_vectors, text_docs = [], [], []
-        for doc_number, (doc, count, doc_center) in enumerate(zip(docs, counts, doc_centers)):
+        for doc_number, (doc, count, doc_center) in enumerate(zip(docs, counts, doc_centers, strict=True)):
             chunk_texts = texts.texts(count, domain)
             vectors = space.chunks(topic, doc_center, count)
             doc_rows.append((bot, doc, chunk_texts, vectors, kind))
@@ -145,7 +145,7 @@ def build(args, rng):
     text_rows = [r for r in doc_rows if r[4] == "text"]
     hashed = hashing_embeddings([t for r in text_rows for t in r[2]])
     position = 0
-    for i, (bot, doc, chunk_texts, vectors, kind) in enumerate(doc_rows):
+    for i, (bot, doc, chunk_texts, _vectors, kind) in enumerate(doc_rows):
         if kind == "text":
             doc_rows[i] = (bot, doc, chunk_texts, hashed[position:position + len(chunk_texts)], kind)
             position += len(chunk_texts)
@@ -166,7 +166,7 @@ def build(args, rng):
                 copy.set_types(list(COPY_TYPES))
                 for bot, doc, chunk_texts, vectors, kind in doc_rows[start:start + 50]:
                     model = HASHING if kind == "text" else SYNTHETIC
-                    for index, (text, vector) in enumerate(zip(chunk_texts, vectors)):
+                    for index, (text, vector) in enumerate(zip(chunk_texts, vectors, strict=True)):
                         copy.write_row((bot.pk, doc.pk, index, text, c.sha(text), "es", vector, model,
                                         Jsonb({"page": 1 + index // 3}), len(text) // 4, True))
             raw.commit()
@@ -242,8 +242,10 @@ def run_exact_retrieve(bot, query, mode):
 
     embedder = embedder_for(bot)
     [vector] = embedder.embed([query])
-    return run_sql(_statement(mode, query, scope=VectorScope.EXACT),
-                   _params(bot, query, embedder.model_name, vector_literal(vector), bot_profile(bot).common_terms_array))
+    return run_sql(
+        _statement(mode, query, scope=VectorScope.EXACT),
+        _params(bot, query, embedder.model_name, vector_literal(vector), bot_profile(bot).common_terms_array),
+    )
 
 
 def explain(sql_setup, statement, params):
@@ -289,7 +291,7 @@ def measure_vector_sql(info, space, n_queries, warmup, rng):
         queries.append(vector_literal(space.chunks(info["topic"], doc_center, 1)[0]))
     latencies, results, asked, slowest, slowest_ms = timed(lambda q: run_vector_sql(bot, q, SYNTHETIC), queries, warmup)
     server, recalls = [], []
-    for literal, got in zip(asked, results):
+    for literal, got in zip(asked, results, strict=True):
         server.append(server_ms(*vector_statement(bot, literal, SYNTHETIC)))
         exact = run_vector_sql(bot, literal, SYNTHETIC, exact=True)
         recalls.append(len(set(got) & set(exact)) / max(1, len(exact)))
@@ -310,7 +312,7 @@ def measure_hybrid_sql(info, space, texts, n_queries, warmup, rng):
     latencies, results, asked, slowest, slowest_ms = timed(
         lambda q: run_hybrid_sql(bot, q[0], q[1]), queries, warmup)
     server, recalls, found = [], [], []
-    for (question, literal, source), got in zip(asked, results):
+    for (question, literal, source), got in zip(asked, results, strict=True):
         server.append(server_ms(*hybrid_statement(bot, question, literal)))
         exact = run_hybrid_sql(bot, question, literal, exact=True)
         recalls.append(len(set(got) & set(exact)) / max(1, len(exact)))
@@ -328,7 +330,7 @@ def measure_retrieve(info, texts, mode, n_queries, warmup, *, with_recall):
     latencies, results, asked, slowest, slowest_ms = timed(
         lambda q: retrieve(bot, q[0], k=K, mode=mode, record=False), queries, warmup)
     server, recalls, found = [], [], []
-    for (question, source), result in zip(asked, results):
+    for (question, source), result in zip(asked, results, strict=True):
         got = [hit.chunk_id for hit in result.hits]
         server.append(server_ms(*retrieve_statement(bot, question, mode)))
         found.append(source_chunk_id(bot, source) in got)
@@ -395,11 +397,11 @@ def main():
     c.print_versions()
     rng = np.random.default_rng(13)
     measured, sizes, timings, space, texts = build(args, rng)
-    from bots.models import Bot
-
     # A server process does not hold the benchmark's data: collect it, and freeze what is left
     # so Python's garbage collector does not walk it between timed queries.
     import gc
+
+    from bots.models import Bot
 
     gc.collect()
     gc.freeze()
@@ -435,8 +437,13 @@ def main():
                      f"{c.mean(r['found']):.3f}", target])
         if args.explain or not met:
             question, literal = r["slowest"][1]
-            explains.append((f"hybrid (SQL) synthetic bot of {size:,} chunks, slowest query {r['slowest'][0]:.2f} ms: {question!r}",
-                             explain(*hybrid_statement(info["bot"], question, literal))))
+            explains.append(
+                (
+                    f"hybrid (SQL) synthetic bot of {size:,} chunks, "
+                    f"slowest query {r['slowest'][0]:.2f} ms: {question!r}",
+                    explain(*hybrid_statement(info["bot"], question, literal)),
+                )
+            )
 
     for mode in ("vector", "keyword", "hybrid"):
         for size in sizes:
@@ -454,7 +461,8 @@ def main():
                          f"{f(r['server'], 50)} / {f(r['server'], 95)}", recall, worst,
                          f"{c.mean(r['found']):.3f}", target])
             if args.explain or not met:
-                title = f"{mode} (retrieve) bot of {size:,} chunks, slowest query {r['slowest'][0]:.2f} ms: {r['slowest'][1]!r}"
+                title = (f"{mode} (retrieve) bot of {size:,} chunks, "
+                         f"slowest query {r['slowest'][0]:.2f} ms: {r['slowest'][1]!r}")
                 explains.append((title, explain(*retrieve_statement(info["bot"], r["slowest"][1], mode))))
 
     c.print_table("Building the table", ["step", "seconds", "rows/s"],

@@ -9,14 +9,22 @@ TEMPLATES = [
         "position": 1,
         "description": "Answers questions about orders, shipping, returns and payments from your policies.",
         "default_rag_config": {
-            "chunk_size": 1000, "chunk_overlap": 200, "top_k": 5, "score_threshold": 0.2, "search_mode": "hybrid",
+            "chunk_size": 1000,
+            "chunk_overlap": 200,
+            "top_k": 5,
+            "score_threshold": 0.2,
+            "search_mode": "hybrid",
         },
         "sample_system_prompt": (
             "You are the friendly customer-support assistant of {business}. Answer only from the "
             "passages provided. If they do not contain the answer, say so and offer to connect the "
             "customer with a person. Be brief, warm and precise; answer in the customer's language."
         ),
-        "sample_queries": ["¿Cuánto tarda el envío a Medellín?", "¿Puedo pagar contra entrega?", "¿Cómo hago una devolución?"],
+        "sample_queries": [
+            "¿Cuánto tarda el envío a Medellín?",
+            "¿Puedo pagar contra entrega?",
+            "¿Cómo hago una devolución?",
+        ],
         "welcome_message": "¡Hola! ¿En qué te puedo ayudar hoy?",
     },
     {
@@ -26,7 +34,11 @@ TEMPLATES = [
         "position": 2,
         "description": "Recommends products, explains how to use them and quotes live price and stock.",
         "default_rag_config": {
-            "chunk_size": 800, "chunk_overlap": 150, "top_k": 6, "score_threshold": 0.2, "search_mode": "hybrid",
+            "chunk_size": 800,
+            "chunk_overlap": 150,
+            "top_k": 6,
+            "score_threshold": 0.2,
+            "search_mode": "hybrid",
         },
         "sample_system_prompt": (
             "You are the product expert of {business}. Recommend products that fit what the customer "
@@ -43,7 +55,11 @@ TEMPLATES = [
         "position": 3,
         "description": "Short, exact answers to frequent questions, citing the source document.",
         "default_rag_config": {
-            "chunk_size": 600, "chunk_overlap": 100, "top_k": 4, "score_threshold": 0.25, "search_mode": "hybrid",
+            "chunk_size": 600,
+            "chunk_overlap": 100,
+            "top_k": 4,
+            "score_threshold": 0.25,
+            "search_mode": "hybrid",
         },
         "sample_system_prompt": (
             "You answer frequently asked questions for {business} in one or two sentences, citing the "

@@ -39,7 +39,9 @@ class WidgetConfigForm(forms.ModelForm):
     greeting = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                help_text="Replaces the bot's welcome message on the public page and in the widget; "
                                          "leave it empty to use the welcome message.")
-    starter_questions = LinesField(required=False, help_text="One per line, up to 6. Shown as buttons before the first question.")
+    starter_questions = LinesField(
+        required=False, help_text="One per line, up to 6. Shown as buttons before the first question."
+    )
     allowed_domains = LinesField(
         required=False,
         help_text="One per line, e.g. <code>shop.example.com</code> or <code>*.example.com</code>, with the port if "

@@ -152,7 +152,9 @@ def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: fl
     current = dict(bot.rag_config or {})
     if not plan.allow_advanced_rag:
         rag = {key: value for key, value in rag.items() if key not in ADVANCED_RAG_FIELDS}
-    if rag.get("chunk_overlap", current.get("chunk_overlap", 0)) >= rag.get("chunk_size", current.get("chunk_size", 1000)):
+    if rag.get("chunk_overlap", current.get("chunk_overlap", 0)) >= rag.get(
+        "chunk_size", current.get("chunk_size", 1000)
+    ):
         raise BotError("The chunk overlap must be smaller than the chunk size.")
     merged = {**current, **rag}
     chunking_changed = any(merged.get(key) != current.get(key) for key in ("chunk_size", "chunk_overlap"))

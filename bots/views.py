@@ -63,7 +63,9 @@ def widget_edit(request, public_id):
     widget = selectors.widget_config_for(bot)
     form = WidgetConfigForm(request.POST or None, instance=widget)
     if request.method == "POST" and form.is_valid():
-        services.widget_config_update(bot=bot, **{name: form.cleaned_data[name] for name in WidgetConfigForm.Meta.fields})
+        services.widget_config_update(
+            bot=bot, **{name: form.cleaned_data[name] for name in WidgetConfigForm.Meta.fields}
+        )
         messages.success(request, "Widget saved.")
         return redirect("bots:widget-edit", public_id=bot.public_id)
     script_url = request.build_absolute_uri(reverse("chat:widget-script", args=[bot.public_id]))

@@ -17,11 +17,11 @@ from django.views.decorators.csrf import csrf_exempt
 from bots.models import Bot
 from bots.selectors import bot_find_for_tenant, bot_list_for_tenant
 from chat import selectors, services
-from kaiu.limits import rate_limit_hit
 from chat.models import Channel, Conversation, Message
 from chat.services import MESSAGES, ChatError, message_for
 from chat.web import json_body, message_payload
 from kaiu.accounts.services import api_key_authenticate
+from kaiu.limits import rate_limit_hit
 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
                 405: "invalid_request_error", 429: "rate_limit_exceeded"}

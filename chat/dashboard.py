@@ -38,7 +38,9 @@ class HistoryFilterForm(forms.Form):
 
 class CuratedAnswerForm(forms.Form):
     question = forms.CharField(max_length=500, help_text="Questions worded closely like this one get the answer below.")
-    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown works: **bold**, lists, links.")
+    answer = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown works: **bold**, lists, links."
+    )
 
 
 @tenant_view("conversations")

@@ -154,6 +154,9 @@ class ResponseCache(models.Model):
                                                name="response_cache_key")]
         indexes = [models.Index(fields=["expires_at"])]
 
+    def __str__(self):
+        return self.question[:80]
+
 
 class CuratedAnswer(models.Model):
     """A tenant's own answer to a question, returned as is when a new question matches it
@@ -193,3 +196,6 @@ class MonthlyUsage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "month"], name="monthly_usage_key")]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.month:%Y-%m}: {self.questions}"

@@ -141,7 +141,7 @@ _QUOTA_TAKE = """INSERT INTO chat_monthlyusage (tenant_id, month, questions)
 
 
 def _question_store(bot: Bot, conversation: Conversation, question: str,
-                    cache_key: tuple[str, str] | None) -> tuple[bool, "_CacheLookup"]:
+                    cache_key: tuple[str, str] | None) -> tuple[bool, _CacheLookup]:
     """Count the question against the plan and store it, with its conversation when that is
     new, and look its answer up in the response cache (`cache_key`, None: no lookup), in one
     statement: (False, nothing found) and nothing stored once the month's quota is used up.

@@ -1,7 +1,7 @@
 """django-q2 entry points of the chat app."""
 
-from kaiu.limits import rate_counters_prune
 from chat.services import response_cache_prune
+from kaiu.limits import rate_counters_prune
 
 
 def prune() -> str:

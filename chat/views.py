@@ -27,7 +27,6 @@ from chat.web import chat_csp, event_stream, json_body, json_error, message_payl
 from kaiu.limits import client_network, rate_limit_hit
 from kaiu.tenancy import tenant_view
 
-
 PUBLIC_CHANNELS = (Channel.PAGE, Channel.WIDGET)  # a visitor's token opens no API or playground conversation
 
 

@@ -185,15 +185,19 @@ def embed_texts(embedder: Embedder, texts: list[str], *, on_progress=lambda done
     for start in range(0, len(hashes), 1000):
         known.update(EmbeddingCache.objects.filter(
             model=embedder.model_name, sha256__in=hashes[start:start + 1000]).values_list("sha256", "embedding"))
-    missing = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
+    missing = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in known}.items())
     on_progress(len(texts) - len(missing))
     for start in range(0, len(missing), batch_size):
         batch = missing[start:start + batch_size]
         vectors = embedder.embed([text for _, text in batch])
         EmbeddingCache.objects.bulk_create(
-            [EmbeddingCache(model=embedder.model_name, sha256=h, embedding=v) for (h, _), v in zip(batch, vectors)],
-            ignore_conflicts=True)
-        known.update({h: v for (h, _), v in zip(batch, vectors)})
+            [
+                EmbeddingCache(model=embedder.model_name, sha256=h, embedding=v)
+                for (h, _), v in zip(batch, vectors, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        known.update({h: v for (h, _), v in zip(batch, vectors, strict=True)})
         on_progress(len(texts) - len(missing) + start + len(batch))
     return [list(known[h]) for h in hashes]
 
@@ -217,7 +221,7 @@ def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_na
             raise Superseded()
         Chunk.objects.filter(bot=bot, document=document).delete()
         rows, seen = [], set()
-        for draft, vector in zip(drafts, vectors):
+        for draft, vector in zip(drafts, vectors, strict=True):
             digest = sha256_text(draft.text)
             if digest not in seen:
                 seen.add(digest)
@@ -249,13 +253,12 @@ def copy_chunks(bot: Bot, document: Document, rows, model_name: str) -> None:
     connection.ensure_connection()
     raw = connection.connection
     register_vector(raw)
-    columns = ", ".join(COPY_COLUMNS)
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY documents_chunk ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
-            copy.set_types(list(COPY_TYPES))
-            for draft, digest, vector in rows:
-                copy.write_row((bot.pk, document.pk, draft.index, draft.text, digest, bot.language,
-                                vector, model_name, Jsonb(draft.metadata), len(draft.text) // 4, True))
+    statement = f"COPY documents_chunk ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types(list(COPY_TYPES))
+        for draft, digest, vector in rows:
+            copy.write_row((bot.pk, document.pk, draft.index, draft.text, digest, bot.language,
+                            vector, model_name, Jsonb(draft.metadata), len(draft.text) // 4, True))
 
 
 def _finish_job(job_id, outcome) -> None:

@@ -191,7 +191,8 @@ _HIT_COLUMNS = """
     CASE WHEN %(model)s <> '' AND c.embedding_model = %(model)s
          THEN 1 - (c.embedding <=> %(vector)s::vector) END AS similarity
 """
-_HITS_JOIN = "JOIN documents_chunk c ON c.id = {alias}.id AND c.bot_id = %(bot)s JOIN documents_document d ON d.id = c.document_id"
+_HITS_JOIN = ("JOIN documents_chunk c ON c.id = {alias}.id AND c.bot_id = %(bot)s "
+              "JOIN documents_document d ON d.id = c.document_id")
 
 
 def _statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -> str:

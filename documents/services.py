@@ -109,7 +109,9 @@ def document_upload(*, bot: Bot, files: list, user=None) -> tuple[list[Document]
     for upload in files:
         name = (upload.name or "document").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
         if upload.size > limit:
-            errors.append(f"“{name}” is {upload.size / 1_000_000:.1f} MB; the limit is {settings.INGEST_MAX_FILE_MB} MB.")
+            errors.append(
+                f"“{name}” is {upload.size / 1_000_000:.1f} MB; the limit is {settings.INGEST_MAX_FILE_MB} MB."
+            )
             continue
         data = upload.read()
         try:

@@ -206,7 +206,7 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Background tasks",
 }
-if INGEST_MAX_SECONDS >= Q_CLUSTER["timeout"]:
+if Q_CLUSTER["timeout"] <= INGEST_MAX_SECONDS:
     raise ImproperlyConfigured("INGEST_MAX_SECONDS must be smaller than WORKER_TASK_TIMEOUT.")
 if Q_CLUSTER["timeout"] >= Q_CLUSTER["retry"]:
     raise ImproperlyConfigured("WORKER_TASK_TIMEOUT must be smaller than WORKER_TASK_RETRY (see settings.py).")

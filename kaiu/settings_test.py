@@ -13,7 +13,7 @@ if not os.environ.get("DATABASE_URL") and not os.environ.get("EMBEDDED_DB_DIR"):
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOW_PRIVATE_PROVIDER_HOSTS", "false")
 
-from kaiu.settings import *  # noqa: E402,F403
+from kaiu.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -3,8 +3,8 @@ an outsider from another tenant), and a client signed in as each."""
 
 import pytest
 
-from bots.services import bot_create
 from bots.models import Template
+from bots.services import bot_create
 from kaiu.accounts.models import Membership, Role, User
 from kaiu.accounts.services import tenant_create
 

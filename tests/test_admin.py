@@ -1,9 +1,9 @@
 """Platform staff in the Django admin: groups with the right permissions, secrets masked."""
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.apps import apps
 
 from kaiu.accounts.models import TenantSettings, User
 from kaiu.accounts.staff import sync_staff_groups
@@ -21,7 +21,7 @@ def test_every_model_of_ours_is_registered_in_the_admin():
     assert missing == []
 
 
-@pytest.mark.parametrize("group,allowed,denied", [
+@pytest.mark.parametrize(("group", "allowed", "denied"), [
     ("ADMIN", ["/admin/accounts/tenant/", "/admin/bots/bot/"], []),
     ("SUPPORT", ["/admin/bots/bot/"], ["/admin/accounts/tenant/", "/admin/accounts/tenantsettings/"]),
     ("WAREHOUSE", [], ["/admin/bots/bot/", "/admin/accounts/user/"]),

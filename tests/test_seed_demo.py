@@ -1,3 +1,5 @@
+import io
+
 from django.apps import apps
 from django.core.management import call_command
 
@@ -17,7 +19,7 @@ def snapshot():
 
 
 def test_seed_demo_creates_one_login_per_role_and_a_bot(db, client, settings):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     tenant = Tenant.objects.get(slug="kaiu-natural-living")
     roles = set(Membership.objects.filter(tenant=tenant).values_list("role", flat=True))
     assert roles == {"OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"}
@@ -26,23 +28,25 @@ def test_seed_demo_creates_one_login_per_role_and_a_bot(db, client, settings):
         assert client.login(username=email, password=settings.DEMO_PASSWORD)
         assert client.get("/app/").status_code == 200
     staff = User.objects.get(email="staff-warehouse@kaiu.demo")
-    assert staff.is_staff and list(staff.groups.values_list("name", flat=True)) == ["WAREHOUSE"]
+    assert staff.is_staff
+    assert list(staff.groups.values_list("name", flat=True)) == ["WAREHOUSE"]
 
 
 def test_seed_demo_twice_changes_nothing(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     first = snapshot()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     assert snapshot() == first
 
 
 def test_seed_demo_gives_the_bot_a_processed_spanish_knowledge_base(db):
     from documents.search import retrieve
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     bot = Bot.objects.get(tenant__slug="kaiu-natural-living")
     statuses = set(bot.documents.values_list("status", flat=True))
-    assert statuses == {"PROCESSED"} and bot.documents.count() >= 5
+    assert statuses == {"PROCESSED"}
+    assert bot.documents.count() >= 5
     hits = retrieve(bot, "¿Puedo pagar contra entrega?", record=False).hits
     assert "contra entrega" in hits[0].text.lower()
     hits = retrieve(bot, "¿cuánto tarda el envío a Medellín?", record=False).hits
@@ -50,14 +54,17 @@ def test_seed_demo_gives_the_bot_a_processed_spanish_knowledge_base(db):
 
 
 def test_every_demo_login_opens_what_it_is_for(db, client, settings):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     for email in ("owner", "admin", "warehouse", "support"):
         client.logout()
         assert client.login(username=f"{email}@kaiu.demo", password=settings.DEMO_PASSWORD)
         assert client.get("/app/").status_code == 200
         assert client.get("/admin/").status_code == 302  # tenant people are not platform staff
-    expectations = {"staff-admin": ("/admin/accounts/tenant/", 200), "staff-support": ("/admin/documents/document/", 200),
-                    "staff-warehouse": ("/admin/documents/document/", 403)}
+    expectations = {
+        "staff-admin": ("/admin/accounts/tenant/", 200),
+        "staff-support": ("/admin/documents/document/", 200),
+        "staff-warehouse": ("/admin/documents/document/", 403),
+    }
     for email, (path, status) in expectations.items():
         client.logout()
         assert client.login(username=f"{email}@kaiu.demo", password=settings.DEMO_PASSWORD)

@@ -80,7 +80,7 @@ def test_every_url_pattern_is_found():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route,name", [(r, n) for r, n, _ in project_urls()])
+@pytest.mark.parametrize(("route", "name"), [(r, n) for r, n, _ in project_urls()])
 def test_anonymous_visitors_must_log_in(client, route, name):
     if name in PUBLIC_URL_NAMES:
         return
@@ -165,7 +165,8 @@ def test_another_tenants_objects_are_404_on_every_dashboard_url(
     assert other_tenant.api_keys.get().revoked_at is None
     assert other_tenant.invitations.count() == 1
     document = other_tenant.documents.get()
-    assert document.status == "PROCESSED" and document.chunks.filter(is_enabled=True).count() == 1
+    assert document.status == "PROCESSED"
+    assert document.chunks.filter(is_enabled=True).count() == 1
     assert other_bot.active_prompt_id is None  # the draft was not activated
     from chat.models import CuratedAnswer
 
@@ -177,7 +178,7 @@ ROLES = ["OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"]
 
 @pytest.mark.django_db
 def test_every_dashboard_view_declares_its_capability(tenant, bot, owner, add_text):
-    for name, path, view, _ in dashboard_urls(objects_of(tenant, bot, owner, add_text)):
+    for name, _path, view, _ in dashboard_urls(objects_of(tenant, bot, owner, add_text)):
         assert getattr(view, "tenant_capability", None) or name in SIGNED_IN_WITHOUT_TENANT, \
             f"{name} is not wrapped in tenant_view(capability)"
 

@@ -220,3 +220,6 @@ class RateCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key")]
         indexes = [models.Index(fields=["window_start"], name="rate_counter_window")]
+
+    def __str__(self):
+        return f"{self.key} @ {self.window_start:%H:%M}: {self.count}"

@@ -5,8 +5,8 @@ counts bots, documents counts documents and storage, chat counts questions) in i
 AppConfig.ready(). A meter nobody has registered yet reads as zero use.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from kaiu.accounts.models import Tenant
 

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from kaiu.ai.netguard import UnsafeURL, check_provider_url
 from kaiu.accounts.models import (
     ApiKey,
     Invitation,
@@ -25,6 +24,7 @@ from kaiu.accounts.models import (
     TenantSettings,
     User,
 )
+from kaiu.ai.netguard import UnsafeURL, check_provider_url
 
 
 class AccountError(Exception):

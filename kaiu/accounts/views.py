@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
@@ -13,7 +13,6 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from kaiu.accounts import quotas, services
-from kaiu.accounts.selectors import tenant_settings_for
 from kaiu.accounts.forms import (
     ApiKeyForm,
     InvitationForm,
@@ -24,6 +23,7 @@ from kaiu.accounts.forms import (
     TenantForm,
 )
 from kaiu.accounts.models import LLMProvider, Membership, Role, TenantSettings
+from kaiu.accounts.selectors import tenant_settings_for
 from kaiu.ai.openai_client import ConnectionResult, test_connection
 from kaiu.crypto import decrypt, encrypt
 from kaiu.limits import RateLimit, client_network, rate_limit_hit

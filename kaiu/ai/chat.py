@@ -180,7 +180,7 @@ def _sentences(text: str) -> list[str]:
     out = []
     for line in text.splitlines():
         line = line.strip()
-        if not line or line.startswith("#") or line.startswith("|"):
+        if not line or line.startswith(("#", "|")):
             continue
         line = _BULLET.sub("", line)
         for sentence in _SENTENCE_END.split(line):

@@ -14,7 +14,8 @@ def create_key(client, name="Website"):
 def test_a_key_is_shown_once_and_stored_hashed(owner_client, tenant):
     secret = create_key(owner_client)
     stored = ApiKey.objects.get(tenant=tenant)
-    assert secret not in stored.key_hash and len(stored.key_hash) == 64
+    assert secret not in stored.key_hash
+    assert len(stored.key_hash) == 64
     assert secret.startswith(f"kaiu_{stored.prefix}_")
     assert secret not in owner_client.get("/app/settings/api-keys/").content.decode()
     assert "issued_api_key" not in owner_client.session  # nothing keeps it once shown
@@ -34,14 +35,17 @@ def test_the_session_holds_a_new_key_only_encrypted_and_briefly(owner_client, te
     session["issued_api_key"]["secret"] = fernet().encrypt_at_time(decrypt(held).encode(), made_long_ago).decode()
     session.save()
     page = owner_client.get("/app/settings/api-keys/").content.decode()
-    assert 'id="new-key"' not in page and "came too late to show it" in page
+    assert 'id="new-key"' not in page
+    assert "came too late to show it" in page
 
 
 def test_creating_a_key_redirects_so_a_reload_makes_no_second_one(owner_client, tenant):
     created = owner_client.post("/app/settings/api-keys/", {"name": "Website"})
-    assert created.status_code == 302 and created["Location"] == "/app/settings/api-keys/"
+    assert created.status_code == 302
+    assert created["Location"] == "/app/settings/api-keys/"
     page = owner_client.get("/app/settings/api-keys/")
-    assert "Your new key “Website”" in page.content.decode() and page["Cache-Control"].startswith("max-age=0")
+    assert "Your new key “Website”" in page.content.decode()
+    assert page["Cache-Control"].startswith("max-age=0")
     owner_client.get("/app/settings/api-keys/")  # a reload
     assert ApiKey.objects.filter(tenant=tenant).count() == 1
 

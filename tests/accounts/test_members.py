@@ -17,7 +17,8 @@ def test_owner_invites_and_a_new_person_joins_with_the_role(owner_client, client
     response = owner_client.post(link, {"full_name": "New Person", "password": "another-long-secret"})
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="new@alpha.test")
-    assert membership.tenant == tenant and membership.role == Role.SUPPORT
+    assert membership.tenant == tenant
+    assert membership.role == Role.SUPPORT
     assert owner_client.get("/app/").status_code == 200
     assert owner_client.get(link).status_code == 404  # used once
 
@@ -39,9 +40,11 @@ def test_an_invitation_for_someone_else_is_refused(owner_client, client, tenant,
 def test_admin_cannot_invite_an_owner(client, tenant, member_with_role):
     client.force_login(member_with_role(Role.ADMIN))
     page = client.get("/app/settings/members/").content.decode()
-    assert 'value="ADMIN"' in page and 'value="OWNER"' not in page
+    assert 'value="ADMIN"' in page
+    assert 'value="OWNER"' not in page
     response = client.post("/app/settings/members/", {"email": "boss@x.test", "role": "OWNER"})
-    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
     assert not Invitation.objects.exists()
 
 

@@ -23,7 +23,7 @@ def test_each_role_opens_only_its_pages(client, tenant, member_with_role, role):
         assert status == (200 if role in allowed else 403), f"{role} {path} → {status}"
 
 
-@pytest.mark.parametrize("role,visible,hidden", [
+@pytest.mark.parametrize(("role", "visible", "hidden"), [
     ("WAREHOUSE", ["Shop"], ["Bots", "Settings", "Knowledge", "Inbox"]),
     ("SUPPORT", ["Knowledge", "Conversations", "Inbox"], ["Bots", "Shop", "Settings", "Analytics"]),
     ("ADMIN", ["Bots", "Knowledge", "Shop", "Analytics", "Settings"], []),

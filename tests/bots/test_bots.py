@@ -4,7 +4,8 @@ from kaiu.accounts.models import Plan
 
 def test_bot_list_shows_an_empty_state(owner_client, tenant):
     page = owner_client.get("/app/bots/").content.decode()
-    assert "No bots yet" in page and "Create your first bot" in page
+    assert "No bots yet" in page
+    assert "Create your first bot" in page
 
 
 def test_create_from_a_template_copies_its_defaults(owner_client, tenant):
@@ -17,9 +18,11 @@ def test_create_from_a_template_copies_its_defaults(owner_client, tenant):
     assert bot.welcome_message == template.welcome_message
     assert bot.language == tenant.language
     assert bot.active_prompt.version == 1
-    assert "Alpha Shop" in bot.active_prompt.content and "{business}" not in bot.active_prompt.content
+    assert "Alpha Shop" in bot.active_prompt.content
+    assert "{business}" not in bot.active_prompt.content
     widget = WidgetConfig.objects.get(bot=bot)
-    assert widget.starter_questions == template.sample_queries and widget.allowed_domains == []
+    assert widget.starter_questions == template.sample_queries
+    assert widget.allowed_domains == []
 
 
 def test_a_blank_bot_has_no_prompt(owner_client, tenant):
@@ -38,7 +41,8 @@ def test_the_plan_limits_the_number_of_bots(owner_client, tenant):
 
 def test_an_empty_name_is_refused(owner_client, tenant):
     response = owner_client.post("/app/bots/new/", {"template": "", "name": "  "})
-    assert response.status_code == 200 and not Bot.objects.exists()
+    assert response.status_code == 200
+    assert not Bot.objects.exists()
 
 
 def test_edit_saves_name_description_language_and_welcome(owner_client, bot):
@@ -69,4 +73,5 @@ def test_public_ids_are_random_and_unique(tenant, owner):
     Plan.objects.filter(pk=tenant.plan_id).update(max_bots=50)
     tenant.refresh_from_db()
     ids = {bot_create(tenant=tenant, template=None, name=f"b{i}").public_id for i in range(20)}
-    assert len(ids) == 20 and all(len(i) == 10 for i in ids)
+    assert len(ids) == 20
+    assert all(len(i) == 10 for i in ids)

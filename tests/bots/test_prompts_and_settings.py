@@ -14,7 +14,8 @@ def test_a_new_prompt_version_is_a_draft_until_activated(owner_client, bot):
     response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/",
                                  {"name": "Más breve", "content": live.content + "\nResponde en dos frases."})
     draft = BotPrompt.objects.get(bot=bot, version=live.version + 1)
-    assert response.status_code == 302 and draft.is_draft
+    assert response.status_code == 302
+    assert draft.is_draft
     bot.refresh_from_db()
     assert bot.active_prompt == live  # nothing changed for visitors yet
 
@@ -27,27 +28,32 @@ def test_a_new_prompt_version_is_a_draft_until_activated(owner_client, bot):
     owner_client.post(f"/app/bots/{bot.public_id}/prompts/{draft.pk}/activate/")
     bot.refresh_from_db()
     draft.refresh_from_db()
-    assert bot.active_prompt == draft and not draft.is_draft
+    assert bot.active_prompt == draft
+    assert not draft.is_draft
     response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/{draft.pk}/", {"content": "Cambio tardío."})
     draft.refresh_from_db()
-    assert draft.content == "Otra cosa." and "kept as it was" in response.content.decode()
+    assert draft.content == "Otra cosa."
+    assert "kept as it was" in response.content.decode()
 
 
 def test_an_empty_prompt_is_refused(owner_client, bot):
     response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": "   "})
-    assert response.status_code == 200 and BotPrompt.objects.filter(bot=bot).count() == 1
+    assert response.status_code == 200
+    assert BotPrompt.objects.filter(bot=bot).count() == 1
 
 
 def test_saving_the_live_or_latest_prompt_unchanged_makes_no_new_version(owner_client, bot):
     live = bot.active_prompt
     response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": f"  {live.content}\n"})
-    assert response.status_code == 200 and f"Nothing changed from version {live.version}" in response.content.decode()
+    assert response.status_code == 200
+    assert f"Nothing changed from version {live.version}" in response.content.decode()
     # With a draft newer than the live version, the form (which starts from the live one) sent
     # as it is, or the draft's text again, is no change either.
     owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": "Un borrador distinto."})
     for content in (live.content, "Un borrador distinto."):
         response = owner_client.post(f"/app/bots/{bot.public_id}/prompts/", {"content": content})
-        assert response.status_code == 200 and "Nothing changed from version" in response.content.decode()
+        assert response.status_code == 200
+        assert "Nothing changed from version" in response.content.decode()
     assert BotPrompt.objects.filter(bot=bot).count() == 2
 
 
@@ -63,7 +69,8 @@ def test_a_draft_can_be_tried_in_the_playground_without_going_live(owner_client,
                                  content_type="application/json")
     b"".join(response.streaming_content)
     bot.refresh_from_db()
-    assert bot.active_prompt.version == 1 and Conversation.objects.get().channel == "PLAYGROUND"
+    assert bot.active_prompt.version == 1
+    assert Conversation.objects.get().channel == "PLAYGROUND"
 
 
 def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_client, bot):
@@ -86,7 +93,7 @@ def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_clie
     assert "smaller than the chunk size" in bad.content.decode()
 
 
-@pytest.mark.parametrize("field,value", [("top_k", 0), ("score_threshold", 1.5), ("temperature", 3)])
+@pytest.mark.parametrize(("field", "value"), [("top_k", 0), ("score_threshold", 1.5), ("temperature", 3)])
 def test_out_of_range_settings_change_nothing(owner_client, bot, field, value):
     before = dict(bot.rag_config)
     form = {"search_mode": "hybrid", "top_k": 5, "score_threshold": 0.2, "chunk_size": 1000, "chunk_overlap": 200,
@@ -98,20 +105,22 @@ def test_out_of_range_settings_change_nothing(owner_client, bot, field, value):
 
 def test_the_widget_page_saves_domains_and_shows_the_snippet(owner_client, bot):
     page = owner_client.get(f"/app/bots/{bot.public_id}/widget/").content.decode()
-    assert f"/widget/{bot.public_id}.js" in page and "No allowed domains yet" in page
+    assert f"/widget/{bot.public_id}.js" in page
+    assert "No allowed domains yet" in page
     form = {"header_text": "Tienda", "primary_color": "#aa3300", "greeting": "¡Hola!", "position": "left",
             "starter_questions": "¿Hacen envíos?\n\n¿Cómo pago?", "allowed_domains": "https://Shop.example.com/\n*.tienda.co",
             "auto_open": "on"}
     owner_client.post(f"/app/bots/{bot.public_id}/widget/", form)
     widget = WidgetConfig.objects.get(bot=bot)
     assert widget.allowed_domains == ["shop.example.com", "*.tienda.co"]
-    assert widget.starter_questions == ["¿Hacen envíos?", "¿Cómo pago?"] and widget.auto_open
+    assert widget.starter_questions == ["¿Hacen envíos?", "¿Cómo pago?"]
+    assert widget.auto_open
     response = owner_client.post(f"/app/bots/{bot.public_id}/widget/", {**form, "allowed_domains": "not a domain!"})
     assert "Not a domain" in response.content.decode()
     assert WidgetConfig.objects.get(bot=bot).allowed_domains == ["shop.example.com", "*.tienda.co"]
 
 
-@pytest.mark.parametrize("color,ink,text", [
+@pytest.mark.parametrize(("color", "ink", "text"), [
     ("#2f7d5b", "#ffffff", "#2f7d5b"), ("#000000", "#ffffff", "#000000"), ("#1565c0", "#ffffff", "#1565c0"),
     ("#3498db", "#1d2420", "#1d2420"),  # white would be 3.2:1 on it, dark 5:1
     ("#ffee00", "#1d2420", "#1d2420"), ("#ffffff", "#1d2420", "#1d2420"), ("#ff8800", "#1d2420", "#1d2420"),

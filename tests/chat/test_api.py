@@ -28,11 +28,14 @@ def test_the_openai_client_gets_a_cited_answer(shop_bot, api_secret, client_for)
     completion = client_for(api_secret).chat.completions.create(
         model=shop_bot.public_id, messages=[{"role": "user", "content": "¿Cuánto tarda el envío a Cali?"}])
     answer = completion.choices[0].message.content
-    assert "3 a 5 días" in answer and "[1]" in answer
-    assert completion.choices[0].finish_reason == "stop" and completion.model == shop_bot.public_id
+    assert "3 a 5 días" in answer
+    assert "[1]" in answer
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.model == shop_bot.public_id
     assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens > 0
     extras = completion.model_extra["kaiu"]
-    assert extras["answered"] and extras["sources"][0]["document_name"] == "Políticas de la tienda"
+    assert extras["answered"]
+    assert extras["sources"][0]["document_name"] == "Políticas de la tienda"
     assert Conversation.objects.get(pk=extras["conversation"]).channel == "API"
 
 
@@ -45,7 +48,8 @@ def test_the_openai_client_streams_with_usage(shop_bot, api_secret, client_for):
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "contra entrega" in text
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
-    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens > 0
 
 
 def test_a_bad_or_revoked_key_is_401(shop_bot, tenant, api_secret, client_for):
@@ -101,7 +105,8 @@ def test_conversations_are_listed_and_answers_rated_through_the_api(shop_bot, ot
     assert [m["role"] for m in detail["messages"]] == ["user", "assistant"]
     rated = httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,
                         content=json.dumps({"message": completion.model_extra["kaiu"]["message"], "rating": 1}))
-    assert rated.status_code == 200 and Feedback.objects.get().rating == 1
+    assert rated.status_code == 200
+    assert Feedback.objects.get().rating == 1
 
     # Another tenant's conversation and message are 404.
     from chat.services import conversation_start
@@ -127,16 +132,20 @@ def test_malformed_api_input_is_a_400_and_costs_nothing(shop_bot, api_secret, li
     ]
     for body in bodies:
         response = httpx2.post(url, headers=headers, content=json.dumps(body))
-        assert response.status_code == 400 and "error" in response.json(), body
+        assert response.status_code == 400, body
+        assert "error" in response.json(), body
     missing_model = httpx2.post(url, headers=headers,
                                 content=json.dumps({"messages": [{"role": "user", "content": "Hola"}]}))
-    assert missing_model.status_code == 400 and missing_model.json()["error"]["param"] == "model"
+    assert missing_model.status_code == 400
+    assert missing_model.json()["error"]["param"] == "model"
     # The API speaks English whatever the bot's language (visitors get the bot's)
     too_long = httpx2.post(url, headers=headers, content=json.dumps(
         {"model": shop_bot.public_id, "messages": [{"role": "user", "content": "x" * 5000}]}))
-    assert too_long.status_code == 400 and too_long.json()["error"]["message"].startswith("Your message is too long")
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["message"].startswith("Your message is too long")
     wrong_method = httpx2.get(url, headers=headers)
-    assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "POST"
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["Allow"] == "POST"
     assert wrong_method.json()["error"]["code"] == "method_not_allowed"
     assert not Message.objects.exists()
     rated = httpx2.post(f"{live_server.url}/api/v1/feedback", headers=headers,

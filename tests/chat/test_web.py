@@ -52,15 +52,20 @@ def test_the_public_page_streams_a_cited_answer(client, shop_bot):
 
     events = read_events(ask(client, shop_bot, "¿Cuánto tarda el envío a Cali?"))
     kinds = [kind for kind, _ in events]
-    assert kinds[0] == "conversation" and kinds[-1] == "done" and "delta" in kinds
+    assert kinds[0] == "conversation"
+    assert kinds[-1] == "done"
+    assert "delta" in kinds
     first, done = events[0][1], events[-1][1]
     streamed = "".join(data["text"] for kind, data in events if kind == "delta")
-    assert "3 a 5 días" in streamed and done["text"] == streamed
+    assert "3 a 5 días" in streamed
+    assert done["text"] == streamed
     assert '<sup class="cite" data-n="1">1</sup>' in done["html"]
-    assert done["sources"] and all(source["cited"] for source in done["sources"])
+    assert done["sources"]
+    assert all(source["cited"] for source in done["sources"])
     assert "score" not in done["sources"][0]  # visitors see passages, not scores
     conversation = Conversation.objects.get(pk=first["conversation"])
-    assert conversation.channel == "PAGE" and conversation.visitor_id == first["token"]
+    assert conversation.channel == "PAGE"
+    assert conversation.visitor_id == first["token"]
 
 
 def test_a_visitor_continues_their_conversation_and_sees_its_history(client, shop_bot):
@@ -80,7 +85,8 @@ def test_anonymous_posts_are_accepted_only_from_allowed_origins(client, shop_bot
     assert ask(client, shop_bot, "Hola").status_code == 200  # our own page
     for origin in ("https://evil.example", None):
         response = post_json(client, f"/c/{shop_bot.public_id}/messages/", {"message": "Hola"}, origin=origin)
-        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden_origin"
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "forbidden_origin"
     set_widget(shop_bot, allowed_domains=["shop.example.com", "*.tienda.co"])
     for origin, status in (("https://shop.example.com", 200), ("https://www.tienda.co", 200),
                            ("https://shop.example.com.evil.io", 403)):
@@ -94,19 +100,25 @@ def test_the_widget_frame_may_be_embedded_only_by_allowed_domains(client, shop_b
     assert "X-Frame-Options" not in response
     set_widget(shop_bot, allowed_domains=["https://Shop.example.com/", "*.tienda.co", "bad domain;"])
     csp = client.get(f"/c/{shop_bot.public_id}/frame/")["Content-Security-Policy"]
-    assert "frame-ancestors shop.example.com *.tienda.co" in csp and "bad" not in csp
+    assert "frame-ancestors shop.example.com *.tienda.co" in csp
+    assert "bad" not in csp
     # What an answer may load or reach: our own origin only.
-    assert "img-src 'self' data:" in csp and "connect-src 'self'" in csp and "script-src 'self'" in csp
+    assert "img-src 'self' data:" in csp
+    assert "connect-src 'self'" in csp
+    assert "script-src 'self'" in csp
 
 
 def test_the_widget_script_points_at_the_frame_and_stays_off_without_domains(client, shop_bot):
     script = client.get(f"/widget/{shop_bot.public_id}.js")
     assert script["Content-Type"].startswith("text/javascript")
     body = script.content.decode()
-    assert f"http://testserver/c/{shop_bot.public_id}/frame/" in body and '"enabled": false' in body
+    assert f"http://testserver/c/{shop_bot.public_id}/frame/" in body
+    assert '"enabled": false' in body
     set_widget(shop_bot, allowed_domains=["shop.example.com"], position="left")
     body = client.get(f"/widget/{shop_bot.public_id}.js").content.decode()
-    assert '"enabled": true' in body and '"position": "left"' in body and '"domains": ["shop.example.com"]' in body
+    assert '"enabled": true' in body
+    assert '"position": "left"' in body
+    assert '"domains": ["shop.example.com"]' in body
     assert client.get("/widget/nosuchbot1.js").status_code == 404
 
 
@@ -115,7 +127,8 @@ def test_rate_limits_answer_429_with_retry_after(client, shop_bot, settings):
     assert ask(client, shop_bot, "Hola").status_code == 200
     assert ask(client, shop_bot, "Hola").status_code == 200
     refused = ask(client, shop_bot, "Hola")
-    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
     assert "Espera" in refused.json()["error"]["message"]
     # Another address has its own allowance; X-Forwarded-For is ignored without a trusted proxy.
     assert ask(client, shop_bot, "Hola", {"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
@@ -135,18 +148,21 @@ def test_a_conversation_has_its_own_rate_limit(client, shop_bot, settings):
     first = read_events(ask(client, shop_bot, "Hola"))[0][1]  # a new conversation counts against the IP only
     assert ask(client, shop_bot, "Otra vez", **first).status_code == 200
     refused = ask(client, shop_bot, "Y otra", **first)
-    assert refused.status_code == 429 and refused["Retry-After"]
+    assert refused.status_code == 429
+    assert refused["Retry-After"]
 
 
 def test_bad_input_gets_a_clear_error_and_stores_nothing(client, shop_bot, settings):
     settings.CHAT_MAX_MESSAGE_CHARS = 20
     too_long = ask(client, shop_bot, "x" * 21)
-    assert too_long.status_code == 400 and "20 caracteres" in too_long.json()["error"]["message"]
+    assert too_long.status_code == 400
+    assert "20 caracteres" in too_long.json()["error"]["message"]
     assert ask(client, shop_bot, "  ").status_code == 400
     not_json = client.post(f"/c/{shop_bot.public_id}/messages/", "nope", content_type="application/json",
                            HTTP_ORIGIN=ORIGIN)
     assert not_json.status_code == 400
-    assert not Conversation.objects.exists() and not Message.objects.exists()
+    assert not Conversation.objects.exists()
+    assert not Message.objects.exists()
 
 
 def test_the_quota_message_reaches_the_visitor(client, shop_bot):
@@ -155,8 +171,10 @@ def test_the_quota_message_reaches_the_visitor(client, shop_bot):
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=1)
     assert read_events(ask(client, shop_bot, "¿Aceptan Nequi?"))[-1][0] == "done"
     refused = ask(client, shop_bot, "Hola")  # a new conversation: refused, it leaves nothing behind
-    assert refused.status_code == 429 and "límite de preguntas" in refused.json()["error"]["message"]
-    assert Conversation.objects.count() == 1 and Message.objects.count() == 2
+    assert refused.status_code == 429
+    assert "límite de preguntas" in refused.json()["error"]["message"]
+    assert Conversation.objects.count() == 1
+    assert Message.objects.count() == 2
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
     assert ask(client, shop_bot, "Hola").status_code == 429
 
@@ -189,10 +207,13 @@ def test_markup_in_documents_and_questions_comes_out_escaped(client, shop_bot, a
     first = events[0][1]
     history = client.get(f"/c/{shop_bot.public_id}/history/", first)
     # The question travels as JSON text, which the page sets with textContent, never as HTML.
-    assert history["Content-Type"] == "application/json" and history["X-Content-Type-Options"] == "nosniff"
+    assert history["Content-Type"] == "application/json"
+    assert history["X-Content-Type-Options"] == "nosniff"
     user, answer = history.json()["messages"]
-    assert user["html"] == "" and user["text"].endswith("<script>alert('q')</script>")
-    assert "<script" not in answer["html"] and "<img" not in answer["html"]
+    assert user["html"] == ""
+    assert user["text"].endswith("<script>alert('q')</script>")
+    assert "<script" not in answer["html"]
+    assert "<img" not in answer["html"]
 
 
 def test_an_unknown_bot_is_404_everywhere(client, db):
@@ -206,14 +227,17 @@ def test_an_unknown_bot_is_404_everywhere(client, db):
 
 def test_the_playground_shows_scores_timings_and_tokens(owner_client, shop_bot):
     page = owner_client.get(f"/app/bots/{shop_bot.public_id}/playground/")
-    assert page.status_code == 200 and b"chat-config" in page.content
+    assert page.status_code == 200
+    assert b"chat-config" in page.content
     response = owner_client.post(f"/app/bots/{shop_bot.public_id}/playground/messages/",
                                  json.dumps({"message": "¿Cuánto tarda el envío a Cali?"}),
                                  content_type="application/json")
     events = read_events(response)
     done = events[-1][1]
-    assert done["origin"] == "model" and done["model"] == "kaiu-extractive-v1"
-    assert set(done["timings"]) == {"embed", "retrieve", "llm", "total"} and done["tokens"]["in"] > 0
+    assert done["origin"] == "model"
+    assert done["model"] == "kaiu-extractive-v1"
+    assert set(done["timings"]) == {"embed", "retrieve", "llm", "total"}
+    assert done["tokens"]["in"] > 0
     assert all("score" in source for source in done["sources"])  # every passage, cited or not
     conversation = Conversation.objects.get()
     assert conversation.channel == "PLAYGROUND"
@@ -223,7 +247,8 @@ def test_the_playground_shows_scores_timings_and_tokens(owner_client, shop_bot):
     response = owner_client.post(f"/app/bots/{shop_bot.public_id}/playground/feedback/",
                                  json.dumps({"conversation": str(conversation.pk), "message": done["id"], "rating": 1}),
                                  content_type="application/json")
-    assert response.status_code == 200 and Feedback.objects.get().rating == 1
+    assert response.status_code == 200
+    assert Feedback.objects.get().rating == 1
 
 
 def test_a_teammate_cannot_continue_someone_elses_playground_conversation(client, owner_client, shop_bot,
@@ -326,7 +351,8 @@ def test_deleting_the_provider_key_reaches_the_public_channels_at_once(shop_bot,
     assert bot_get_public(shop_bot.public_id).tenant.settings.api_key == "sk-secret-123456"
     llm_key_delete(tenant=shop_bot.tenant)
     tenant_settings = bot_get_public(shop_bot.public_id).tenant.settings
-    assert tenant_settings.api_key == "" and tenant_settings.llm_provider == "BUILTIN"
+    assert tenant_settings.api_key == ""
+    assert tenant_settings.llm_provider == "BUILTIN"
 
 
 def test_cached_answers_follow_the_knowledge_even_when_the_bot_itself_is_cached(client, shop_bot):
@@ -349,4 +375,5 @@ def test_a_bot_deleted_by_another_process_gets_404_not_an_error_while_still_cach
     shop_bot.delete()  # in the dashboard's worker...
     _public_bots._entries.update(held_by_this_worker)  # ...while this one still holds the bot for a few seconds
     response = ask(client, shop_bot, "¿Cuánto tarda el envío a Cali?")
-    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -26,7 +26,13 @@ def byok_bot(bot, fake_openai):
     from tests.fakes.openai_server import embeddings_handler
 
     fake_openai.routes[("POST", "/v1/embeddings")] = embeddings_handler()
-    llm_settings_update(tenant=bot.tenant, provider="OPENAI_COMPATIBLE", base_url=fake_openai.base_url,
-                        chat_model="gpt-4o-mini", embedding_model="text-embedding-3-small", api_key="sk-fake-key-123456")
+    llm_settings_update(
+        tenant=bot.tenant,
+        provider="OPENAI_COMPATIBLE",
+        base_url=fake_openai.base_url,
+        chat_model="gpt-4o-mini",
+        embedding_model="text-embedding-3-small",
+        api_key="sk-fake-key-123456",
+    )
     bot.refresh_from_db()
     return bot

@@ -1,9 +1,10 @@
+import itertools
 import random
 
 from documents.chunking import chunk_sections
 from documents.extract import Section
 
-WORDS = "aceite lavanda eucalipto menta romero naranja limon canela clavo jengibre".split()
+WORDS = ["aceite", "lavanda", "eucalipto", "menta", "romero", "naranja", "limon", "canela", "clavo", "jengibre"]
 
 
 def long_text(n_words):
@@ -30,7 +31,7 @@ def test_no_chunk_is_over_the_size_whatever_the_paragraphs():
 
 def test_consecutive_chunks_overlap():
     chunks = chunk_sections([Section(long_text(400))], size=300, overlap=80)
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in itertools.pairwise(chunks):
         assert before.text.split()[-1] in after.text.split()[:15]
 
 
@@ -43,7 +44,8 @@ def test_all_text_is_kept():
 def test_paragraphs_are_preferred_split_points():
     paragraphs = ["Primer párrafo sobre envíos. " * 5, "Segundo párrafo sobre pagos. " * 5]
     chunks = chunk_sections([Section("\n\n".join(paragraphs))], size=200, overlap=0)
-    assert chunks[0].text.startswith("Primer") and chunks[-1].text.rstrip().endswith("pagos.")
+    assert chunks[0].text.startswith("Primer")
+    assert chunks[-1].text.rstrip().endswith("pagos.")
     assert not any("envíos" in c.text and "pagos" in c.text for c in chunks)
 
 
@@ -53,7 +55,8 @@ def test_a_heading_after_the_carried_overlap_stays_on_its_own_line():
     sections = [Section("## Costo del envío\n\n" + "El envío cuesta $12.000 en Bogotá. " * 6),
                 Section("## Seguimiento\n\n" + "Cuando despachamos te enviamos el número de guía. " * 3)]
     chunks = chunk_sections(sections, size=300, overlap=80)
-    assert len(chunks) > 1 and any("Seguimiento" in chunk.text for chunk in chunks[1:])
+    assert len(chunks) > 1
+    assert any("Seguimiento" in chunk.text for chunk in chunks[1:])
     for chunk in chunks:
         assert all(line.startswith("## ") or "#" not in line for line in chunk.text.splitlines())
         assert len(chunk.text) <= 300
@@ -66,10 +69,12 @@ def test_each_chunk_keeps_where_it_came_from():
     assert chunks[0].metadata["row_end"] > 1
     assert chunks[1].metadata["row"] == chunks[0].metadata["row_end"] + 1
     pages = chunk_sections([Section("uno " * 50, {"page": 1}), Section("dos " * 50, {"page": 2})], size=150)
-    assert [c.metadata["page"] for c in pages][0] == 1 and pages[-1].metadata["page"] == 2
+    assert next(c.metadata["page"] for c in pages) == 1
+    assert pages[-1].metadata["page"] == 2
 
 
 def test_a_monster_word_is_cut_only_because_it_must():
     chunks = chunk_sections([Section("x" * 2500)], size=1000, overlap=0)
     assert "".join(c.text for c in chunks) == "x" * 2500
-    assert len(chunks) == 3 and all(len(c.text) <= 1000 for c in chunks)
+    assert len(chunks) == 3
+    assert all(len(c.text) <= 1000 for c in chunks)

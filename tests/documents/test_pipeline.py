@@ -43,28 +43,33 @@ def test_every_file_type_is_processed(bot, upload):
         assert document.chunk_count == document.chunks.count() > 0
         assert IngestJob.objects.get(document=document).outcome == "PROCESSED"
     bot.refresh_from_db()
-    assert bot.status == "READY" and bot.knowledge_version > 1
+    assert bot.status == "READY"
+    assert bot.knowledge_version > 1
 
 
 def test_files_are_stored_under_generated_names_inside_media_root(bot, upload):
     [document], _ = upload(bot, ("../../etc/passwd.txt", b"just text"))
     path = os.path.realpath(document.file.path)
     assert path.startswith(os.path.realpath(settings.MEDIA_ROOT) + os.sep)
-    assert "passwd" not in path and ".." not in document.file.name
+    assert "passwd" not in path
+    assert ".." not in document.file.name
     assert document.name == "passwd.txt"
 
 
 def test_unsupported_and_empty_files_are_refused_at_upload_and_nothing_is_stored(bot, upload):
     documents, errors = upload(bot, ("foto.txt", bytes(range(256)) * 4), ("vacio.md", b""))
-    assert documents == [] and len(errors) == 2
-    assert "not a document" in errors[0] and "empty" in errors[1]
+    assert documents == []
+    assert len(errors) == 2
+    assert "not a document" in errors[0]
+    assert "empty" in errors[1]
     assert not Document.objects.exists()
 
 
 def test_the_same_file_twice_in_one_bot_is_refused(bot, upload):
     upload(bot, ("a.md", POLICY.encode()))
     documents, errors = upload(bot, ("copia.md", POLICY.encode()))
-    assert documents == [] and "already in this bot" in errors[0]
+    assert documents == []
+    assert "already in this bot" in errors[0]
     assert Document.objects.count() == 1
 
 
@@ -72,8 +77,12 @@ def test_a_passage_repeated_across_documents_is_stored_once(bot, upload):
     bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
     bot.save()
     shared = "Todos nuestros aceites son 100% puros y certificados."
-    [first], _ = upload(bot, ("a.txt", f"Lavanda para dormir, diez gotas en el difusor por la noche.\n\n{shared}".encode()))
-    [second], _ = upload(bot, ("b.txt", f"{shared}\n\nMenta para el dolor de cabeza, siempre diluida en aceite.".encode()))
+    [first], _ = upload(
+        bot, ("a.txt", f"Lavanda para dormir, diez gotas en el difusor por la noche.\n\n{shared}".encode())
+    )
+    [second], _ = upload(
+        bot, ("b.txt", f"{shared}\n\nMenta para el dolor de cabeza, siempre diluida en aceite.".encode())
+    )
     texts = list(Chunk.objects.filter(bot=bot).values_list("text", flat=True))
     assert texts.count(shared) == 1
     assert (first.chunk_count, second.chunk_count, second.duplicate_chunk_count) == (2, 1, 1)
@@ -86,13 +95,18 @@ def test_deleting_a_document_reindexes_those_that_shared_its_passages(bot, uploa
     bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
     bot.save()
     shared = "Todos nuestros aceites son 100% puros y certificados."
-    [first], _ = upload(bot, ("a.txt", f"{shared}\n\nLavanda para dormir y relajarse, diez gotas en el difusor.".encode()))
-    [second], _ = upload(bot, ("b.txt", f"{shared}\n\nMenta para refrescar el ambiente, siempre diluida en aceite.".encode()))
+    [first], _ = upload(
+        bot, ("a.txt", f"{shared}\n\nLavanda para dormir y relajarse, diez gotas en el difusor.".encode())
+    )
+    [second], _ = upload(
+        bot, ("b.txt", f"{shared}\n\nMenta para refrescar el ambiente, siempre diluida en aceite.".encode())
+    )
     assert second.duplicate_chunk_count == 1
     with django_capture_on_commit_callbacks(execute=True):
         document_delete(document=first)
     second.refresh_from_db()
-    assert second.status == "PROCESSED" and second.duplicate_chunk_count == 0
+    assert second.status == "PROCESSED"
+    assert second.duplicate_chunk_count == 0
     assert Chunk.objects.filter(bot=bot, text__contains=shared).count() == 1
 
 
@@ -100,24 +114,28 @@ def test_a_failed_document_leaves_the_others_intact(bot, upload):
     [good], _ = upload(bot, ("bueno.md", POLICY.encode()))
     chunks_before = list(Chunk.objects.filter(document=good).values_list("pk", "text"))
     [bad], _ = upload(bot, ("protegido.pdf", encrypt_pdf(make_pdf(["secreto"]))))
-    assert bad.status == "FAILED" and "password protected" in bad.error_message
+    assert bad.status == "FAILED"
+    assert "password protected" in bad.error_message
     assert list(Chunk.objects.filter(document=good).values_list("pk", "text")) == chunks_before
     good.refresh_from_db()
     bot.refresh_from_db()
-    assert good.status == "PROCESSED" and bot.status == "READY"
+    assert good.status == "PROCESSED"
+    assert bot.status == "READY"
 
 
 def test_a_corrupt_file_fails_with_a_message_and_can_be_retried(bot, upload, django_capture_on_commit_callbacks):
     from documents.services import document_retry
 
     [document], _ = upload(bot, ("roto.pdf", make_pdf(["x" * 400])[:300]))
-    assert document.status == "FAILED" and "damaged" in document.error_message
+    assert document.status == "FAILED"
+    assert "damaged" in document.error_message
     bot.refresh_from_db()
     assert bot.status == "ERROR"  # its only document failed: nothing to answer from
     with django_capture_on_commit_callbacks(execute=True):
         document_retry(document=document)
     document.refresh_from_db()
-    assert document.status == "FAILED" and document.attempts == 1  # attempts restart on a manual retry
+    assert document.status == "FAILED"
+    assert document.attempts == 1
     assert IngestJob.objects.filter(document=document).count() == 2
 
 
@@ -126,12 +144,13 @@ def test_a_document_that_never_finishes_ends_failed_after_the_attempt_limit(bot,
     PROCESSING; once it is stale the next delivery takes over, until the limit."""
     [document], _ = upload(bot, ("a.md", POLICY.encode()))
     Document.objects.filter(pk=document.pk).update(status="PENDING", attempts=0, chunk_count=0)
-    for attempt in range(1, settings.INGEST_MAX_ATTEMPTS + 1):
+    for _attempt in range(1, settings.INGEST_MAX_ATTEMPTS + 1):
         assert ingest.claim(document.pk) is not None  # this run "crashes": nothing else happens
         Document.objects.filter(pk=document.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     assert ingest.claim(document.pk) is None
     document.refresh_from_db()
-    assert document.status == "FAILED" and "attempts" in document.error_message
+    assert document.status == "FAILED"
+    assert "attempts" in document.error_message
 
 
 def test_a_live_run_is_not_taken_over(bot, upload):
@@ -209,7 +228,8 @@ def test_vectors_of_the_wrong_size_fail_the_document(byok_bot, upload, fake_open
     fake_openai.routes[("POST", "/v1/embeddings")] = embeddings_handler(wrong_dimensions=True)
     [document], _ = upload(byok_bot, ("a.md", POLICY.encode()))
     assert document.status == "FAILED"
-    assert "769 dimensions" in document.error_message and "768" in document.error_message
+    assert "769 dimensions" in document.error_message
+    assert "768" in document.error_message
     assert not Chunk.objects.filter(document=document).exists()
 
 
@@ -250,8 +270,10 @@ def test_each_bot_keeps_its_chunks_in_its_own_partition(bot, other_bot, upload, 
     path = document.file.path
     with django_capture_on_commit_callbacks(execute=True):
         bot_delete(bot=bot)
-    assert not chunk_partition_exists(bot.pk) and not os.path.exists(path)
-    assert chunk_partition_exists(other_bot.pk) and Chunk.objects.filter(bot=other_bot).exists()
+    assert not chunk_partition_exists(bot.pk)
+    assert not os.path.exists(path)
+    assert chunk_partition_exists(other_bot.pk)
+    assert Chunk.objects.filter(bot=other_bot).exists()
 
 
 def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatch):
@@ -262,7 +284,7 @@ def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatc
 
     [dead], _ = upload(bot, ("a.md", POLICY.encode()))
     [waiting], _ = upload(bot, ("b.md", b"Otro documento en la cola."))
-    [done], _ = upload(bot, ("c.md", b"Un documento terminado."))
+    [_done], _ = upload(bot, ("c.md", b"Un documento terminado."))
     long_ago = timezone.now() - timedelta(hours=1)
     Document.objects.filter(pk=dead.pk).update(status="PROCESSING", heartbeat_at=long_ago)
     Document.objects.filter(pk=waiting.pk).update(status="PENDING", updated_at=timezone.now())
@@ -272,4 +294,5 @@ def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatc
     assert OrmQ.objects.count() == queued_before + 1
     ingest.ingest_document(dead.pk)
     dead.refresh_from_db()
-    assert dead.status == "PROCESSED" and dead.attempts == 2
+    assert dead.status == "PROCESSED"
+    assert dead.attempts == 2

@@ -19,7 +19,8 @@ def test_reindex_sync_keeps_counts_and_chunks(bot, add_text):
     output = run("--bot", bot.public_id, "--sync")
     document.refresh_from_db()
     assert "Re-indexed 1 documents" in output
-    assert document.status == "PROCESSED" and document.chunk_count == len(before)
+    assert document.status == "PROCESSED"
+    assert document.chunk_count == len(before)
     assert sorted(Chunk.objects.filter(document=document).values_list("index", "sha256")) == before
 
 
@@ -53,7 +54,8 @@ def test_reindex_without_sync_queues_the_documents(bot, add_text):
     document = add_text(bot, "Guía", "Texto corto.")
     run("--bot", bot.public_id)
     document.refresh_from_db()
-    assert document.status == "PENDING" and document.jobs.count() == 2
+    assert document.status == "PENDING"
+    assert document.jobs.count() == 2
 
 
 def test_reindex_refuses_unknown_scopes(db):
@@ -73,12 +75,15 @@ def test_reindex_with_two_workers_processes_every_document(tenant, owner, django
     for number, bot in enumerate(bots):
         for i in range(2):
             with django_capture_on_commit_callbacks(execute=True):
-                documents.append(document_add_text(bot=bot, title=f"D{number}{i}", text=f"Texto {number} {i} de prueba."))
+                documents.append(
+                    document_add_text(bot=bot, title=f"D{number}{i}", text=f"Texto {number} {i} de prueba.")
+                )
     output = run("--tenant", tenant.slug, "--sync", "--workers", "2", "--rebuild-index")
     assert "Re-indexed 4 documents" in output
     for document in documents:
         document.refresh_from_db()
-        assert document.status == "PROCESSED" and document.chunk_count == 1
+        assert document.status == "PROCESSED"
+        assert document.chunk_count == 1
     with connection.cursor() as cursor:  # every partition's graph was built (in parallel) and attached
         cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'chunk_embedding_hnsw'::regclass")
         assert cursor.fetchone()[0] is True

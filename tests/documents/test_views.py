@@ -21,7 +21,8 @@ def post_files(client, bot, django_capture_on_commit_callbacks, *files):
 
 def test_the_knowledge_page_has_an_empty_state(owner_client, bot):
     page = owner_client.get(knowledge_url(bot)).content.decode()
-    assert "No documents yet" in page and "Drop files here" in page
+    assert "No documents yet" in page
+    assert "Drop files here" in page
 
 
 def test_several_files_upload_at_once_and_show_their_status(owner_client, bot, django_capture_on_commit_callbacks):
@@ -54,7 +55,8 @@ def test_a_failed_document_shows_its_error_and_a_retry_button(owner_client, bot,
                           ("roto.pdf", make_pdf(["x" * 300])[:250]))
     page = response.content.decode()
     document = Document.objects.get()
-    assert "damaged" in page and f"/app/documents/{document.pk}/retry/" in page
+    assert "damaged" in page
+    assert f"/app/documents/{document.pk}/retry/" in page
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(f"/app/documents/{document.pk}/retry/")
     assert "Processing “roto.pdf” again." in owner_client.get(knowledge_url(bot)).content.decode()
@@ -65,7 +67,8 @@ def test_the_table_polls_only_while_something_is_busy(owner_client, bot, add_tex
     assert "every 2s" not in owner_client.get(knowledge_url(bot, "rows/")).content.decode()
     Document.objects.update(status="PROCESSING", progress_done=3, progress_total=10)
     rows = owner_client.get(knowledge_url(bot, "rows/")).content.decode()
-    assert "every 2s" in rows and "3 / 10 chunks" in rows
+    assert "every 2s" in rows
+    assert "3 / 10 chunks" in rows
 
 
 def test_the_document_page_lists_chunks_with_pages_and_paginates(owner_client, bot, django_capture_on_commit_callbacks):
@@ -78,9 +81,11 @@ def test_the_document_page_lists_chunks_with_pages_and_paginates(owner_client, b
     assert document.chunk_count > 25
     pages_of_chunks = -(-document.chunk_count // 25)
     first = owner_client.get(f"/app/documents/{document.pk}/").content.decode()
-    assert "page 1" in first and f"Page 1 of {pages_of_chunks}" in first
+    assert "page 1" in first
+    assert f"Page 1 of {pages_of_chunks}" in first
     last = owner_client.get(f"/app/documents/{document.pk}/?page={pages_of_chunks}").content.decode()
-    assert "page 7" in last and "page 1<" not in last
+    assert "page 7" in last
+    assert "page 1<" not in last
 
 
 def test_a_chunk_is_edited_and_disabled(owner_client, bot, add_text):
@@ -88,11 +93,13 @@ def test_a_chunk_is_edited_and_disabled(owner_client, bot, add_text):
     chunk = document.chunks.get()
     owner_client.post(f"/app/chunks/{chunk.pk}/edit/", {"text": "Atendemos también los sábados."})
     chunk.refresh_from_db()
-    assert chunk.text == "Atendemos también los sábados." and chunk.edited_at
+    assert chunk.text == "Atendemos también los sábados."
+    assert chunk.edited_at
     owner_client.post(f"/app/chunks/{chunk.pk}/toggle/", {"page": "1"})
     assert not Chunk.objects.get(pk=chunk.pk).is_enabled
     response = owner_client.post(f"/app/chunks/{chunk.pk}/edit/", {"text": "   "})
-    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
     assert Chunk.objects.get(pk=chunk.pk).text == "Atendemos también los sábados."
 
 
@@ -102,14 +109,17 @@ def test_delete_asks_first_then_removes(owner_client, bot, add_text, django_capt
     assert Document.objects.filter(pk=document.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(f"/app/documents/{document.pk}/delete/")
-    assert not Document.objects.exists() and not Chunk.objects.exists()
+    assert not Document.objects.exists()
+    assert not Chunk.objects.exists()
 
 
 def test_the_retrieval_box_shows_hits_with_scores(owner_client, bot, add_text):
     add_text(bot, "Envíos", "Los envíos a Cali tardan tres días hábiles.")
     page = owner_client.get(knowledge_url(bot, "test/"), {"q": "envíos a Cali", "mode": "hybrid", "k": 3})
     html = page.content.decode()
-    assert "Los envíos a Cali tardan" in html and "score" in html and "#1" in html
+    assert "Los envíos a Cali tardan" in html
+    assert "score" in html
+    assert "#1" in html
     assert Document.objects.get().retrieval_count == 0  # trying things out is not counted
 
 
@@ -119,7 +129,8 @@ def test_reindex_all_asks_first_then_processes_again(owner_client, bot, add_text
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(knowledge_url(bot, "reindex/"))
     document.refresh_from_db()
-    assert document.status == "PROCESSED" and document.jobs.count() == 2
+    assert document.status == "PROCESSED"
+    assert document.jobs.count() == 2
 
 
 def test_support_may_manage_knowledge_but_warehouse_may_not(client, bot, member_with_role):
@@ -132,13 +143,16 @@ def test_support_may_manage_knowledge_but_warehouse_may_not(client, bot, member_
 def test_the_knowledge_overview_lists_bots_with_document_counts(owner_client, bot, add_text):
     add_text(bot, "Uno", "Texto.")
     page = owner_client.get("/app/knowledge/").content.decode()
-    assert "Helper" in page and f"/app/bots/{bot.public_id}/knowledge/" in page
+    assert "Helper" in page
+    assert f"/app/bots/{bot.public_id}/knowledge/" in page
 
 
 def test_the_polled_rows_also_refresh_the_bots_status_badge(owner_client, bot, add_text):
     add_text(bot, "Listo", "Ya procesado.")
     rows = owner_client.get(knowledge_url(bot, "rows/")).content.decode()
-    assert 'id="bot-status"' in rows and 'hx-swap-oob="true"' in rows and "Ready" in rows
+    assert 'id="bot-status"' in rows
+    assert 'hx-swap-oob="true"' in rows
+    assert "Ready" in rows
     page = owner_client.get(knowledge_url(bot)).content.decode()
     assert page.count('id="bot-status"') == 1
 
@@ -154,7 +168,8 @@ def test_an_oversized_request_is_refused_before_it_is_read(owner_client, bot, se
     settings.MAX_REQUEST_MB = 1
     big = SimpleUploadedFile("big.txt", b"a" * 1_100_000)
     response = owner_client.post(knowledge_url(bot, "upload/"), {"files": [big]})
-    assert response.status_code == 413 and "larger than 1 MB" in response.content.decode()
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.content.decode()
     assert not Document.objects.exists()
 
 
@@ -166,6 +181,7 @@ def test_the_retrieval_box_falls_back_to_keywords_when_the_provider_is_down(owne
     fake_openai.routes[("POST", "/v1/embeddings")] = lambda r: error_response(401, "bad key")
     html = owner_client.get(knowledge_url(byok_bot, "test/"), {"q": "envíos Cali", "mode": "hybrid", "k": 3})
     html = html.content.decode()
-    assert "Keyword search only" in html and "Los envíos a Cali tardan" in html
+    assert "Keyword search only" in html
+    assert "Los envíos a Cali tardan" in html
     html = owner_client.get(knowledge_url(byok_bot, "test/"), {"q": "envíos Cali", "mode": "vector", "k": 3})
     assert "rejected the API key" in html.content.decode()

@@ -71,7 +71,8 @@ def test_a_worker_killed_mid_document_leaves_it_processed_once_after_restart(byo
     finally:
         kill(worker)
     document.refresh_from_db()
-    assert document.status == "PROCESSING" and document.progress_done < document.progress_total
+    assert document.status == "PROCESSING"
+    assert document.progress_done < document.progress_total
     assert not Chunk.objects.filter(document=document).exists()  # nothing half-stored
 
     worker = start_worker(fake_openai)

@@ -65,12 +65,14 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     page.press("#chat-input", "Enter")
     bubble = answer_in(page)
     assert "3 a 5 días" in bubble.inner_text()
-    assert bubble.locator("sup.cite").count() >= 1 and "total" in bubble.locator(".debug").inner_text()
+    assert bubble.locator("sup.cite").count() >= 1
+    assert "total" in bubble.locator(".debug").inner_text()
     bubble.locator("sup.cite").first.click()
     passage = bubble.locator("details[open] blockquote").first
     assert passage.is_visible()
     # The passage's Markdown is read, not shown: its heading in bold, without the "#"
-    assert passage.locator("strong").first.inner_text() == "Envíos" and "#" not in passage.inner_text()
+    assert passage.locator("strong").first.inner_text() == "Envíos"
+    assert "#" not in passage.inner_text()
     shot("20-playground")
 
     # Widget settings: allow the shop's site
@@ -80,7 +82,8 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     launcher = page.locator("[data-widget-preview] .preview-launcher")
     page.select_option("#id_position", "left")
     page.check("#id_auto_open")
-    assert "preview-launcher-left" in launcher.get_attribute("class") and "by itself" in launcher.inner_text()
+    assert "preview-launcher-left" in launcher.get_attribute("class")
+    assert "by itself" in launcher.inner_text()
     page.fill("#id_primary_color", "#ffee00")  # a light colour: the text on it turns dark
     header = page.locator("[data-widget-preview] .chat-header")
     assert header.evaluate("node => getComputedStyle(node).color") == "rgb(29, 36, 32)"
@@ -89,20 +92,24 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     assert header.evaluate("node => getComputedStyle(node).color") == "rgb(255, 255, 255)"
     page.select_option("#id_position", "right")
     page.uncheck("#id_auto_open")
-    assert "preview-launcher-left" not in launcher.get_attribute("class") and "clicks" in launcher.inner_text()
+    assert "preview-launcher-left" not in launcher.get_attribute("class")
+    assert "clicks" in launcher.inner_text()
     page.click("button:has-text('Save')")
     page.wait_for_selector("text=Widget saved.")
     assert WidgetConfig.objects.get(bot=bot).allowed_domains == [site_host]
     shot("21-widget-settings")
 
     # Public page, as a visitor (another browser context: no dashboard session)
-    visitor = page.context.browser.new_context(base_url=page.url.split("/app/")[0], viewport={"width": 420, "height": 800})
+    visitor = page.context.browser.new_context(
+        base_url=page.url.split("/app/")[0], viewport={"width": 420, "height": 800}
+    )
     public = visitor.new_page()
     public.goto(f"/c/{bot.public_id}/")
     public.fill("#chat-input", QUESTION)
     public.click("button:has-text('Enviar')")
     bubble = answer_in(public)
-    assert "3 a 5 días" in bubble.inner_text() and bubble.locator("sup.cite").count() >= 1
+    assert "3 a 5 días" in bubble.inner_text()
+    assert bubble.locator("sup.cite").count() >= 1
     bubble.locator(".feedback-button").first.click()
     public.wait_for_selector("text=¡Gracias por tu opinión!")
     # A thumbs down is saved at once; a comment may follow, in place
@@ -111,16 +118,20 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     public.screenshot(path=str(SHOTS / "22-public-comment.png"))
     bubble.locator(".feedback-comment button").click()
     bubble.locator(".feedback-comment").wait_for(state="detached")
-    feedback = Message.objects.filter(conversation__bot=bot, role="assistant", conversation__channel="PAGE").get().feedback
+    feedback = (
+        Message.objects.filter(conversation__bot=bot, role="assistant", conversation__channel="PAGE").get().feedback
+    )
     assert (feedback.rating, feedback.comment) == (-1, "Faltó el precio")
     public.screenshot(path=str(SHOTS / "22-public-page.png"), full_page=True)
 
     # Too long a question is said so as it is typed, and cannot be sent; shorter, it can
     public.fill("#chat-input", "x" * (settings.CHAT_MAX_MESSAGE_CHARS + 1))
-    assert public.locator(".chat-limit").is_visible() and public.locator(".chat-send").is_disabled()
+    assert public.locator(".chat-limit").is_visible()
+    assert public.locator(".chat-send").is_disabled()
     public.screenshot(path=str(SHOTS / "22-public-too-long.png"))
     public.fill("#chat-input", "¿Y a Medellín?")
-    assert public.locator(".chat-limit").is_hidden() and public.locator(".chat-send").is_enabled()
+    assert public.locator(".chat-limit").is_hidden()
+    assert public.locator(".chat-send").is_enabled()
     # A question that fails to go through goes back in the box
     public.route("**/messages/", lambda route: route.abort())
     public.click("button:has-text('Enviar')")
@@ -135,7 +146,8 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     shop = visitor.new_page()
     shop.goto(publish(bot.public_id))
     launcher = shop.locator("button[aria-label='Tienda Ana']")
-    assert launcher.get_attribute("aria-expanded") == "false" and launcher.locator("svg").count() == 1
+    assert launcher.get_attribute("aria-expanded") == "false"
+    assert launcher.locator("svg").count() == 1
     shop.screenshot(path=str(SHOTS / "23-widget-launcher.png"))
     launcher.click()
     assert launcher.get_attribute("aria-expanded") == "true"

@@ -38,8 +38,14 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = self.path.split("?")[0]
-                server.requests.append({"method": method, "path": path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                        "body": json.loads(body) if body else None})
+                server.requests.append(
+                    {
+                        "method": method,
+                        "path": path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": json.loads(body) if body else None,
+                    }
+                )
                 route = server.routes.get((method, path))
                 status, headers, payload = route(server.requests[-1]) if route else error_response(
                     404, f"Unknown path {path}")
@@ -89,12 +95,17 @@ def embeddings_handler(*, delay: float = 0.0, wrong_dimensions: bool = False):
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         dimensions = body.get("dimensions", 1536) + (1 if wrong_dimensions else 0)
         vectors = BuiltinEmbedder(dimensions).embed(inputs)
-        return json_response({
-            "object": "list",
-            "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
-            "model": body["model"],
-            "usage": {"prompt_tokens": sum(len(t) // 4 for t in inputs), "total_tokens": sum(len(t) // 4 for t in inputs)},
-        })
+        return json_response(
+            {
+                "object": "list",
+                "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+                "model": body["model"],
+                "usage": {
+                    "prompt_tokens": sum(len(t) // 4 for t in inputs),
+                    "total_tokens": sum(len(t) // 4 for t in inputs),
+                },
+            }
+        )
 
     return handle
 

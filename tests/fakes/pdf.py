@@ -2,10 +2,41 @@
 
 import io
 
-
 # Helvetica advance widths (1/1000 em) of the characters the tests use; others count as 556.
-_WIDTHS = dict(zip("abcdefghijklmnopqrstuvwxyz", [556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833,
-                                                  556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500]))
+_WIDTHS = dict(
+    zip(
+        "abcdefghijklmnopqrstuvwxyz",
+        [
+            556,
+            556,
+            500,
+            556,
+            556,
+            278,
+            556,
+            556,
+            222,
+            222,
+            500,
+            222,
+            833,
+            556,
+            556,
+            556,
+            556,
+            333,
+            500,
+            278,
+            556,
+            500,
+            722,
+            500,
+            500,
+            500,
+        ],
+        strict=True,
+    )
+)
 _WIDTHS.update({"L": 556, "T": 611, "E": 667, ".": 278, ",": 278, ":": 278})
 
 
