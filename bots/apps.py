@@ -16,7 +16,7 @@ class BotsConfig(AppConfig):
 
 
 def _clear_local_caches_on_change():
-    """What a public channel reads of a bot (bots.selectors.bot_get_public) is kept per
+    """What a public channel reads of a bot (bots.selectors.bot_get_for_public) is kept per
     process for a few seconds; a change made in this process applies at once. Signals, not
     calls from the services: the admin saves these models directly, and a missed clear
     would go unnoticed for LOCAL_CACHE_SECONDS."""

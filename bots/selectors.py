@@ -25,7 +25,7 @@ def template_list():
     return Template.objects.filter(is_active=True)
 
 
-def widget_config_for(bot: Bot) -> WidgetConfig:
+def widget_config_get_for_bot(bot: Bot) -> WidgetConfig:
     """The bot's widget settings, or the defaults (unsaved) when it has none yet."""
     try:
         return bot.widget
@@ -53,15 +53,15 @@ def prompt_diff(prompt: BotPrompt) -> list[tuple[str, str]]:
     return [(kinds.get(line[:1], "same"), line) for line in list(lines)[2:]]
 
 
-def bot_get_public(public_id: str) -> Bot:
+def bot_get_for_public(public_id: str) -> Bot:
     """A bot by its public id, for its public channels, with what a reply needs of it (tenant,
     plan, provider settings, prompt, widget) in one query, kept a few seconds per process
     (kaiu.local_cache); 404 if there is none."""
-    bot = _public_bots.get_or_load(public_id, lambda: _public_bot_load(public_id))
+    bot = _public_bots.get_or_load(public_id, lambda: _bot_load_for_public(public_id))
     return copy.copy(bot)  # the cached one is shared by the process's threads: each request gets its own
 
 
-def _public_bot_load(public_id: str) -> Bot:
+def _bot_load_for_public(public_id: str) -> Bot:
     # A miss raises, so it is never cached: made-up ids cannot fill the cache and push the
     # real bots out.
     bot = (Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt", "widget")

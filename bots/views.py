@@ -60,7 +60,7 @@ def bot_delete(request, public_id):
 @tenant_view("bots")
 def widget_edit(request, public_id):
     bot = selectors.bot_get_for_tenant(request.tenant, public_id)
-    widget = selectors.widget_config_for(bot)
+    widget = selectors.widget_config_get_for_bot(bot)
     form = WidgetConfigForm(request.POST or None, instance=widget)
     if request.method == "POST" and form.is_valid():
         services.widget_config_update(

@@ -225,19 +225,20 @@ def conversation_list(request):
 
 @api_view("GET")
 def conversation_detail(request, conversation_id):
-    conversation = selectors.conversation_for_tenant(request.api_key.tenant, conversation_id)
+    conversation = selectors.conversation_find_for_tenant(request.api_key.tenant, conversation_id)
     if conversation is None:
         return openai_error(404, "No such conversation.", code="not_found")
+    messages = selectors.message_list_for_conversation(conversation)
     return JsonResponse({"id": str(conversation.pk), "bot": conversation.bot.public_id,
                          "channel": conversation.channel, "title": conversation.title,
-                         "messages": [message_payload(m) for m in selectors.transcript(conversation)]})
+                         "messages": [message_payload(m) for m in messages]})
 
 
 @api_view("POST")
 def feedback(request):
     """POST /api/v1/feedback {"message": id, "rating": 1 | -1, "comment": "..."}"""
     data = json_body(request) or {}
-    message = selectors.message_for_tenant(request.api_key.tenant, data.get("message"))
+    message = selectors.message_find_for_tenant(request.api_key.tenant, data.get("message"))
     if message is None:
         return openai_error(404, "No such message.", code="not_found", param="message")
     try:

@@ -59,14 +59,14 @@ def conversation_list(request):
 @tenant_view("conversations")
 def conversation_detail(request, conversation_id):
     conversation = selectors.conversation_get_for_tenant(request.tenant, conversation_id)
-    transcript = [(m, message_payload(m, debug=True)) for m in selectors.transcript(conversation)]
+    transcript = [(m, message_payload(m, debug=True)) for m in selectors.message_list_for_conversation(conversation)]
     return render(request, "chat/conversation_detail.html", {"conversation": conversation, "transcript": transcript})
 
 
 @tenant_view("conversations")
 def message_improve(request, conversation_id, message_id):
     conversation = selectors.conversation_get_for_tenant(request.tenant, conversation_id)
-    message = selectors.message_for_conversation(conversation, message_id)
+    message = selectors.answer_get_for_conversation(conversation, message_id)
     form = CuratedAnswerForm(request.POST or None,
                              initial={"question": selectors.question_before(message), "answer": message.content})
     if request.method == "POST" and form.is_valid():
@@ -85,13 +85,13 @@ def message_improve(request, conversation_id, message_id):
 
 @tenant_view("conversations")
 def curated_list(request):
-    page = Paginator(selectors.curated_list_for_tenant(request.tenant), 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.curated_answer_list_for_tenant(request.tenant), 25).get_page(request.GET.get("page"))
     return render(request, "chat/curated_list.html", {"page": page})
 
 
 @tenant_view("conversations")
 def curated_delete(request, answer_id):
-    answer = selectors.curated_get_for_tenant(request.tenant, answer_id)
+    answer = selectors.curated_answer_get_for_tenant(request.tenant, answer_id)
     if request.method == "POST":
         services.curated_answer_delete(answer=answer)
         messages.success(request, "Curated answer deleted.")

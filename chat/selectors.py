@@ -17,7 +17,7 @@ def _uuid(value) -> uuid.UUID | None:
         return None
 
 
-def conversation_for_visitor(bot, conversation_id, token: str, *, channels=None) -> Conversation | None:
+def conversation_find_for_visitor(bot, conversation_id, token: str, *, channels=None) -> Conversation | None:
     """A visitor's conversation with `bot`, if `token` is the one it was started with (and,
     when given, it belongs to one of `channels`)."""
     pk = _uuid(conversation_id)
@@ -29,22 +29,22 @@ def conversation_for_visitor(bot, conversation_id, token: str, *, channels=None)
     return conversations.first()
 
 
-def message_in_conversation(conversation: Conversation, message_id) -> Message | None:
+def message_find_for_conversation(conversation: Conversation, message_id) -> Message | None:
     pk = _uuid(message_id)
     return None if pk is None else conversation.messages.filter(pk=pk).first()
 
 
-def transcript(conversation: Conversation, *, limit: int = 200) -> list[Message]:
+def message_list_for_conversation(conversation: Conversation, *, limit: int = 200) -> list[Message]:
     messages = conversation.messages.select_related("feedback").order_by("-created_at")[:limit]
     return list(reversed(messages))
 
 
-def conversation_for_tenant(tenant, conversation_id) -> Conversation | None:
+def conversation_find_for_tenant(tenant, conversation_id) -> Conversation | None:
     pk = _uuid(conversation_id)
     return None if pk is None else Conversation.objects.select_related("bot").filter(tenant=tenant, pk=pk).first()
 
 
-def message_for_tenant(tenant, message_id) -> Message | None:
+def message_find_for_tenant(tenant, message_id) -> Message | None:
     pk = _uuid(message_id)
     return None if pk is None else Message.objects.filter(conversation__tenant=tenant, pk=pk).first()
 
@@ -74,7 +74,7 @@ def conversation_list_for_tenant(tenant, *, bot=None, channel="", since=None, un
     return conversations.order_by("-updated_at", "pk")
 
 
-def message_for_conversation(conversation: Conversation, message_id) -> Message:
+def answer_get_for_conversation(conversation: Conversation, message_id) -> Message:
     return get_object_or_404(Message, conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
 
 
@@ -86,7 +86,7 @@ def question_before(message: Message) -> str:
     return question or ""
 
 
-def curated_list_for_tenant(tenant):
+def curated_answer_list_for_tenant(tenant):
     return CuratedAnswer.objects.filter(tenant=tenant).select_related("bot").order_by("-updated_at")
 
 
@@ -95,5 +95,5 @@ def conversation_get_for_tenant(tenant, conversation_id) -> Conversation:
     return get_object_or_404(Conversation.objects.select_related("bot"), tenant=tenant, pk=conversation_id)
 
 
-def curated_get_for_tenant(tenant, answer_id) -> CuratedAnswer:
+def curated_answer_get_for_tenant(tenant, answer_id) -> CuratedAnswer:
     return get_object_or_404(CuratedAnswer, tenant=tenant, pk=answer_id)

@@ -147,7 +147,7 @@ def _question_store(bot: Bot, conversation: Conversation, question: str,
     statement: (False, nothing found) and nothing stored once the month's quota is used up.
 
     The knowledge version is read here, before retrieval, not from `bot` (which may come a
-    few seconds old from a process's cache, bots.selectors.bot_get_public), and a new answer
+    few seconds old from a process's cache, bots.selectors.bot_get_for_public), and a new answer
     is cached under it: knowledge that changes while the answer is written makes the entry
     unreachable, never an answer from the old knowledge cached under the new version."""
     limit = bot.tenant.plan.max_queries_per_month
@@ -264,7 +264,7 @@ def question_ask(*, bot: Bot, question: str, channel: str, conversation: Convers
         return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
     except IntegrityError:
         # The bot was deleted a moment ago; public channels may hold it a few more seconds
-        # (bots.selectors.bot_get_public).
+        # (bots.selectors.bot_get_for_public).
         if not Bot.objects.filter(pk=bot.pk).exists():
             raise ChatError("not_found", "This assistant no longer exists.") from None
         raise

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from bots.models import Bot
-from bots.selectors import bot_get_for_tenant, bot_get_public, prompt_find_for_bot, widget_config_for
+from bots.selectors import bot_get_for_public, bot_get_for_tenant, prompt_find_for_bot, widget_config_get_for_bot
 from chat import selectors, services
 from chat.models import Channel, Conversation
 from chat.services import ChatError
@@ -31,7 +31,7 @@ PUBLIC_CHANNELS = (Channel.PAGE, Channel.WIDGET)  # a visitor's token opens no A
 
 
 def _public_bot(public_id: str) -> Bot:
-    return bot_get_public(public_id)
+    return bot_get_for_public(public_id)
 
 
 def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = False) -> dict:
@@ -67,7 +67,7 @@ def widget_frame(request, public_id):
 
 def _chat_page(request, public_id: str, *, channel: str):
     bot = _public_bot(public_id)
-    widget = widget_config_for(bot)
+    widget = widget_config_get_for_bot(bot)
     config = _chat_config(bot, widget, channel=channel.lower(), urls=_public_urls(public_id))
     response = render(request, "chat/page.html", {"bot": bot, "config": config, "embedded": channel == Channel.WIDGET})
     ancestors = widget.embed_domains() if channel == Channel.WIDGET else []
@@ -79,7 +79,7 @@ def _chat_page(request, public_id: str, *, channel: str):
 def widget_script(request, public_id):
     """The one script a site includes: it adds a launcher and the chat frame."""
     bot = _public_bot(public_id)
-    widget = widget_config_for(bot)
+    widget = widget_config_get_for_bot(bot)
     domains = widget.embed_domains()
     options = {
         "frame": request.build_absolute_uri(reverse("chat:widget-frame", args=[public_id])),
@@ -95,7 +95,7 @@ def widget_script(request, public_id):
 
 def _anonymous_guard(request, bot: Bot):
     """An error response for a request from a foreign origin or over the IP's rate limit."""
-    if not origin_allowed(request, widget_config_for(bot).embed_domains()):
+    if not origin_allowed(request, widget_config_get_for_bot(bot).embed_domains()):
         return json_error(403, "forbidden_origin", "This site may not use this chat.")
     limit = rate_limit_hit(f"ip:{client_network(request)}", limit=settings.RATE_LIMIT_PER_IP_PER_MINUTE)
     if not limit.allowed:
@@ -119,7 +119,7 @@ def public_messages(request, public_id):
     data, question, refused = _question_in(request, bot)
     if refused:
         return refused
-    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")),
+    conversation = selectors.conversation_find_for_visitor(bot, data.get("conversation"), str(data.get("token", "")),
                                                      channels=PUBLIC_CHANNELS)
     if conversation is not None:
         limit = rate_limit_hit(f"conversation:{conversation.pk}",
@@ -155,11 +155,12 @@ def _refusal(error: ChatError):
 @require_GET
 def public_history(request, public_id):
     bot = _public_bot(public_id)
-    conversation = selectors.conversation_for_visitor(
+    conversation = selectors.conversation_find_for_visitor(
         bot, request.GET.get("conversation"), request.GET.get("token", ""), channels=PUBLIC_CHANNELS)
     if conversation is None:
         return JsonResponse({"messages": []})
-    return JsonResponse({"messages": [message_payload(m) for m in selectors.transcript(conversation)]})
+    messages = selectors.message_list_for_conversation(conversation)
+    return JsonResponse({"messages": [message_payload(m) for m in messages]})
 
 
 @csrf_exempt
@@ -170,13 +171,13 @@ def public_feedback(request, public_id):
     if refused:
         return refused
     data = json_body(request) or {}
-    conversation = selectors.conversation_for_visitor(bot, data.get("conversation"), str(data.get("token", "")),
+    conversation = selectors.conversation_find_for_visitor(bot, data.get("conversation"), str(data.get("token", "")),
                                                      channels=PUBLIC_CHANNELS)
     return _feedback(conversation, data)
 
 
 def _feedback(conversation: Conversation | None, data: dict):
-    message = selectors.message_in_conversation(conversation, data.get("message")) if conversation else None
+    message = selectors.message_find_for_conversation(conversation, data.get("message")) if conversation else None
     if message is None:
         return json_error(404, "not_found", "No such message.")
     try:
@@ -190,7 +191,7 @@ def _feedback(conversation: Conversation | None, data: dict):
 
 
 def _playground_conversation(request, bot: Bot, conversation_id) -> Conversation | None:
-    return selectors.conversation_for_visitor(bot, conversation_id, f"user:{request.user.pk}")
+    return selectors.conversation_find_for_visitor(bot, conversation_id, f"user:{request.user.pk}")
 
 
 @tenant_view("bots")
@@ -199,7 +200,7 @@ def playground(request, public_id):
     urls = {"stream_url": reverse("chat:playground-messages", args=[public_id]),
             "history_url": reverse("chat:playground-history", args=[public_id]),
             "feedback_url": reverse("chat:playground-feedback", args=[public_id])}
-    config = _chat_config(bot, widget_config_for(bot), channel="playground", urls=urls, debug=True)
+    config = _chat_config(bot, widget_config_get_for_bot(bot), channel="playground", urls=urls, debug=True)
     trying = _prompt_on_trial(bot, request.GET.get("prompt"))
     if trying is not None:
         config["prompt"] = str(trying.pk)
@@ -237,7 +238,7 @@ def playground_history(request, public_id):
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     conversation = _playground_conversation(request, bot, request.GET.get("conversation"))
-    messages = selectors.transcript(conversation) if conversation else []
+    messages = selectors.message_list_for_conversation(conversation) if conversation else []
     return JsonResponse({"messages": [message_payload(m, debug=True) for m in messages]})
 
 

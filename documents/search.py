@@ -376,7 +376,7 @@ def _search(statement: str, params: dict) -> list[tuple]:
             return cursor.fetchall()
     except ProgrammingError as error:
         # The bot was deleted a moment ago, its partition with it, while a public channel
-        # still held it (bots.selectors.bot_get_public): there is nothing left to find.
+        # still held it (bots.selectors.bot_get_for_public): there is nothing left to find.
         if isinstance(error.__cause__, UndefinedTable):
             return []
         raise

@@ -6,7 +6,7 @@ from documents.models import Chunk, Document
 from kaiu.ai.embeddings import embedder_for
 
 
-def bots_with_knowledge(tenant):
+def bot_list_with_knowledge_for_tenant(tenant):
     return Bot.objects.filter(tenant=tenant).annotate(
         document_count=Count("documents", distinct=True),
         failed_count=Count("documents", filter=Q(documents__status=Document.Status.FAILED), distinct=True),
@@ -26,7 +26,7 @@ def chunk_get_for_tenant(tenant, chunk_id) -> Chunk:
     return get_object_or_404(Chunk.objects.select_related("document", "bot"), bot__tenant=tenant, pk=chunk_id)
 
 
-def chunks_with_stale_embeddings(bot) -> int:
+def chunk_count_stale_for_bot(bot) -> int:
     """Chunks embedded by another model than the bot's current one (the provider changed):
     vector search cannot compare them until the bot is re-indexed."""
     return Chunk.objects.filter(bot=bot).exclude(embedding_model=embedder_for(bot).model_name).count()

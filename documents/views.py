@@ -14,7 +14,8 @@ from kaiu.tenancy import tenant_view
 
 @tenant_view("knowledge")
 def knowledge(request):
-    return render(request, "documents/knowledge.html", {"bots": selectors.bots_with_knowledge(request.tenant)})
+    bots = selectors.bot_list_with_knowledge_for_tenant(request.tenant)
+    return render(request, "documents/knowledge.html", {"bots": bots})
 
 
 def _knowledge_context(request, bot, **extra):
@@ -23,7 +24,7 @@ def _knowledge_context(request, bot, **extra):
         "bot": bot,
         "documents": documents,
         "busy": any(document.is_busy for document in documents),
-        "stale_chunks": selectors.chunks_with_stale_embeddings(bot),
+        "stale_chunks": selectors.chunk_count_stale_for_bot(bot),
         "upload_form": UploadForm(),
         "text_form": TextForm(),
         "test_form": RetrievalTestForm(initial={"mode": bot.rag_config.get("search_mode", "hybrid"),

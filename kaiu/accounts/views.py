@@ -6,13 +6,13 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from kaiu.accounts import quotas, services
+from kaiu.accounts import quotas, selectors, services
 from kaiu.accounts.forms import (
     ApiKeyForm,
     InvitationForm,
@@ -22,8 +22,7 @@ from kaiu.accounts.forms import (
     TenantCreateForm,
     TenantForm,
 )
-from kaiu.accounts.models import LLMProvider, Membership, Role, TenantSettings
-from kaiu.accounts.selectors import tenant_settings_for
+from kaiu.accounts.models import LLMProvider, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
 from kaiu.crypto import decrypt, encrypt
 from kaiu.limits import RateLimit, client_network, rate_limit_hit
@@ -201,7 +200,7 @@ def overview(request):
 @tenant_view("settings")
 def settings_general(request):
     tenant = request.tenant
-    tenant_settings = tenant_settings_for(tenant)
+    tenant_settings = selectors.tenant_settings_get_for_tenant(tenant)
     form = TenantForm(request.POST or None, initial={
         "name": tenant.name, "currency": tenant.currency, "language": tenant.language})
     if request.method == "POST" and form.is_valid():
@@ -227,7 +226,7 @@ def _llm_form(tenant_settings, data=None):
 @tenant_view("settings")
 @require_POST
 def llm_update(request):
-    tenant_settings = tenant_settings_for(request.tenant)
+    tenant_settings = selectors.tenant_settings_get_for_tenant(request.tenant)
     llm_form = _llm_form(tenant_settings, request.POST)
     if llm_form.is_valid():
         data = llm_form.cleaned_data
@@ -259,7 +258,7 @@ def llm_key_delete(request):
 @require_POST
 def llm_test(request):
     """Test the values in the form, saved or not; an empty key field means the stored key."""
-    tenant_settings = tenant_settings_for(request.tenant)
+    tenant_settings = selectors.tenant_settings_get_for_tenant(request.tenant)
     llm_form = _llm_form(tenant_settings, request.POST)
     if not llm_form.is_valid():
         errors = "; ".join(error for errors in llm_form.errors.values() for error in errors)
@@ -277,18 +276,6 @@ def llm_test(request):
 
 
 # --- Members ------------------------------------------------------------------------------
-
-
-def _get_membership_for_tenant(request, member_id) -> Membership:
-    return get_object_or_404(Membership.objects.select_related("user"), tenant=request.tenant, pk=member_id)
-
-
-def _get_invitation_for_tenant(request, invitation_id):
-    return get_object_or_404(request.tenant.invitations, pk=invitation_id)
-
-
-def _get_api_key_for_tenant(request, key_id):
-    return get_object_or_404(request.tenant.api_keys, pk=key_id)
 
 
 @tenant_view("members")
@@ -318,7 +305,7 @@ def members(request):
 @tenant_view("members")
 @require_POST
 def invitation_revoke(request, invitation_id):
-    invitation = _get_invitation_for_tenant(request, invitation_id)
+    invitation = selectors.invitation_get_for_tenant(request.tenant, invitation_id)
     services.invitation_revoke(tenant=request.tenant, invitation_id=invitation.pk)
     messages.success(request, f"Invitation for {invitation.email} revoked.")
     return redirect("accounts:members")
@@ -326,7 +313,7 @@ def invitation_revoke(request, invitation_id):
 
 @tenant_view("members")
 def member_remove(request, member_id):
-    membership = _get_membership_for_tenant(request, member_id)
+    membership = selectors.membership_get_for_tenant(request.tenant, member_id)
     if request.method == "POST":
         try:
             services.membership_remove(actor=request.membership, membership=membership)
@@ -341,7 +328,7 @@ def member_remove(request, member_id):
 @tenant_view("members")
 @require_POST
 def member_change_role(request, member_id):
-    membership = _get_membership_for_tenant(request, member_id)
+    membership = selectors.membership_get_for_tenant(request.tenant, member_id)
     try:
         services.membership_change_role(actor=request.membership, membership=membership,
                                         role=request.POST.get("role", ""))
@@ -409,7 +396,7 @@ def _issued_key(request) -> dict | None:
 
 @tenant_view("settings")
 def api_key_revoke(request, key_id):
-    api_key = _get_api_key_for_tenant(request, key_id)
+    api_key = selectors.api_key_get_for_tenant(request.tenant, key_id)
     if request.method == "POST":
         services.api_key_revoke(tenant=request.tenant, key_id=api_key.pk)
         messages.success(request, f"Key “{api_key.name}” revoked. Apps using it can no longer connect.")

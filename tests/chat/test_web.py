@@ -322,17 +322,17 @@ def test_a_bot_change_saved_in_this_process_applies_at_once(client, shop_bot):
 
 def test_a_change_committed_after_another_thread_read_the_bot_still_applies_at_once(shop_bot,
                                                                                       django_capture_on_commit_callbacks):
-    from bots.selectors import _public_bots, bot_get_public
+    from bots.selectors import _public_bots, bot_get_for_public
 
     with django_capture_on_commit_callbacks(execute=True):
         before = dict(_public_bots._entries)
-        bot_get_public(shop_bot.public_id)
+        bot_get_for_public(shop_bot.public_id)
         stale = dict(_public_bots._entries)
         _public_bots._entries.clear()
         _public_bots._entries.update(before)
         set_widget(shop_bot, header_text="Nuevo encabezado")
         _public_bots._entries.update(stale)  # another thread read the bot before this commit
-    assert bot_get_public(shop_bot.public_id).widget.header_text == "Nuevo encabezado"
+    assert bot_get_for_public(shop_bot.public_id).widget.header_text == "Nuevo encabezado"
 
 
 def test_an_unknown_bot_id_is_not_remembered(client, shop_bot):
@@ -342,15 +342,15 @@ def test_an_unknown_bot_id_is_not_remembered(client, shop_bot):
 
 
 def test_deleting_the_provider_key_reaches_the_public_channels_at_once(shop_bot, settings):
-    from bots.selectors import bot_get_public
+    from bots.selectors import bot_get_for_public
     from kaiu.accounts.services import llm_key_delete, llm_settings_update
 
     settings.ALLOW_PRIVATE_PROVIDER_HOSTS = True
     llm_settings_update(tenant=shop_bot.tenant, provider="OPENAI_COMPATIBLE", base_url="http://127.0.0.1:9/v1",
                         chat_model="m", embedding_model="e", api_key="sk-secret-123456")
-    assert bot_get_public(shop_bot.public_id).tenant.settings.api_key == "sk-secret-123456"
+    assert bot_get_for_public(shop_bot.public_id).tenant.settings.api_key == "sk-secret-123456"
     llm_key_delete(tenant=shop_bot.tenant)
-    tenant_settings = bot_get_public(shop_bot.public_id).tenant.settings
+    tenant_settings = bot_get_for_public(shop_bot.public_id).tenant.settings
     assert tenant_settings.api_key == ""
     assert tenant_settings.llm_provider == "BUILTIN"
 

@@ -173,7 +173,7 @@ def test_a_bot_with_no_knowledge_yet_finds_nothing(bot):
 
 
 def test_a_bot_read_before_its_first_document_still_finds_it(bot, add_text):
-    """Public channels hold a bot a few seconds (bots.selectors.bot_get_public): its
+    """Public channels hold a bot a few seconds (bots.selectors.bot_get_for_public): its
     knowledge_version may be older than its knowledge."""
     held = Bot.objects.get(pk=bot.pk)
     assert retrieve(held, "horario de atención", record=False).hits == []
