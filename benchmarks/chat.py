@@ -167,7 +167,7 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
 def unique_questions(texts, maker, count: int) -> list[str]:
     """`count` questions that differ once normalised as the response cache does, so none is
     answered from the cache."""
-    from chat.services import normalize_question
+    from chat.response_cache import normalize_question
 
     rng, seen, questions = random.Random(7), set(), []
     for _ in range(50 * count):

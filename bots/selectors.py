@@ -80,3 +80,9 @@ def prompt_find_for_bot(bot: Bot, prompt_id) -> BotPrompt | None:
         return BotPrompt.objects.filter(bot=bot, pk=prompt_id).first()
     except (ValidationError, ValueError):
         return None
+
+
+def bot_knowledge_version_statement(bot_id) -> tuple[str, list]:
+    """The bot's knowledge version as one row (`version`), for a caller's own statement: chat
+    reads it in the statement that stores a question. No row once the bot is deleted."""
+    return "SELECT knowledge_version AS version FROM bots_bot WHERE id = %s", [bot_id]

@@ -23,14 +23,10 @@ def template_sync(template_model=Template) -> None:
 @transaction.atomic
 def bot_create(*, tenant: Tenant, template: Template | None, name: str, description: str = "", user=None) -> Bot:
     """A new bot with the template's defaults copied in, its first prompt and its widget."""
-    # Lock the tenant row so two simultaneous creations cannot both pass the quota check.
-    tenant = Tenant.objects.select_for_update().select_related("plan").get(pk=tenant.pk)
-    quotas.check(
-        tenant,
-        "bots",
-        message=f"Your {tenant.plan.name} plan allows {tenant.plan.max_bots} bot"
-        f"{'s' if tenant.plan.max_bots != 1 else ''}. Delete one or upgrade your plan to add more.",
-    )
+    # The check locks the tenant row: two simultaneous creations cannot both pass it.
+    bots = "bot" if tenant.plan.max_bots == 1 else "bots"
+    tenant = quotas.quota_check(tenant, "bots", message=(
+        f"Your {{plan}} plan allows {{limit}} {bots}. Delete one or upgrade your plan to add more."))
     bot = Bot(tenant=tenant, template=template, name=name.strip(), description=description.strip(),
               language=tenant.language)
     if template is not None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Conversation, CuratedAnswer, Feedback, Message, MonthlyUsage, QueryLog, ResponseCache
+from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
 
 
 class MessageInline(admin.TabularInline):
@@ -78,15 +78,6 @@ class ResponseCacheAdmin(admin.ModelAdmin):
     list_display = ["question", "bot", "knowledge_version", "hits", "expires_at"]
     readonly_fields = ["bot", "knowledge_version", "prompt_key", "question_hash", "question", "answer", "sources",
                        "top_score", "hits", "created_at", "expires_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(MonthlyUsage)
-class MonthlyUsageAdmin(admin.ModelAdmin):
-    list_display = ["tenant", "month", "questions"]
-    readonly_fields = ["tenant", "month", "questions"]
 
     def has_add_permission(self, request):
         return False

@@ -16,9 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from bots.models import Bot
 from bots.selectors import bot_find_for_tenant, bot_list_for_tenant
-from chat import selectors, services
+from chat import reply, selectors, services
 from chat.models import Channel, Conversation, Message
-from chat.services import MESSAGES, ChatError, message_for
+from chat.texts import MESSAGES, ChatError, message_for
 from chat.web import json_body, message_payload
 from kaiu.accounts.services import api_key_authenticate
 from kaiu.limits import rate_limit_hit
@@ -119,11 +119,11 @@ def chat_completions(request):
     if not isinstance(stream_options, dict):
         return openai_error(400, "`stream_options` must be an object.", param="stream_options")
     try:
-        question = services.clean_question(bot, _text(messages[-1].get("content")))
+        question = reply.clean_question(bot, _text(messages[-1].get("content")))
     except ChatError as error:
         return openai_error(400, _api_message(error), code=error.code, param="messages")
     try:
-        conversation, events = services.question_ask(
+        conversation, events = reply.question_ask(
             bot=bot, question=question, channel=Channel.API, visitor_id=str(data.get("user", ""))[:64],
             history=_history(messages[:-1]))
     except ChatError as error:

@@ -8,12 +8,8 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from chat import services
-        from kaiu.accounts import quotas
-
-        quotas.register_counter("questions_month", services.questions_this_month)
         post_migrate.connect(_schedule_pruning, sender=self, dispatch_uid="chat.prune_schedule")
-        # Whether a bot has curated answers is kept per process for a few seconds (chat.services).
+        # Whether a bot has curated answers is kept per process for a few seconds (chat.curated).
         from chat.models import CuratedAnswer
         from kaiu.local_cache import local_caches_clear
 

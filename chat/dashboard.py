@@ -7,9 +7,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from bots.selectors import bot_list_for_tenant
-from chat import selectors, services
+from chat import curated, selectors
 from chat.models import Channel
-from chat.services import ChatError
+from chat.texts import ChatError
 from chat.web import message_payload
 from kaiu.tenancy import tenant_view
 
@@ -71,7 +71,7 @@ def message_improve(request, conversation_id, message_id):
                              initial={"question": selectors.question_before(message), "answer": message.content})
     if request.method == "POST" and form.is_valid():
         try:
-            services.curated_answer_create(bot=conversation.bot, question=form.cleaned_data["question"],
+            curated.curated_answer_create(bot=conversation.bot, question=form.cleaned_data["question"],
                                            answer=form.cleaned_data["answer"], user=request.user,
                                            source_message=message)
         except ChatError as error:
@@ -93,7 +93,7 @@ def curated_list(request):
 def curated_delete(request, answer_id):
     answer = selectors.curated_answer_get_for_tenant(request.tenant, answer_id)
     if request.method == "POST":
-        services.curated_answer_delete(answer=answer)
+        curated.curated_answer_delete(answer=answer)
         messages.success(request, "Curated answer deleted.")
         return redirect("chat:curated-list")
     return render(request, "chat/curated_delete.html", {"answer": answer})

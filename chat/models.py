@@ -183,19 +183,3 @@ class CuratedAnswer(models.Model):
 
     def __str__(self):
         return self.question
-
-
-class MonthlyUsage(models.Model):
-    """Questions asked per tenant and month: the plan's quota reads it, and one upsert per
-    question keeps it exact under concurrency (counting QueryLog rows would slow every
-    answer as the month fills up)."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()  # the first day of the month
-    questions = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "month"], name="monthly_usage_key")]
-
-    def __str__(self):
-        return f"{self.tenant_id} {self.month:%Y-%m}: {self.questions}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 
@@ -97,3 +98,17 @@ def conversation_get_for_tenant(tenant, conversation_id) -> Conversation:
 
 def curated_answer_get_for_tenant(tenant, answer_id) -> CuratedAnswer:
     return get_object_or_404(CuratedAnswer, tenant=tenant, pk=answer_id)
+
+
+def turn_list_for_conversation(conversation: Conversation) -> list[tuple[str, str]]:
+    """Earlier (role, text) turns for the prompt, newest first until CHAT_HISTORY_CHARS is
+    spent, returned oldest first."""
+    budget, turns = settings.CHAT_HISTORY_CHARS, []
+    rows = (Message.objects.filter(conversation=conversation, role__in=[Message.Role.USER, Message.Role.ASSISTANT])
+            .order_by("-created_at").values_list("role", "content")[:20])
+    for role, content in rows:
+        budget -= len(content)
+        if budget < 0:
+            break
+        turns.append((role, content))
+    return turns[::-1]

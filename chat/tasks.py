@@ -1,6 +1,6 @@
 """django-q2 entry points of the chat app."""
 
-from chat.services import response_cache_prune
+from chat.response_cache import response_cache_prune
 from kaiu.limits import rate_counters_prune
 
 

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bots.models import Bot
 from bots.selectors import bot_get_for_public, bot_get_for_tenant, prompt_find_for_bot, widget_config_get_for_bot
-from chat import selectors, services
+from chat import reply, selectors, services
 from chat.models import Channel, Conversation
-from chat.services import ChatError
+from chat.texts import ChatError
 from chat.web import chat_csp, event_stream, json_body, json_error, message_payload, origin_allowed, ui_texts
 from kaiu.limits import client_network, rate_limit_hit
 from kaiu.tenancy import tenant_view
@@ -128,7 +128,7 @@ def public_messages(request, public_id):
             return _too_many(bot, limit.retry_after)
     channel = Channel.WIDGET if data.get("channel") == "widget" else Channel.PAGE
     try:
-        conversation, events = services.question_ask(
+        conversation, events = reply.question_ask(
             bot=bot, question=question, channel=channel, conversation=conversation,
             visitor_id=secrets.token_urlsafe(24))  # new conversations: the IP limit above applies
     except ChatError as error:
@@ -142,7 +142,7 @@ def _question_in(request, bot: Bot):
     if data is None:
         return None, None, json_error(400, "invalid_json", "Send a JSON object.")
     try:
-        return data, services.clean_question(bot, str(data.get("message", ""))), None
+        return data, reply.clean_question(bot, str(data.get("message", ""))), None
     except ChatError as error:
         return None, None, json_error(400, error.code, str(error))
 
@@ -223,7 +223,7 @@ def playground_messages(request, public_id):
     if refused:
         return refused
     try:
-        conversation, events = services.question_ask(
+        conversation, events = reply.question_ask(
             bot=bot, question=question, channel=Channel.PLAYGROUND,
             conversation=_playground_conversation(request, bot, data.get("conversation")),
             visitor_id=f"user:{request.user.pk}", prompt=_prompt_on_trial(bot, data.get("prompt")))

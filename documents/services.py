@@ -52,20 +52,23 @@ def ingest_jobs_this_month(tenant: Tenant) -> int:
 
 
 def _check_quotas(bot: Bot, *, new_documents: int, new_bytes: int) -> None:
-    plan = bot.tenant.plan
+    """Every plan limit the new documents count against. Locks the tenant (quota_check): call
+    it in the transaction that stores them."""
+    tenant = bot.tenant
     if new_documents:
-        have = Document.objects.filter(bot=bot).count()
-        if have + new_documents > plan.max_documents_per_bot:
-            raise quotas.QuotaExceeded(
-                f"This bot has {have} of the {plan.max_documents_per_bot} documents your {plan.name} plan allows. "
-                "Delete some or upgrade your plan.")
-    if new_bytes and storage_mb(bot.tenant) + new_bytes / 1_000_000 > plan.max_storage_mb:
-        raise quotas.QuotaExceeded(
-            f"This would pass the {plan.max_storage_mb} MB of storage your {plan.name} plan allows. "
-            "Delete some documents or upgrade your plan.")
-    quotas.check(bot.tenant, "ingest_jobs_month", adding=max(1, new_documents), message=(
-        f"Your {plan.name} plan allows {plan.max_ingest_jobs_per_month} processing jobs a month and they are used "
-        "up. They renew on the 1st, or upgrade your plan."))
+        quotas.quota_check(
+            tenant, "documents", adding=new_documents, count=Document.objects.filter(bot=bot).count,
+            message="This bot has {used} of the {limit} documents your {plan} plan allows. "
+                    "Delete some or upgrade your plan.")
+    if new_bytes:
+        quotas.quota_check(
+            tenant, "storage_mb", adding=new_bytes / 1_000_000,
+            message="This would pass the {limit} MB of storage your {plan} plan allows. "
+                    "Delete some documents or upgrade your plan.")
+    quotas.quota_check(
+        tenant, "ingest_jobs_month", adding=max(1, new_documents),
+        message="Your {plan} plan allows {limit} processing jobs a month and they are used up. "
+                "They renew on the 1st, or upgrade your plan.")
 
 
 # --- Adding documents ---------------------------------------------------------------------
@@ -123,20 +126,22 @@ def document_upload(*, bot: Bot, files: list, user=None) -> tuple[list[Document]
     if not accepted:
         return [], errors
     bot = Bot.objects.select_related("tenant__plan").get(pk=bot.pk)
-    _check_quotas(bot, new_documents=len(accepted), new_bytes=sum(len(data) for _, data, _ in accepted))
     documents = []
-    for name, data, mime_type in accepted:
-        try:
-            documents.append(_create_document(
-                bot=bot, name=name, data=data, mime_type=mime_type,
-                source_type=_SOURCE_TYPES.get(mime_type, Document.SourceType.FILE_UPLOAD), user=user))
-        except DocumentError as error:
-            errors.append(str(error))
+    with transaction.atomic():  # the quota lock holds until the batch is stored
+        _check_quotas(bot, new_documents=len(accepted), new_bytes=sum(len(data) for _, data, _ in accepted))
+        for name, data, mime_type in accepted:
+            try:
+                documents.append(_create_document(
+                    bot=bot, name=name, data=data, mime_type=mime_type,
+                    source_type=_SOURCE_TYPES.get(mime_type, Document.SourceType.FILE_UPLOAD), user=user))
+            except DocumentError as error:
+                errors.append(str(error))
     if documents:
         knowledge.refresh_bot(bot.pk)
     return documents, errors
 
 
+@transaction.atomic  # the quota lock holds until the document is stored
 def document_add_text(*, bot: Bot, title: str, text: str, user=None) -> Document:
     title, text = title.strip(), text.strip()
     if not title or not text:
@@ -158,6 +163,7 @@ def _check_job_quota(bot_id) -> None:
     _check_quotas(Bot.objects.select_related("tenant__plan").get(pk=bot_id), new_documents=0, new_bytes=0)
 
 
+@transaction.atomic  # the job quota's lock holds until the job is queued
 def document_retry(*, document: Document) -> None:
     if document.status != Document.Status.FAILED:
         raise DocumentError("Only a failed document can be retried.")
@@ -165,6 +171,7 @@ def document_retry(*, document: Document) -> None:
     _requeue(document, "retry")
 
 
+@transaction.atomic
 def document_reindex(*, document: Document, enforce_quota: bool = True) -> None:
     if enforce_quota:
         _check_job_quota(document.bot_id)

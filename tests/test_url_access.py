@@ -108,8 +108,9 @@ def objects_of(tenant, bot, owner, add_text):
     key = api_key_create(tenant=tenant, name="A key", created_by=owner).api_key
     document = add_text(bot, "Horario", "Atendemos de lunes a viernes de 8 a 18 horas.")
     from bots.services import prompt_create
+    from chat.curated import curated_answer_create
     from chat.models import Message
-    from chat.services import conversation_start, curated_answer_create
+    from chat.services import conversation_start
 
     prompt = prompt_create(bot=bot, content="Un borrador.", user=owner)
     conversation = conversation_start(bot=bot, channel="PAGE", visitor_id="v")

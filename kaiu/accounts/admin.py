@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from kaiu.accounts.models import ApiKey, Invitation, Membership, Plan, RateCounter, Tenant, TenantSettings, User
+from kaiu.accounts.models import (
+    ApiKey,
+    Invitation,
+    Membership,
+    Plan,
+    QuotaUsage,
+    RateCounter,
+    Tenant,
+    TenantSettings,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -91,6 +101,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
 class RateCounterAdmin(admin.ModelAdmin):
     list_display = ["key", "window_start", "count"]
     readonly_fields = ["key", "window_start", "count"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(QuotaUsage)
+class QuotaUsageAdmin(admin.ModelAdmin):
+    list_display = ["tenant", "meter", "period_start", "used"]
+    list_filter = ["meter"]
+    readonly_fields = ["tenant", "meter", "period_start", "used"]
 
     def has_add_permission(self, request):
         return False

@@ -209,6 +209,23 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
 
+class QuotaUsage(models.Model):
+    """Units of a taken quota (kaiu.accounts.quotas) a tenant used in one period, such as the
+    questions of a month: one atomic upsert per unit keeps it exact under concurrency
+    (counting QueryLog rows instead would slow every answer as the month fills up)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    meter = models.CharField(max_length=40)
+    period_start = models.DateField()  # the first day of the month
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "meter", "period_start"], name="quota_usage_key")]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.meter} {self.period_start:%Y-%m}: {self.used}"
+
+
 class RateCounter(models.Model):
     """Requests counted per key and window with one atomic upsert, so a limit holds across
     every gunicorn worker and machine (see kaiu.limits)."""

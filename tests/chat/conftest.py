@@ -1,7 +1,8 @@
 import pytest
 
 from chat.models import Channel
-from chat.services import conversation_start, reply
+from chat.reply import reply
+from chat.services import conversation_start
 
 KNOWLEDGE = "\n\n".join([
     "# Envíos\nEnviamos a toda Colombia. A Bogotá y Medellín el envío tarda de 1 a 2 días hábiles. "

@@ -6,8 +6,11 @@ import json
 import pytest
 
 from bots.models import BotPrompt
+from chat.curated import curated_answer_create
 from chat.models import Conversation, Message, QueryLog, ResponseCache
-from chat.services import ChatError, conversation_start, curated_answer_create, reply
+from chat.reply import reply
+from chat.services import conversation_start
+from chat.texts import ChatError
 from documents.models import Document
 from documents.services import document_delete
 from kaiu.accounts.models import Plan

@@ -1,0 +1,196 @@
+"""The reply flow every channel shares (page, widget, API, playground):
+
+    question_ask / reply(conversation, text)
+      ├─ clean the question, take it from the quota and store it (chat.services.question_store)
+      ├─ a curated answer matching it closely            → served as is  (chat.curated)
+      ├─ a cached answer (same question, knowledge, prompt) → served as is (chat.response_cache)
+      ├─ documents.search.retrieve → nothing above the bot's threshold → "I don't know"
+      └─ the chat model (built-in extractive or OpenAI-compatible), streamed
+    then the answer, its sources and timings, and its QueryLog row (chat.services.answer_store).
+
+Each source of an answer is one small function that yields the answer's pieces and fills
+in the Outcome; the first that answers ends the flow.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError
+
+from bots.models import Bot, BotPrompt
+from chat import selectors
+from chat.curated import curated_answer_match, curated_answer_served
+from chat.models import Conversation, Message
+from chat.response_cache import CacheLookup, response_cache_key
+from chat.services import Outcome, answer_store, conversation_new, question_store
+from chat.texts import ChatError, message_for
+from documents.search import retrieve
+from kaiu.ai.chat import ChatModel, ChatModelError, ChatRequest, Passage, chat_model_for
+from kaiu.ai.embeddings import EmbeddingError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ReplyEvent:
+    type: str  # "delta" (a piece of the answer) or "done" (the stored message)
+    text: str = ""
+    message: Message | None = None
+
+
+def clean_question(bot: Bot, text: str) -> str:
+    question = (text or "").strip()
+    if not question:
+        raise ChatError("empty", message_for("empty", bot.language))
+    if len(question) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ChatError("too_long", message_for("too_long", bot.language, limit=settings.CHAT_MAX_MESSAGE_CHARS))
+    return question
+
+
+def question_ask(*, bot: Bot, question: str, channel: str, conversation: Conversation | None = None,
+                 visitor_id: str = "", history: list[tuple[str, str]] | None = None,
+                 prompt: BotPrompt | None = None) -> tuple[Conversation, Iterator[ReplyEvent]]:
+    """Ask in `conversation`, or in a new one stored in the same statement as the question,
+    so a refused question (quota) leaves no empty conversation behind. Returns the
+    conversation and the reply's events."""
+    if conversation is None:  # stored with the question (question_store)
+        conversation = conversation_new(bot=bot, channel=channel, visitor_id=visitor_id)
+    try:
+        return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
+    except IntegrityError:
+        # The bot was deleted a moment ago; public channels may hold it a few more seconds
+        # (bots.selectors.bot_get_for_public).
+        if not Bot.objects.filter(pk=bot.pk).exists():
+            raise ChatError("not_found", "This assistant no longer exists.") from None
+        raise
+
+
+def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str]] | None = None,
+          prompt: BotPrompt | None = None, bot: Bot | None = None) -> Iterator[ReplyEvent]:
+    """Answer `text` in `conversation`, streaming. Raises ChatError before anything is
+    stored when the question is refused (empty, too long, monthly quota used up).
+    `history` replaces the conversation's stored turns (the API is sent them by the client);
+    `prompt` replaces the active prompt (the playground tries drafts); `bot` saves loading the
+    conversation's bot again when the caller has it (with its tenant, plan and prompt)."""
+    if bot is None or bot.pk != conversation.bot_id:
+        bot = Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt").get(
+            pk=conversation.bot_id)
+    if prompt is not None and prompt.bot_id == bot.pk:
+        bot.active_prompt = prompt  # for this answer only; never saved
+    question = clean_question(bot, text)
+    if history is None:
+        history = selectors.turn_list_for_conversation(conversation) if conversation.message_count else []
+    model = chat_model_for(bot)
+    # Answers that depend on earlier turns are neither looked up nor cached.
+    cache_key = None if history else response_cache_key(bot, model.model_name, question)
+    stored, cache = question_store(bot, conversation, question, cache_key)
+    if not stored:
+        raise ChatError("quota", message_for("quota", bot.language))
+    return _answer(bot, conversation, question, history, model, cache)
+
+
+def _answer(bot: Bot, conversation: Conversation, question: str, history, model: ChatModel,
+            cache: CacheLookup) -> Iterator[ReplyEvent]:
+    started = time.perf_counter()
+    outcome = Outcome()
+    parts: list[str] = []
+    try:
+        for piece in _compose(bot, question, history, outcome, model, cache):
+            parts.append(piece)
+            yield ReplyEvent("delta", text=piece)
+    except GeneratorExit:  # the visitor left mid-stream: keep what was said
+        outcome.error = outcome.error or "The client disconnected before the end of the answer."
+        raise
+    except Exception as exc:  # a bug must cost one answer, not the visitor's page
+        logger.exception("Reply failed for bot %s", bot.pk)
+        outcome.origin, outcome.answered, outcome.error = "error", False, f"{type(exc).__name__}: {exc}"[:300]
+        parts = [message_for("error", bot.language)]
+        yield ReplyEvent("delta", text=parts[0])
+    finally:
+        outcome.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+        message = answer_store(bot, conversation, question, "".join(parts), outcome)
+    if message is not None:
+        yield ReplyEvent("done", message=message)
+
+
+def _compose(bot: Bot, question: str, history, outcome: Outcome, model: ChatModel,
+             cache: CacheLookup) -> Iterator[str]:
+    """The answer's pieces, from the first source that has one; fills `outcome` on the way."""
+    curated = curated_answer_match(bot, question)
+    if curated is not None:
+        yield from _from_curated(curated, outcome)
+    elif cache.entry is not None:
+        yield from _from_cache(cache, model, outcome)
+    else:
+        yield from _from_knowledge(bot, question, history, model, cache, outcome)
+
+
+def _from_curated(curated, outcome: Outcome) -> Iterator[str]:
+    outcome.origin, outcome.model = "curated", "curated"
+    curated_answer_served(curated)
+    yield curated.answer
+
+
+def _from_cache(cache: CacheLookup, model: ChatModel, outcome: Outcome) -> Iterator[str]:
+    cached = cache.entry
+    outcome.origin, outcome.model, outcome.cache_entry_id = "cache", model.model_name, cached.pk
+    outcome.sources, outcome.top_score = cached.sources, cached.top_score
+    yield cached.answer
+
+
+def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: CacheLookup,
+                    outcome: Outcome) -> Iterator[str]:
+    """Retrieval, then the model over the passages above the bot's threshold."""
+    try:
+        retrieval = retrieve(bot, question, record=False)  # counted in answer_store, in its statement
+    except EmbeddingError as error:  # vector mode and the provider is down
+        outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
+        yield message_for("error", bot.language)
+        return
+    # Hybrid search answered from keywords alone (the embedding provider failed): the answer
+    # stands, the provider's error is logged for the tenant, and the answer is not cached.
+    outcome.error = retrieval.warning[:300]
+    outcome.timings["embed"] = round(retrieval.embed_ms, 2)
+    outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
+    outcome.top_score = retrieval.top_score
+    outcome.retrieved_documents = {hit.document_id for hit in retrieval.hits}
+    threshold = float((bot.rag_config or {}).get("score_threshold", 0))
+    hits = [hit for hit in retrieval.hits if hit.relevance is None or hit.relevance >= threshold]
+    if not hits:
+        outcome.origin, outcome.answered = "unknown", False
+        yield message_for("unknown", bot.language)
+        return
+    outcome.sources = [_source(n, hit) for n, hit in enumerate(hits, start=1)]
+    yield from _from_model(bot, question, history, hits, model, outcome)
+    if outcome.origin == "model":
+        outcome.cache_key = cache.key
+
+
+def _from_model(bot: Bot, question: str, history, hits, model: ChatModel, outcome: Outcome) -> Iterator[str]:
+    request = ChatRequest(
+        system_prompt=bot.active_prompt.content if bot.active_prompt else "", question=question,
+        passages=[Passage(number=n, text=hit.text, document_name=hit.document_name, page=hit.page)
+                  for n, hit in enumerate(hits, start=1)],
+        history=history, language=bot.language, temperature=bot.temperature, model=bot.chat_model)
+    outcome.model = model.model_name
+    started = time.perf_counter()
+    try:
+        yield from model.stream(request)
+    except ChatModelError as error:
+        outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
+        yield message_for("error", bot.language)
+    finally:
+        outcome.timings["llm"] = round((time.perf_counter() - started) * 1000, 2)
+        outcome.model = model.model_name
+        outcome.tokens_in, outcome.tokens_out = model.usage.tokens_in, model.usage.tokens_out
+
+
+def _source(n: int, hit) -> dict:
+    return {"n": n, "document": hit.document_id, "document_name": hit.document_name, "chunk": hit.chunk_id,
+            "page": hit.page, "score": None if hit.relevance is None else round(hit.relevance, 4),
+            "text": hit.text[:1200]}
