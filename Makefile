@@ -23,10 +23,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# A local .env with fresh secrets, written once (never committed).
+# A local .env, written once (never committed): fresh secrets, and private provider hosts
+# allowed (a local Ollama), since `make run` serves this machine only. See kaiu/envfile.py.
 .env:
-	@$(PY) -c "import secrets, base64; print('# Written by make run on first use. See .env.example.'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('FIELD_ENCRYPTION_KEY=' + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())" > .env
-	@echo "Wrote .env with new secrets."
+	@$(PY) -m kaiu.envfile .env
+	@echo "Wrote .env with new secrets; AI servers on this machine or network are allowed."
 
 run: install .env
 	$(PY) manage.py migrate --noinput

@@ -168,7 +168,8 @@ def read_content(document: Document) -> bytes:
 
 
 def embed_texts(embedder: Embedder, texts: list[str], *, on_progress=lambda done: None) -> list[list[float]]:
-    """Vectors for `texts`, in order, in batches; provider results are cached by (model, sha256).
+    """Vectors for `texts`, in order, in batches; provider results are cached by (provider,
+    model, sha256), a tenant's own provider in rows only that tenant reads.
 
     The built-in embedder is computed locally and deterministically, so caching it would
     only cost a database round trip per batch."""
@@ -180,11 +181,13 @@ def embed_texts(embedder: Embedder, texts: list[str], *, on_progress=lambda done
             on_progress(len(vectors))
         return vectors
 
+    tenant_id, provider = embedder.cache_scope
+    scope = {"tenant_id": tenant_id, "provider": provider, "model": embedder.model_name}
     hashes = [sha256_text(text) for text in texts]
     known = {}
     for start in range(0, len(hashes), 1000):
         known.update(EmbeddingCache.objects.filter(
-            model=embedder.model_name, sha256__in=hashes[start:start + 1000]).values_list("sha256", "embedding"))
+            **scope, sha256__in=hashes[start:start + 1000]).values_list("sha256", "embedding"))
     missing = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in known}.items())
     on_progress(len(texts) - len(missing))
     for start in range(0, len(missing), batch_size):
@@ -192,7 +195,7 @@ def embed_texts(embedder: Embedder, texts: list[str], *, on_progress=lambda done
         vectors = embedder.embed([text for _, text in batch])
         EmbeddingCache.objects.bulk_create(
             [
-                EmbeddingCache(model=embedder.model_name, sha256=h, embedding=v)
+                EmbeddingCache(**scope, sha256=h, embedding=v)
                 for (h, _), v in zip(batch, vectors, strict=True)
             ],
             ignore_conflicts=True,

@@ -130,17 +130,27 @@ class Chunk(models.Model):
 
 
 class EmbeddingCache(models.Model):
-    """Vectors already computed, by (model, sha256 of the text): re-indexing or a repeated
-    passage never calls the provider twice."""
+    """Vectors already computed, by (provider, model, sha256 of the text): re-indexing or a
+    repeated passage never calls the provider twice.
+
+    The provider is the platform's (no tenant: its rows serve every tenant on the platform
+    key) or one tenant's own server (its rows serve that tenant only). A model name alone is
+    no identity: a tenant's server may call its model `text-embedding-3-small` and would plant
+    its vectors in other tenants' knowledge, and learn from its cache hits what they hold."""
 
     id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                               db_index=False)  # leads the unique constraint below
+    provider = models.CharField(max_length=200, blank=True, help_text="The server's base URL; empty: OpenAI's API.")
     model = models.CharField(max_length=120)
     sha256 = models.CharField(max_length=64)
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["model", "sha256"], name="embedding_cache_unique")]
+        constraints = [models.UniqueConstraint(fields=["tenant", "provider", "model", "sha256"],
+                                               name="embedding_cache_unique_per_provider",
+                                               nulls_distinct=False)]  # one platform row per text
 
     def __str__(self):
         return f"{self.model} {self.sha256[:12]}"

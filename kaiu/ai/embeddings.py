@@ -10,6 +10,7 @@ import math
 import re
 import time
 import unicodedata
+import uuid
 import zlib
 from dataclasses import dataclass
 from typing import Protocol
@@ -122,6 +123,13 @@ class OpenAIEmbedder:
     @property
     def model_name(self) -> str:
         return self.config.embedding_model
+
+    @property
+    def cache_scope(self) -> tuple[uuid.UUID | None, str]:
+        """Whose cached vectors this embedder may reuse: (the tenant, or None for the
+        platform's provider; the server). A tenant's server names its models as it likes,
+        so its vectors must never be taken for the platform's or another tenant's."""
+        return self.config.tenant_id, self.config.server
 
     def _batches(self, texts: list[str]):
         batch, size = [], 0

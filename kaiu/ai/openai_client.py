@@ -1,5 +1,6 @@
 """The `openai` client, configured for a tenant's provider or the platform's."""
 
+import uuid
 from dataclasses import dataclass
 
 import httpx2
@@ -16,6 +17,12 @@ class ProviderConfig:
     chat_model: str
     embedding_model: str
     tenant_supplied: bool  # a tenant's URL is untrusted and checked before each request
+    tenant_id: uuid.UUID | None = None  # whose own provider this is; None: the platform's
+
+    @property
+    def server(self) -> str:
+        """The server's identity: its base URL, "" for OpenAI's own API."""
+        return (self.base_url or "").rstrip("/")
 
 
 def provider_config_for_tenant(tenant_settings) -> ProviderConfig | None:
@@ -27,6 +34,7 @@ def provider_config_for_tenant(tenant_settings) -> ProviderConfig | None:
             chat_model=tenant_settings.chat_model or settings.OPENAI_CHAT_MODEL,
             embedding_model=tenant_settings.embedding_model or settings.OPENAI_EMBEDDING_MODEL,
             tenant_supplied=True,
+            tenant_id=tenant_settings.tenant_id,
         )
     if settings.OPENAI_API_KEY:
         return ProviderConfig(
