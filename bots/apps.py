@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class BotsConfig(AppConfig):
@@ -17,13 +16,9 @@ class BotsConfig(AppConfig):
 
 def _clear_local_caches_on_change():
     """What a public channel reads of a bot (bots.selectors.bot_get_for_public) is kept per
-    process for a few seconds; a change made in this process applies at once. Signals, not
-    calls from the services: the admin saves these models directly, and a missed clear
-    would go unnoticed for LOCAL_CACHE_SECONDS."""
+    process for a few seconds (kaiu.local_cache has the rule)."""
     from bots.models import Bot, BotPrompt, WidgetConfig
     from kaiu.accounts.models import Plan, Tenant, TenantSettings
-    from kaiu.local_cache import local_caches_clear
+    from kaiu.local_cache import clear_on_change
 
-    for model in (Bot, BotPrompt, WidgetConfig, Tenant, Plan, TenantSettings):
-        post_save.connect(local_caches_clear, sender=model, dispatch_uid=f"local_cache.saved.{model.__name__}")
-        post_delete.connect(local_caches_clear, sender=model, dispatch_uid=f"local_cache.deleted.{model.__name__}")
+    clear_on_change(Bot, BotPrompt, WidgetConfig, Tenant, Plan, TenantSettings)

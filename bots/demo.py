@@ -6,9 +6,18 @@ from bots.services import bot_create, template_sync
 DEMO_BOT_NAME = "Asistente KAIU"
 
 
+def seed(tenant) -> str:
+    """seed_demo's step: the demo assistant."""
+    return f"Bot “{seed_bot(tenant).name}”."
+
+
+def demo_bot(tenant) -> Bot | None:
+    return Bot.objects.filter(tenant=tenant, name=DEMO_BOT_NAME).first()
+
+
 def seed_bot(tenant) -> Bot:
     template_sync()
-    bot = Bot.objects.filter(tenant=tenant, name=DEMO_BOT_NAME).first()
+    bot = demo_bot(tenant)
     if bot is None:
         bot = bot_create(
             tenant=tenant,

@@ -21,7 +21,7 @@ from chat.models import Channel, Conversation, Message
 from chat.texts import MESSAGES, ChatError, message_for
 from chat.web import json_body, message_payload
 from kaiu.accounts.services import api_key_authenticate
-from kaiu.limits import rate_limit_hit
+from kaiu.platform.limits import rate_limit_hit
 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
                 405: "invalid_request_error", 429: "rate_limit_exceeded"}

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 class ChatConfig(AppConfig):
@@ -11,18 +11,17 @@ class ChatConfig(AppConfig):
         post_migrate.connect(_schedule_pruning, sender=self, dispatch_uid="chat.prune_schedule")
         # Whether a bot has curated answers is kept per process for a few seconds (chat.curated).
         from chat.models import CuratedAnswer
-        from kaiu.local_cache import local_caches_clear
+        from kaiu.local_cache import clear_on_change
 
-        post_save.connect(local_caches_clear, sender=CuratedAnswer, dispatch_uid="local_cache.saved.CuratedAnswer")
-        post_delete.connect(local_caches_clear, sender=CuratedAnswer, dispatch_uid="local_cache.deleted.CuratedAnswer")
+        clear_on_change(CuratedAnswer)
 
 
 def _schedule_pruning(sender=None, **kwargs):
-    """Every ten minutes, drop expired cached answers and finished rate-limit windows."""
+    """Every ten minutes, drop expired cached answers."""
     from django_q.models import Schedule
 
     Schedule.objects.get_or_create(
         func="chat.tasks.prune",
-        defaults={"name": "Prune chat caches and counters", "schedule_type": Schedule.MINUTES, "minutes": 10,
+        defaults={"name": "Prune cached answers", "schedule_type": Schedule.MINUTES, "minutes": 10,
                   "repeats": -1},
     )

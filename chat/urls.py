@@ -4,6 +4,7 @@ from chat import api, dashboard, views
 
 app_name = "chat"
 
+# Mounted at / (kaiu/urls.py): the public channels and the chat pages of the dashboard.
 urlpatterns = [
     path("c/<slug:public_id>/", views.public_page, name="public-page"),
     path("c/<slug:public_id>/frame/", views.widget_frame, name="widget-frame"),
@@ -23,8 +24,8 @@ urlpatterns = [
          name="message-improve"),
     path("app/answers/", dashboard.curated_list, name="curated-list"),
     path("app/answers/<uuid:answer_id>/delete/", dashboard.curated_delete, name="curated-delete"),
-    path("app/bots/<slug:public_id>/playground/", views.playground, name="playground"),
-    path("app/bots/<slug:public_id>/playground/messages/", views.playground_messages, name="playground-messages"),
-    path("app/bots/<slug:public_id>/playground/history/", views.playground_history, name="playground-history"),
-    path("app/bots/<slug:public_id>/playground/feedback/", views.playground_feedback, name="playground-feedback"),
+    path("app/playground/<slug:public_id>/", views.playground, name="playground"),
+    path("app/playground/<slug:public_id>/messages/", views.playground_messages, name="playground-messages"),
+    path("app/playground/<slug:public_id>/history/", views.playground_history, name="playground-history"),
+    path("app/playground/<slug:public_id>/feedback/", views.playground_feedback, name="playground-feedback"),
 ]

@@ -24,7 +24,7 @@ from chat import reply, selectors, services
 from chat.models import Channel, Conversation
 from chat.texts import ChatError
 from chat.web import chat_csp, event_stream, json_body, json_error, message_payload, origin_allowed, ui_texts
-from kaiu.limits import client_network, rate_limit_hit
+from kaiu.platform.limits import client_network, rate_limit_hit
 from kaiu.tenancy import tenant_view
 
 PUBLIC_CHANNELS = (Channel.PAGE, Channel.WIDGET)  # a visitor's token opens no API or playground conversation

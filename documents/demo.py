@@ -4,11 +4,20 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from bots.demo import demo_bot
 from documents.ingest import ingest_document
 from documents.models import Document
 from documents.services import document_upload
 
 DEMO_DOCUMENTS = Path(__file__).resolve().parent / "demo"
+
+
+def seed(tenant) -> str:
+    """seed_demo's step: the demo bot's knowledge base, processed."""
+    bot = demo_bot(tenant)
+    added = seed_knowledge(bot)
+    new = f", {len(added)} new" if added else ""
+    return f"Knowledge base: {bot.documents.count()} documents{new}."
 
 
 def seed_knowledge(bot) -> list[Document]:

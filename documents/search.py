@@ -19,6 +19,7 @@ from psycopg.errors import UndefinedTable
 
 from documents.partitions import chunk_partition_exists, chunk_partition_name
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
+from kaiu.local_cache import LocalCache
 
 MODES = ("hybrid", "vector", "keyword")
 RRF_K = 60  # the usual constant: damps the difference between rank 1 and rank 2
@@ -258,17 +259,19 @@ COMMON_TERM_SHARE = 0.05
 PROFILE_MIN_CHUNKS = 500  # smaller bots have no common terms: finding every match is cheap there
 PROFILE_SAMPLE = 2000  # passages sampled for term frequencies
 BUILTIN_EXACT_MAX_CHUNKS = 4000  # above this, built-in vectors rank the keyword pool (VectorScope)
-_profiles: dict = {}  # per process: {bot id: (knowledge_version, BotProfile)}
+# Per process, under the bot's knowledge version: a change of its passages is a new key.
+_profiles: LocalCache[BotProfile] = LocalCache("bot search profiles")
 
 
 def bot_profile(bot) -> BotProfile:
-    """The bot's passage count and common search terms, from a sample of its passages.
-    Kept per process until the bot's knowledge_version changes (a few ms to compute once)."""
-    cached = _profiles.get(bot.pk)
-    if cached and cached[0] == bot.knowledge_version:
-        return cached[1]
+    """The bot's passage count and common search terms, from a sample of its passages (a
+    few ms to compute; kept per process, see kaiu.local_cache)."""
+    return _profiles.get_or_load((bot.pk, bot.knowledge_version), lambda: _bot_profile_load(bot.pk))
+
+
+def _bot_profile_load(bot_id) -> BotProfile:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM documents_chunk WHERE bot_id = %s AND is_enabled", [bot.pk])
+        cursor.execute("SELECT count(*) FROM documents_chunk WHERE bot_id = %s AND is_enabled", [bot_id])
         [chunks] = cursor.fetchone()
         common = []
         if chunks > PROFILE_MIN_CHUNKS:
@@ -276,13 +279,9 @@ def bot_profile(bot) -> BotProfile:
             cursor.execute(
                 "SELECT word FROM ts_stat(format('SELECT search_vector FROM documents_chunk "
                 "WHERE bot_id = %%L AND is_enabled LIMIT %%s', %s::uuid, %s)) WHERE ndoc > %s",
-                [bot.pk, sample, COMMON_TERM_SHARE * sample])
+                [bot_id, sample, COMMON_TERM_SHARE * sample])
             common = sorted(row[0] for row in cursor.fetchall())
-    profile = BotProfile(chunks=chunks, common_terms=common)
-    if len(_profiles) > 5000:
-        _profiles.clear()
-    _profiles[bot.pk] = (bot.knowledge_version, profile)
-    return profile
+    return BotProfile(chunks=chunks, common_terms=common)
 
 
 def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, record: bool = True) -> Retrieval:

@@ -1,11 +1,31 @@
-"""A per-process cache of hot configuration, for a few seconds.
+"""Per-process caches of hot configuration, and the one rule that keeps them true.
 
 Public channels answer many requests a second for a handful of bots. Reading a bot with
 its tenant, plan, provider settings, prompt and widget cost each one a query and about
-1 ms of Python, most of it the ORM building that six-table join. Each process keeps what
-it read for LOCAL_CACHE_SECONDS: a change reaches every worker within that time, and the
-process that made it at once (the apps clear their caches when the models involved are
-saved).
+1 ms of Python, most of it the ORM building that six-table join. So each process keeps
+what it read, for LOCAL_CACHE_SECONDS at most.
+
+Every cache, who fills it and what clears it:
+
+| cache                       | filled by                           | cleared when these change           |
+|-----------------------------|-------------------------------------|-------------------------------------|
+| "public bots"               | bots.selectors.bot_get_for_public   | Bot, BotPrompt, WidgetConfig,       |
+|                             |                                     | Tenant, Plan, TenantSettings        |
+| "bots with curated answers" | chat.curated.curated_answer_match   | CuratedAnswer                       |
+| "bot search profiles"       | documents.search.bot_profile        | nothing needed: keyed by the bot's  |
+|                             |                                     | knowledge_version, which a change   |
+|                             |                                     | of its passages bumps               |
+
+The rule:
+- A cache is a `LocalCache`, so `local_caches_clear()` reaches it.
+- The app that owns a model a cache depends on calls `clear_on_change(Model, ...)` in its
+  AppConfig.ready(): `save()` and `delete()` then clear every cache in this process at once
+  (the admin saves models directly, so services alone would miss changes).
+- A queryset `.update()`, `bulk_create` or raw SQL sends no signal: a service that writes one
+  of those models that way calls `local_caches_clear()` itself, after the write
+  (bots.services.bot_set_knowledge_state does).
+- Other processes see any change within LOCAL_CACHE_SECONDS; that is the promise, and the
+  reason for keeping the number small.
 """
 
 from __future__ import annotations
@@ -16,6 +36,7 @@ from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
 
@@ -53,6 +74,13 @@ def local_caches_clear(*args, **kwargs) -> None:
     thread may have read the old rows in between and would keep them for seconds."""
     _clear_all()
     transaction.on_commit(_clear_all)
+
+
+def clear_on_change(*models) -> None:
+    """Clear the local caches whenever one of `models` is saved or deleted in this process."""
+    for model in models:
+        post_save.connect(local_caches_clear, sender=model, dispatch_uid=f"local_cache.saved.{model.__name__}")
+        post_delete.connect(local_caches_clear, sender=model, dispatch_uid=f"local_cache.deleted.{model.__name__}")
 
 
 def _clear_all() -> None:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "kaiu.accounts",
+    "kaiu.platform",
     "bots",
     "documents",
     "commerce",

@@ -3,11 +3,16 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from kaiu.accounts.views import admin_login
-from kaiu.health import healthz
+from kaiu.platform.health import healthz
 
 admin.site.site_header = "KAIU platform administration"
 admin.site.site_title = "KAIU admin"
 
+# Each app serves its own prefixes and no other app serves paths below them:
+#   chat        /c/, /widget/, /api/v1/, /app/conversations/, /app/answers/, /app/playground/
+#   accounts    /accounts/, /app/ (the overview), /app/switch/, /app/leave/, /app/settings/
+#   bots        /app/bots/
+#   documents   /app/knowledge/
 urlpatterns = [
     path("", include("chat.urls")),  # first: its public endpoints take most of the traffic
     path("", lambda request: redirect("accounts:overview"), name="home"),
@@ -16,5 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("kaiu.accounts.urls")),
     path("app/bots/", include("bots.urls")),
-    path("app/", include("documents.urls")),
+    path("app/knowledge/", include("documents.urls")),
 ]

@@ -49,12 +49,12 @@ def test_worker_settings_are_safe_for_at_least_once_delivery():
 
 
 def test_tasks_run_through_django_q(db):
-    task_id = async_task("kaiu.health.heartbeat")
+    task_id = async_task("kaiu.platform.tasks.heartbeat")
     assert result(task_id)  # sync mode in tests: ran in-process through the real task machinery
 
 
 def test_healthz_reports_database_pgvector_and_worker(client, db):
-    async_task("kaiu.health.heartbeat")
+    async_task("kaiu.platform.tasks.heartbeat")
     body = client.get("/healthz").json()
     assert body["database"] == "ok"
     assert body["pgvector"].count(".") == 2  # e.g. 0.8.5

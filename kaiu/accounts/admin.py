@@ -7,7 +7,6 @@ from kaiu.accounts.models import (
     Membership,
     Plan,
     QuotaUsage,
-    RateCounter,
     Tenant,
     TenantSettings,
     User,
@@ -95,15 +94,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a key is shown once to the tenant who creates it, in the dashboard
-
-
-@admin.register(RateCounter)
-class RateCounterAdmin(admin.ModelAdmin):
-    list_display = ["key", "window_start", "count"]
-    readonly_fields = ["key", "window_start", "count"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(QuotaUsage)

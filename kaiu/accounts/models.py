@@ -224,19 +224,3 @@ class QuotaUsage(models.Model):
 
     def __str__(self):
         return f"{self.tenant_id} {self.meter} {self.period_start:%Y-%m}: {self.used}"
-
-
-class RateCounter(models.Model):
-    """Requests counted per key and window with one atomic upsert, so a limit holds across
-    every gunicorn worker and machine (see kaiu.limits)."""
-
-    key = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key")]
-        indexes = [models.Index(fields=["window_start"], name="rate_counter_window")]
-
-    def __str__(self):
-        return f"{self.key} @ {self.window_start:%H:%M}: {self.count}"

@@ -25,7 +25,7 @@ from kaiu.accounts.forms import (
 from kaiu.accounts.models import LLMProvider, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
 from kaiu.crypto import decrypt, encrypt
-from kaiu.limits import RateLimit, client_network, rate_limit_hit
+from kaiu.platform.limits import RateLimit, client_network, rate_limit_hit
 from kaiu.tenancy import switch_tenant, tenant_view
 
 # --- Signing in and out -----------------------------------------------------------------

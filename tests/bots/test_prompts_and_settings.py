@@ -62,9 +62,9 @@ def test_a_draft_can_be_tried_in_the_playground_without_going_live(owner_client,
 
     add_text(bot, "Políticas", KNOWLEDGE)
     draft = BotPrompt.objects.create(bot=bot, content="Eres un pirata.", version=2)
-    page = owner_client.get(f"/app/bots/{bot.public_id}/playground/?prompt={draft.pk}")
+    page = owner_client.get(f"/app/playground/{bot.public_id}/?prompt={draft.pk}")
     assert b"Trying prompt version 2" in page.content
-    response = owner_client.post(f"/app/bots/{bot.public_id}/playground/messages/",
+    response = owner_client.post(f"/app/playground/{bot.public_id}/messages/",
                                  json.dumps({"message": "¿Aceptan Nequi?", "prompt": str(draft.pk)}),
                                  content_type="application/json")
     b"".join(response.streaming_content)

@@ -50,4 +50,4 @@ def test_support_staff_may_read_conversations_but_not_bots(client, shop_bot, ask
     ask(shop_bot, "Hola")
     client.force_login(member_with_role("SUPPORT"))
     assert client.get("/app/conversations/").status_code == 200
-    assert client.get(f"/app/bots/{shop_bot.public_id}/playground/").status_code == 403
+    assert client.get(f"/app/playground/{shop_bot.public_id}/").status_code == 403

@@ -226,10 +226,10 @@ def test_an_unknown_bot_is_404_everywhere(client, db):
 
 
 def test_the_playground_shows_scores_timings_and_tokens(owner_client, shop_bot):
-    page = owner_client.get(f"/app/bots/{shop_bot.public_id}/playground/")
+    page = owner_client.get(f"/app/playground/{shop_bot.public_id}/")
     assert page.status_code == 200
     assert b"chat-config" in page.content
-    response = owner_client.post(f"/app/bots/{shop_bot.public_id}/playground/messages/",
+    response = owner_client.post(f"/app/playground/{shop_bot.public_id}/messages/",
                                  json.dumps({"message": "¿Cuánto tarda el envío a Cali?"}),
                                  content_type="application/json")
     events = read_events(response)
@@ -241,10 +241,10 @@ def test_the_playground_shows_scores_timings_and_tokens(owner_client, shop_bot):
     assert all("score" in source for source in done["sources"])  # every passage, cited or not
     conversation = Conversation.objects.get()
     assert conversation.channel == "PLAYGROUND"
-    history = owner_client.get(f"/app/bots/{shop_bot.public_id}/playground/history/",
+    history = owner_client.get(f"/app/playground/{shop_bot.public_id}/history/",
                                {"conversation": str(conversation.pk)}).json()["messages"]
     assert len(history) == 2
-    response = owner_client.post(f"/app/bots/{shop_bot.public_id}/playground/feedback/",
+    response = owner_client.post(f"/app/playground/{shop_bot.public_id}/feedback/",
                                  json.dumps({"conversation": str(conversation.pk), "message": done["id"], "rating": 1}),
                                  content_type="application/json")
     assert response.status_code == 200
@@ -253,13 +253,13 @@ def test_the_playground_shows_scores_timings_and_tokens(owner_client, shop_bot):
 
 def test_a_teammate_cannot_continue_someone_elses_playground_conversation(client, owner_client, shop_bot,
                                                                           member_with_role):
-    events = read_events(owner_client.post(f"/app/bots/{shop_bot.public_id}/playground/messages/",
+    events = read_events(owner_client.post(f"/app/playground/{shop_bot.public_id}/messages/",
                                            json.dumps({"message": "Hola"}), content_type="application/json"))
     conversation = events[0][1]["conversation"]
     client.force_login(member_with_role("ADMIN"))
-    history = client.get(f"/app/bots/{shop_bot.public_id}/playground/history/", {"conversation": conversation})
+    history = client.get(f"/app/playground/{shop_bot.public_id}/history/", {"conversation": conversation})
     assert history.json()["messages"] == []
-    read_events(client.post(f"/app/bots/{shop_bot.public_id}/playground/messages/",
+    read_events(client.post(f"/app/playground/{shop_bot.public_id}/messages/",
                             json.dumps({"message": "Hola", "conversation": conversation}),
                             content_type="application/json"))
     assert Conversation.objects.count() == 2  # a new one of their own

@@ -7,7 +7,7 @@ from tests.fakes.pdf import make_pdf
 
 
 def knowledge_url(bot, suffix=""):
-    return f"/app/bots/{bot.public_id}/knowledge/{suffix}"
+    return f"/app/knowledge/{bot.public_id}/{suffix}"
 
 
 def post_files(client, bot, django_capture_on_commit_callbacks, *files):
@@ -56,9 +56,9 @@ def test_a_failed_document_shows_its_error_and_a_retry_button(owner_client, bot,
     page = response.content.decode()
     document = Document.objects.get()
     assert "damaged" in page
-    assert f"/app/documents/{document.pk}/retry/" in page
+    assert f"/app/knowledge/documents/{document.pk}/retry/" in page
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(f"/app/documents/{document.pk}/retry/")
+        owner_client.post(f"/app/knowledge/documents/{document.pk}/retry/")
     assert "Processing “roto.pdf” again." in owner_client.get(knowledge_url(bot)).content.decode()
 
 
@@ -80,10 +80,10 @@ def test_the_document_page_lists_chunks_with_pages_and_paginates(owner_client, b
     document = Document.objects.get()
     assert document.chunk_count > 25
     pages_of_chunks = -(-document.chunk_count // 25)
-    first = owner_client.get(f"/app/documents/{document.pk}/").content.decode()
+    first = owner_client.get(f"/app/knowledge/documents/{document.pk}/").content.decode()
     assert "page 1" in first
     assert f"Page 1 of {pages_of_chunks}" in first
-    last = owner_client.get(f"/app/documents/{document.pk}/?page={pages_of_chunks}").content.decode()
+    last = owner_client.get(f"/app/knowledge/documents/{document.pk}/?page={pages_of_chunks}").content.decode()
     assert "page 7" in last
     assert "page 1<" not in last
 
@@ -91,13 +91,13 @@ def test_the_document_page_lists_chunks_with_pages_and_paginates(owner_client, b
 def test_a_chunk_is_edited_and_disabled(owner_client, bot, add_text):
     document = add_text(bot, "Horario", "Atendemos de lunes a viernes.")
     chunk = document.chunks.get()
-    owner_client.post(f"/app/chunks/{chunk.pk}/edit/", {"text": "Atendemos también los sábados."})
+    owner_client.post(f"/app/knowledge/chunks/{chunk.pk}/edit/", {"text": "Atendemos también los sábados."})
     chunk.refresh_from_db()
     assert chunk.text == "Atendemos también los sábados."
     assert chunk.edited_at
-    owner_client.post(f"/app/chunks/{chunk.pk}/toggle/", {"page": "1"})
+    owner_client.post(f"/app/knowledge/chunks/{chunk.pk}/toggle/", {"page": "1"})
     assert not Chunk.objects.get(pk=chunk.pk).is_enabled
-    response = owner_client.post(f"/app/chunks/{chunk.pk}/edit/", {"text": "   "})
+    response = owner_client.post(f"/app/knowledge/chunks/{chunk.pk}/edit/", {"text": "   "})
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
     assert Chunk.objects.get(pk=chunk.pk).text == "Atendemos también los sábados."
@@ -105,10 +105,10 @@ def test_a_chunk_is_edited_and_disabled(owner_client, bot, add_text):
 
 def test_delete_asks_first_then_removes(owner_client, bot, add_text, django_capture_on_commit_callbacks):
     document = add_text(bot, "Borrar", "Texto para borrar.")
-    assert "cannot be undone" in owner_client.get(f"/app/documents/{document.pk}/delete/").content.decode()
+    assert "cannot be undone" in owner_client.get(f"/app/knowledge/documents/{document.pk}/delete/").content.decode()
     assert Document.objects.filter(pk=document.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(f"/app/documents/{document.pk}/delete/")
+        owner_client.post(f"/app/knowledge/documents/{document.pk}/delete/")
     assert not Document.objects.exists()
     assert not Chunk.objects.exists()
 
@@ -144,7 +144,7 @@ def test_the_knowledge_overview_lists_bots_with_document_counts(owner_client, bo
     add_text(bot, "Uno", "Texto.")
     page = owner_client.get("/app/knowledge/").content.decode()
     assert "Helper" in page
-    assert f"/app/bots/{bot.public_id}/knowledge/" in page
+    assert f"/app/knowledge/{bot.public_id}/" in page
 
 
 def test_the_polled_rows_also_refresh_the_bots_status_badge(owner_client, bot, add_text):

@@ -8,12 +8,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-HEARTBEAT_TASK = "kaiu.health.heartbeat"
-
-
-def heartbeat() -> str:
-    """Run every minute by the worker; its completion time is the worker's heartbeat."""
-    return timezone.now().isoformat()
+from kaiu.platform.tasks import HEARTBEAT_TASK
 
 
 def _last_heartbeat():
@@ -45,13 +40,3 @@ def healthz(request):
             "last_heartbeat": last_beat.isoformat() if last_beat else None,
         },
     })
-
-
-def ensure_heartbeat_schedule(sender=None, **kwargs) -> None:
-    """Schedule the heartbeat task once; run after every migrate."""
-    from django_q.models import Schedule
-
-    Schedule.objects.get_or_create(
-        func=HEARTBEAT_TASK,
-        defaults={"name": "Worker heartbeat", "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
-    )

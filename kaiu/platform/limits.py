@@ -32,8 +32,8 @@ def rate_limit_hit(key: str, *, limit: int, window_seconds: int = 60) -> RateLim
     window = math.floor(now / window_seconds) * window_seconds
     with connection.cursor() as cursor:
         cursor.execute(
-            """INSERT INTO accounts_ratecounter (key, window_start, count) VALUES (%s, %s, 1)
-               ON CONFLICT (key, window_start) DO UPDATE SET count = accounts_ratecounter.count + 1
+            """INSERT INTO platform_ratecounter (key, window_start, count) VALUES (%s, %s, 1)
+               ON CONFLICT (key, window_start) DO UPDATE SET count = platform_ratecounter.count + 1
                RETURNING count""",
             [key[:200], datetime.fromtimestamp(window, UTC)])
         [count] = cursor.fetchone()
@@ -45,7 +45,7 @@ def rate_limit_hit(key: str, *, limit: int, window_seconds: int = 60) -> RateLim
 def rate_counters_prune() -> int:
     """Drop finished windows (scheduled every few minutes)."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM accounts_ratecounter WHERE window_start < %s",
+        cursor.execute("DELETE FROM platform_ratecounter WHERE window_start < %s",
                        [datetime.now(UTC) - timedelta(hours=1)])
         return cursor.rowcount
 
@@ -79,7 +79,7 @@ def client_ip(request) -> str:
 
 
 def proxy_settings_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """A deploy check (registered by kaiu.accounts): behind a proxy with TRUSTED_PROXY_COUNT 0,
+    """A deploy check (registered by kaiu.platform): behind a proxy with TRUSTED_PROXY_COUNT 0,
     every visitor has the proxy's address and shares one allowance, so ten failed sign-ins
     anywhere lock everyone out for a minute."""
     if settings.BEHIND_PROXY and settings.TRUSTED_PROXY_COUNT == 0:
