@@ -218,18 +218,19 @@ def run_sql(statement, params):
 def run_vector_sql(bot, literal, model, *, exact=False):
     """documents.search's vector-mode statement as retrieve() sends it for a real embedding
     model (the bot's HNSW graph), or exact (every passage by true distance) for recall."""
-    from documents.search import VectorScope, _statement
+    from documents.search_sql import VectorScope, search_statement
 
     scope = VectorScope.EXACT if exact else VectorScope.INDEX
-    return run_sql(_statement("vector", "", scope=scope), _params(bot, "", model, literal))
+    return run_sql(search_statement("vector", "", scope=scope), _params(bot, "", model, literal))
 
 
 def run_hybrid_sql(bot, query, literal, *, exact=False):
     """Hybrid as retrieve() sends it for a real embedding model, with a synthetic vector."""
-    from documents.search import VectorScope, _statement, bot_profile
+    from documents.search import bot_profile
+    from documents.search_sql import VectorScope, search_statement
 
     scope = VectorScope.EXACT if exact else VectorScope.INDEX
-    return run_sql(_statement("hybrid", query, scope=scope),
+    return run_sql(search_statement("hybrid", query, scope=scope),
                    _params(bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms_array))
 
 
@@ -237,13 +238,14 @@ def run_exact_retrieve(bot, query, mode):
     """retrieve()'s statement for `mode` with every vector candidate ranked by true distance:
     the exact answer (an explicit exact scan, not planner settings: PostgreSQL 18 may still
     pick an index it was told not to use when every alternative is disabled too)."""
-    from documents.search import VectorScope, _statement, bot_profile
+    from documents.search import bot_profile
+    from documents.search_sql import VectorScope, search_statement
     from kaiu.ai.embeddings import embedder_for
 
     embedder = embedder_for(bot)
     [vector] = embedder.embed([query])
     return run_sql(
-        _statement(mode, query, scope=VectorScope.EXACT),
+        search_statement(mode, query, scope=VectorScope.EXACT),
         _params(bot, query, embedder.model_name, vector_literal(vector), bot_profile(bot).common_terms_array),
     )
 
@@ -343,7 +345,8 @@ def measure_retrieve(info, texts, mode, n_queries, warmup, *, with_recall):
 
 def retrieve_statement(bot, query, mode):
     """What retrieve() sends for `query`: (SET LOCAL lines, statement, params)."""
-    from documents.search import BUILTIN_EXACT_MAX_CHUNKS, VectorScope, _on_partition, _statement, bot_profile
+    from documents.search import BUILTIN_EXACT_MAX_CHUNKS, _on_partition, bot_profile
+    from documents.search_sql import VectorScope, search_statement
     from kaiu.ai.embeddings import embedder_for
 
     profile = bot_profile(bot)
@@ -355,19 +358,21 @@ def retrieve_statement(bot, query, mode):
         params["vector"] = vector_literal(embedder.embed([query])[0])
         if embedder.model_name == HASHING:
             scope = VectorScope.EXACT if profile.chunks <= BUILTIN_EXACT_MAX_CHUNKS else VectorScope.KEYWORD_POOL
-    return [], _on_partition(_statement(mode, query, scope=scope), bot.pk), params
+    return [], _on_partition(search_statement(mode, query, scope=scope), bot.pk), params
 
 
 def vector_statement(bot, literal, model):
-    from documents.search import _on_partition, _statement
+    from documents.search import _on_partition
+    from documents.search_sql import search_statement
 
-    return [], _on_partition(_statement("vector", ""), bot.pk), _params(bot, "", model, literal)
+    return [], _on_partition(search_statement("vector", ""), bot.pk), _params(bot, "", model, literal)
 
 
 def hybrid_statement(bot, query, literal):
-    from documents.search import _on_partition, _statement, bot_profile
+    from documents.search import _on_partition, bot_profile
+    from documents.search_sql import search_statement
 
-    return [], _on_partition(_statement("hybrid", query), bot.pk), _params(
+    return [], _on_partition(search_statement("hybrid", query), bot.pk), _params(
         bot, query, SYNTHETIC, literal, bot_profile(bot).common_terms_array)
 
 

@@ -58,8 +58,9 @@ def bot_update(*, bot: Bot, name: str, description: str, language: str, welcome_
 
 
 def bot_delete(*, bot: Bot) -> None:
-    # Later issues hang documents and conversations off the bot with CASCADE; files on disk
-    # are removed by the documents service that owns them.
+    """The bot and everything hung off it by CASCADE (prompts, widget, documents, chunks,
+    conversations). The documents app removes the files and the chunk partition once the
+    delete commits (DocumentsConfig's post_delete receivers): bots may not import it."""
     bot.delete()
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kaiu.accounts import views
+from kaiu.accounts import dashboard, views
 
 app_name = "accounts"
 
@@ -20,18 +20,18 @@ urlpatterns = [
          name="password-reset-complete"),
     path("accounts/invite/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("accounts/new-business/", views.tenant_create, name="tenant-create"),
-    path("app/", views.overview, name="overview"),
+    path("app/", dashboard.overview, name="overview"),
     path("app/switch/", views.tenant_switch, name="tenant-switch"),
-    path("app/leave/", views.leave, name="leave"),
-    path("app/settings/", views.settings_general, name="settings"),
-    path("app/settings/provider/", views.llm_update, name="llm-update"),
-    path("app/settings/provider/delete-key/", views.llm_key_delete, name="llm-key-delete"),
-    path("app/settings/provider/test/", views.llm_test, name="llm-test"),
-    path("app/settings/members/", views.members, name="members"),
-    path("app/settings/members/<uuid:member_id>/remove/", views.member_remove, name="member-remove"),
-    path("app/settings/members/<uuid:member_id>/role/", views.member_change_role, name="member-role"),
-    path("app/settings/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke,
+    path("app/leave/", dashboard.leave, name="leave"),
+    path("app/settings/", dashboard.settings_general, name="settings"),
+    path("app/settings/provider/", dashboard.llm_update, name="llm-update"),
+    path("app/settings/provider/delete-key/", dashboard.llm_key_delete, name="llm-key-delete"),
+    path("app/settings/provider/test/", dashboard.llm_test, name="llm-test"),
+    path("app/settings/members/", dashboard.members, name="members"),
+    path("app/settings/members/<uuid:member_id>/remove/", dashboard.member_remove, name="member-remove"),
+    path("app/settings/members/<uuid:member_id>/role/", dashboard.member_change_role, name="member-role"),
+    path("app/settings/invitations/<uuid:invitation_id>/revoke/", dashboard.invitation_revoke,
          name="invitation-revoke"),
-    path("app/settings/api-keys/", views.api_keys, name="api-keys"),
-    path("app/settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path("app/settings/api-keys/", dashboard.api_keys, name="api-keys"),
+    path("app/settings/api-keys/<uuid:key_id>/revoke/", dashboard.api_key_revoke, name="api-key-revoke"),
 ]

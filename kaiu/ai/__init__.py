@@ -1,5 +1,8 @@
 """AI providers: the built-in offline ones and any OpenAI-compatible server.
 
-Later issues add `embedder_for(bot)` and `chat_model_for(bot)` here; the connection test
-in the tenant settings page already goes through `kaiu.ai.openai_client`.
+- `kaiu.ai.embeddings.embedder_for(bot)`: the tenant's own provider, else the platform's
+  OPENAI_API_KEY, else the built-in feature-hashing embedder (no network).
+- `kaiu.ai.chat.chat_model_for(bot)`: likewise, with the built-in extractive model last.
+- `kaiu.ai.openai_client`: the one place that builds an `openai` client (time-outs, retries,
+  the SSRF guard of `kaiu.ai.netguard`), also used by the settings page's connection test.
 """

@@ -23,7 +23,7 @@ def test_a_key_is_shown_once_and_stored_hashed(owner_client, tenant):
 
 
 def test_the_session_holds_a_new_key_only_encrypted_and_briefly(owner_client, tenant):
-    from kaiu.accounts.views import ISSUED_KEY_SECONDS
+    from kaiu.accounts.dashboard import ISSUED_KEY_SECONDS
     from kaiu.crypto import decrypt, fernet
 
     owner_client.post("/app/settings/api-keys/", {"name": "Website"})
