@@ -72,7 +72,8 @@ class Message(models.Model):
     timings = models.JSONField(default=dict, blank=True)  # {"embed": ms, "retrieve": ms, "llm": ms, "total": ms}
     top_score = models.FloatField(null=True, blank=True)
     answered = models.BooleanField(default=True)
-    origin = models.CharField(max_length=12, blank=True)  # model, cache, curated, refusal, error
+    origin = models.CharField(max_length=12, blank=True)  # model, cache, curated, unknown, error, fallback
+    note = models.CharField(max_length=300, blank=True)  # why: a provider's error, a fallback, a refusal
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

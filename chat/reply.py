@@ -178,6 +178,8 @@ def _from_model(bot: Bot, question: str, history, hits, model: ChatModel, outcom
                   for n, hit in enumerate(hits, start=1)],
         history=history, language=bot.language, temperature=bot.temperature, model=bot.chat_model)
     outcome.model = model.model_name
+    if model.fallback_reason:  # the provider is paused: the built-in model answers at once
+        outcome.origin, outcome.error = "fallback", f"Answered by the built-in model. {model.fallback_reason}"[:300]
     started = time.perf_counter()
     try:
         yield from model.stream(request)

@@ -91,7 +91,7 @@ def question_store(bot: Bot, conversation: Conversation, question: str,
 class Outcome:
     """How an answer came about, filled in while it is composed and stored with it."""
 
-    origin: str = "model"  # model, cache, curated, unknown, error
+    origin: str = "model"  # model, cache, curated, unknown, error, fallback
     answered: bool = True
     sources: list[dict] = field(default_factory=list)
     top_score: float | None = None
@@ -125,7 +125,8 @@ def _answer_store(bot: Bot, conversation: Conversation, question: str, answer: s
     message = Message(
         conversation=conversation, role=Message.Role.ASSISTANT, content=answer, sources=outcome.sources,
         model=outcome.model, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
-        timings=outcome.timings, top_score=outcome.top_score, answered=outcome.answered, origin=outcome.origin)
+        timings=outcome.timings, top_score=outcome.top_score, answered=outcome.answered, origin=outcome.origin,
+        note=outcome.error)
     writes = [insert_statement(message), insert_statement(_query_log(bot, conversation, message, question, outcome))]
     if outcome.cache_key and outcome.answered and not outcome.error and answer:
         writes.append(response_cache.response_cache_put_statement(

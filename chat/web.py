@@ -70,7 +70,7 @@ def message_payload(message: Message, *, debug: bool = False) -> dict:
     }
     payload["rating"] = _rating(message)
     if debug:
-        payload.update(origin=message.origin, model=message.model, timings=message.timings,
+        payload.update(origin=message.origin, model=message.model, timings=message.timings, note=message.note,
                        tokens={"in": message.tokens_in, "out": message.tokens_out}, top_score=message.top_score)
     return payload
 

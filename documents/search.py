@@ -161,7 +161,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
 def _embed_query(bot, query: str, params: dict, result: Retrieval) -> None:
     """The query's vector into `params`; hybrid search that cannot embed falls back to
     keywords (`result.mode`), saying why in `result.warning`."""
-    embedder = embedder_for(bot)
+    embedder = embedder_for(bot, live=True)
     try:
         [vector] = embedder.embed([query])
     except EmbeddingError as error:

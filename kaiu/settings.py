@@ -147,6 +147,10 @@ OPENAI_CHAT_MODEL = env.str("OPENAI_CHAT_MODEL", default="gpt-4o-mini")
 OPENAI_EMBEDDING_MODEL = env.str("OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=768)
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=20.0)
+# After this many failures in a row on live calls, a provider is left alone for a while and
+# the chat answers with the built-in model (kaiu.ai.breaker).
+PROVIDER_BREAKER_FAILURES = env.int("PROVIDER_BREAKER_FAILURES", default=3)
+PROVIDER_BREAKER_SECONDS = env.float("PROVIDER_BREAKER_SECONDS", default=60.0)
 ALLOW_PRIVATE_PROVIDER_HOSTS = env.bool("ALLOW_PRIVATE_PROVIDER_HOSTS", default=DEBUG)
 
 # --- Knowledge base ingestion -------------------------------------------------------------

@@ -171,6 +171,9 @@ class TenantSettings(models.Model):
     chat_model = models.CharField(max_length=120, blank=True)
     embedding_model = models.CharField(max_length=120, blank=True)
     api_key = EncryptedTextField(blank=True)
+    # The provider's last failure on a live call (kaiu.ai.breaker), shown on the settings page.
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -24,6 +24,7 @@ from kaiu.accounts.models import (
     TenantSettings,
     User,
 )
+from kaiu.ai.breaker import breakers_forget
 from kaiu.ai.netguard import UnsafeURL, check_provider_url
 
 
@@ -245,11 +246,13 @@ def llm_settings_update(
     tenant_settings.chat_model = chat_model.strip()
     tenant_settings.embedding_model = embedding_model.strip()
     tenant_settings.api_key = api_key
+    tenant_settings.last_error, tenant_settings.last_error_at = "", None  # of the settings before
     try:
         tenant_settings.full_clean()
     except ValidationError as error:
         raise AccountError(" ".join(error.messages)) from error
     tenant_settings.save()
+    breakers_forget(tenant.pk)
     return tenant_settings
 
 

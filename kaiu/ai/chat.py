@@ -21,6 +21,7 @@ from typing import Protocol
 import openai
 from django.conf import settings
 
+from kaiu.ai.breaker import breaker_failure, breaker_paused, breaker_success
 from kaiu.ai.embeddings import fold
 from kaiu.ai.openai_client import ProviderConfig, client_for, describe_provider_error, provider_config_for_tenant
 
@@ -57,6 +58,7 @@ class Usage:
 class ChatModel(Protocol):
     model_name: str
     usage: Usage
+    fallback_reason: str  # set when the built-in model answers for a paused provider
 
     def stream(self, request: ChatRequest) -> Iterator[str]: ...
 
@@ -140,8 +142,9 @@ class BuiltinChatModel:
     model_name = "kaiu-extractive-v1"
     max_sentences = 3
 
-    def __init__(self):
+    def __init__(self, *, fallback_reason: str = ""):
         self.usage = Usage()
+        self.fallback_reason = fallback_reason  # answering for a provider that is paused (kaiu.ai.breaker)
 
     def stream(self, request: ChatRequest) -> Iterator[str]:
         question = set(_stems(request.question))
@@ -208,6 +211,8 @@ def _sentences(text: str) -> list[str]:
 
 
 class OpenAIChatModel:
+    fallback_reason = ""
+
     def __init__(self, config: ProviderConfig):
         self.config = config
         self.model_name = config.chat_model
@@ -231,13 +236,20 @@ class OpenAIChatModel:
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
         except (openai.OpenAIError, OSError) as exc:
-            raise ChatModelError(describe_provider_error(exc)) from exc
+            reason = describe_provider_error(exc)
+            breaker_failure(self.config, "chat", reason)
+            raise ChatModelError(reason) from exc
         finally:
             client.close()
+        breaker_success(self.config, "chat")
 
 
 def chat_model_for(bot) -> ChatModel:
+    """The bot's chat model; the built-in one, saying why, while its provider is paused."""
     config = provider_config_for_tenant(getattr(bot.tenant, "settings", None))
     if config is None:
         return BuiltinChatModel()
+    paused = breaker_paused(config, "chat")
+    if paused:
+        return BuiltinChatModel(fallback_reason=paused)
     return OpenAIChatModel(config)

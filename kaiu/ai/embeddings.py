@@ -18,6 +18,7 @@ from typing import Protocol
 import openai
 from django.conf import settings
 
+from kaiu.ai.breaker import breaker_failure, breaker_paused, breaker_success
 from kaiu.ai.openai_client import ProviderConfig, client_for, describe_provider_error, provider_config_for_tenant
 
 
@@ -119,6 +120,7 @@ class OpenAIEmbedder:
     max_batch_items: int = 256
     max_batch_chars: int = 200_000  # well under OpenAI's 300k-token request cap
     max_attempts: int = 5
+    live: bool = False  # a visitor waits: one retry, no back-off, and the breaker (kaiu.ai.breaker)
 
     @property
     def model_name(self) -> str:
@@ -143,6 +145,20 @@ class OpenAIEmbedder:
             yield batch
 
     def embed(self, texts: list[str]) -> list[list[float]]:
+        if not self.live:
+            return self._embed_all(texts)
+        paused = breaker_paused(self.config, "embeddings")
+        if paused:
+            raise EmbeddingError(paused)
+        try:
+            vectors = self._embed_all(texts)
+        except EmbeddingError as error:
+            breaker_failure(self.config, "embeddings", str(error))
+            raise
+        breaker_success(self.config, "embeddings")
+        return vectors
+
+    def _embed_all(self, texts: list[str]) -> list[list[float]]:
         client = client_for(self.config, max_retries=0)  # we retry ourselves, with backoff
         vectors: list[list[float]] = []
         for batch in self._batches(texts):
@@ -153,15 +169,16 @@ class OpenAIEmbedder:
         kwargs = {"model": self.model_name, "input": batch}
         if self.model_name.startswith("text-embedding-3") or self.config.base_url:
             kwargs["dimensions"] = self.dimensions
-        for attempt in range(self.max_attempts):
+        attempts = 2 if self.live else self.max_attempts
+        for attempt in range(attempts):
             try:
                 response = client.embeddings.create(**kwargs)
                 break
             except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
                     openai.APIConnectionError) as exc:
-                if attempt == self.max_attempts - 1:
+                if attempt == attempts - 1:
                     raise EmbeddingError(describe_provider_error(exc)) from exc
-                time.sleep(min(30.0, 0.5 * 2**attempt))
+                time.sleep(0 if self.live else min(30.0, 0.5 * 2**attempt))
             except openai.OpenAIError as exc:
                 raise EmbeddingError(describe_provider_error(exc)) from exc
         data = sorted(response.data, key=lambda item: item.index)
@@ -176,10 +193,11 @@ class OpenAIEmbedder:
         return [list(item.embedding) for item in data]
 
 
-def embedder_for(bot) -> Embedder:
-    """The embedder serving `bot`: its tenant's provider, the platform's, or the built-in one."""
+def embedder_for(bot, *, live: bool = False) -> Embedder:
+    """The embedder serving `bot`: its tenant's provider, the platform's, or the built-in one.
+    `live`: for a question a visitor waits on (fail fast; see OpenAIEmbedder.live)."""
     tenant_settings = getattr(bot.tenant, "settings", None)
     config = provider_config_for_tenant(tenant_settings)
     if config is None:
         return BuiltinEmbedder()
-    return OpenAIEmbedder(config=config, dimensions=settings.EMBEDDING_DIMENSIONS)
+    return OpenAIEmbedder(config=config, dimensions=settings.EMBEDDING_DIMENSIONS, live=live)

@@ -61,7 +61,7 @@ def vetted_addresses(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UnsafeURL(f"The host {host!r} could not be found.") from exc
+        raise UnsafeURL(f"The host {host!r} could not be found (DNS). Check the base URL.") from exc
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not settings.ALLOW_PRIVATE_PROVIDER_HOSTS:
         for address in addresses:

@@ -1,5 +1,6 @@
 """The `openai` client, configured for a tenant's provider or the platform's."""
 
+import socket
 import uuid
 from dataclasses import dataclass
 
@@ -93,15 +94,30 @@ def describe_provider_error(exc: Exception) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return "The provider did not answer in time. Try again, or check the base URL."
     if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__
-        if isinstance(cause, UnsafeURL):
-            return str(cause)
-        return "Could not connect to the provider. Check the base URL and that the server is running."
+        return _connection_problem(exc)
     if isinstance(exc, openai.APIStatusError):
         if 300 <= exc.status_code < 400:
             return "The provider answered with a redirect, which KAIU does not follow. Use the final URL."
         return f"The provider answered with an error ({exc.status_code})."
     return "The provider could not be reached."
+
+
+def _connection_problem(exc: Exception) -> str:
+    """Which part of connecting failed: the guard, the name (DNS), or the server itself."""
+    causes, seen = [], exc
+    while seen is not None and len(causes) < 10:
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    if any(isinstance(cause, UnsafeURL) for cause in causes):
+        return str(next(cause for cause in causes if isinstance(cause, UnsafeURL)))
+    text = " ".join(str(cause) for cause in causes).lower()
+    if any(isinstance(cause, socket.gaierror) for cause in causes) or any(
+            sign in text for sign in ("name or service not known", "name resolution", "nodename nor servname",
+                                      "getaddrinfo")):
+        return "The provider's host name could not be found (DNS). Check the base URL."
+    if "connection refused" in text:
+        return "The provider's server refused the connection: nothing answers at that address and port."
+    return "Could not connect to the provider. Check the base URL and that the server is running."
 
 
 def test_connection(tenant_settings) -> ConnectionResult:

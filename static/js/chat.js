@@ -135,6 +135,7 @@
     ];
     if (message.top_score !== null && message.top_score !== undefined) parts.push("top score " + Number(message.top_score).toFixed(3));
     bubble.appendChild(element("p", "debug", parts.join(" · ")));
+    if (message.note) bubble.appendChild(element("p", "debug debug-note", message.note));
   }
 
   // Drawn, not emoji: a system without a colour-emoji font shows an emoji as an empty box.
