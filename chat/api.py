@@ -19,21 +19,10 @@ from bots.selectors import bot_find_for_tenant, bot_list_for_tenant
 from chat import selectors, services
 from chat.models import Channel, Conversation, Message
 from chat.services import MESSAGES, ChatError, message_for
-from chat.web import json_body, message_payload
+from chat.web import message_payload
 from kaiu.accounts.services import api_key_authenticate
+from kaiu.http import json_body, openai_error
 from kaiu.limits import rate_limit_hit
-
-_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
-                405: "invalid_request_error", 429: "rate_limit_exceeded"}
-
-
-def openai_error(status: int, message: str, *, code: str | None = None, param: str | None = None,
-                 error_type: str | None = None, retry_after: int | None = None) -> JsonResponse:
-    response = JsonResponse({"error": {"message": message, "type": error_type or _ERROR_TYPES.get(status, "api_error"),
-                                       "param": param, "code": code}}, status=status)
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response
 
 
 def api_view(*methods: str):
@@ -101,9 +90,7 @@ def _api_message(error: ChatError) -> str:
 
 @api_view("POST")
 def chat_completions(request):
-    data = json_body(request)
-    if data is None:
-        return openai_error(400, "The body must be a JSON object.")
+    data = json_body(request)  # a body that is not a storable JSON object is refused there (kaiu.http)
     model = data.get("model")
     if not isinstance(model, str) or not model.strip():
         return openai_error(400, "`model` is required: use a bot's public id (GET /api/v1/models lists them).",
@@ -236,7 +223,7 @@ def conversation_detail(request, conversation_id):
 @api_view("POST")
 def feedback(request):
     """POST /api/v1/feedback {"message": id, "rating": 1 | -1, "comment": "..."}"""
-    data = json_body(request) or {}
+    data = json_body(request)
     message = selectors.message_for_tenant(request.api_key.tenant, data.get("message"))
     if message is None:
         return openai_error(404, "No such message.", code="not_found", param="message")
