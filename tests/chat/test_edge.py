@@ -128,3 +128,18 @@ def test_a_page_that_is_not_an_api_page_keeps_its_own_error_page(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_api_server_error_is_openai_shaped_too(rf):
+    """Whatever answers in HTML under /api/ (here Django's 500 page) is rewritten; a 500 has no
+    view to provoke it, so the middleware is called around one."""
+    from django.http import HttpResponseServerError
+
+    from kaiu.http import EdgeMiddleware
+
+    edge = EdgeMiddleware(lambda request: HttpResponseServerError("<h1>Server Error (500)</h1>"))
+    response = edge(rf.get("/api/v1/models"))
+    assert response.status_code == 500
+    error = json.loads(response.content)["error"]
+    assert (error["type"], error["code"]) == ("api_error", "server_error")
+    assert edge(rf.get("/app/"))["Content-Type"].startswith("text/html")
