@@ -7,7 +7,6 @@ Each test sends its examples through Django's test client to the real database, 
 transaction per test; few examples each so the suite stays fast."""
 
 import json
-import uuid
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -83,7 +82,7 @@ def queries(valid: dict, **alternatives) -> st.SearchStrategy[str]:
     return variants(valid, {name: alt | values for name, alt in alternatives.items()}).map(encode)
 
 
-ids = st.builds(lambda: str(uuid.uuid4())) | awkward_text
+ids = st.uuids().map(str) | awkward_text
 ratings = st.sampled_from([1, -1, "1", "-1", 0, 2, True, None, 1.0])
 
 # --- Checks -------------------------------------------------------------------------------
