@@ -19,21 +19,12 @@ from bots.selectors import bot_find_for_tenant, bot_list_for_tenant
 from chat import reply, selectors, services
 from chat.models import Channel, Conversation, Message
 from chat.texts import MESSAGES, ChatError, message_for
-from chat.web import json_body, message_payload
-from kaiu.accounts.services import api_key_authenticate
+from chat.web import message_payload
+from kaiu.accounts.services import api_key_authenticate, api_key_revoked
+from kaiu.http import json_body, openai_error
 from kaiu.platform.limits import rate_limit_hit
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
-                405: "invalid_request_error", 429: "rate_limit_exceeded"}
-
-
-def openai_error(status: int, message: str, *, code: str | None = None, param: str | None = None,
-                 error_type: str | None = None, retry_after: int | None = None) -> JsonResponse:
-    response = JsonResponse({"error": {"message": message, "type": error_type or _ERROR_TYPES.get(status, "api_error"),
-                                       "param": param, "code": code}}, status=status)
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response
+PAGE_SIZE = 50
 
 
 def api_view(*methods: str):
@@ -48,8 +39,7 @@ def api_view(*methods: str):
             secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
             api_key = api_key_authenticate(secret) if secret else None
             if api_key is None:
-                return openai_error(401, "Invalid API key. Create one in the dashboard under Settings → API keys.",
-                                    code="invalid_api_key")
+                return _unauthorized(secret)
             limit = rate_limit_hit(f"api:{api_key.pk}", limit=settings.RATE_LIMIT_PER_API_KEY_PER_MINUTE)
             if not limit.allowed:
                 return openai_error(429, f"Too many requests for this key. Retry in {limit.retry_after} s.",
@@ -65,6 +55,14 @@ def api_view(*methods: str):
         wrapper.api_view = True
         return wrapper
     return decorate
+
+
+def _unauthorized(secret: str) -> JsonResponse:
+    if secret and api_key_revoked(secret):
+        return openai_error(401, "This API key was revoked. Create a new one in the dashboard under Settings → "
+                                 "API keys.", code="api_key_revoked")
+    return openai_error(401, "Invalid API key. Create one in the dashboard under Settings → API keys.",
+                        code="invalid_api_key")
 
 
 def _text(content) -> str:
@@ -101,9 +99,7 @@ def _api_message(error: ChatError) -> str:
 
 @api_view("POST")
 def chat_completions(request):
-    data = json_body(request)
-    if data is None:
-        return openai_error(400, "The body must be a JSON object.")
+    data = json_body(request)  # a body that is not a storable JSON object is refused there (kaiu.http)
     model = data.get("model")
     if not isinstance(model, str) or not model.strip():
         return openai_error(400, "`model` is required: use a bot's public id (GET /api/v1/models lists them).",
@@ -115,6 +111,10 @@ def chat_completions(request):
     if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict) \
             or messages[-1].get("role") != "user":
         return openai_error(400, "`messages` must be a list ending with a user message.", param="messages")
+    n = data.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1):  # null is OpenAI's default, 1
+        return openai_error(400, "`n` must be 1: a bot gives one answer per question. Send the request again "
+                                 "for another.", param="n")
     stream_options = data.get("stream_options") or {}
     if not isinstance(stream_options, dict):
         return openai_error(400, "`stream_options` must be an object.", param="stream_options")
@@ -211,16 +211,32 @@ def _model(bot: Bot) -> dict:
 
 @api_view("GET")
 def conversation_list(request):
-    """GET /api/v1/conversations?bot=<public id>&channel=API&page=2 — newest first, 50 a page."""
+    """GET /api/v1/conversations?bot=<public id>&channel=API&page=2 — newest first, 50 a page.
+    A page past the last is empty (has_more false), as OpenAI's lists end; a page that is not
+    a whole number from 1 is a 400."""
+    number = _page_number(request.GET.get("page", "1"))
+    if number is None:
+        return openai_error(400, "`page` must be a whole number from 1.", param="page")
     conversations = selectors.conversation_list_for_tenant(
         request.api_key.tenant, bot=request.GET.get("bot", ""), channel=request.GET.get("channel", "").upper())
-    page = Paginator(conversations, 50).get_page(request.GET.get("page"))
+    paginator = Paginator(conversations, PAGE_SIZE)
+    page = paginator.page(number) if number <= paginator.num_pages else []
     return JsonResponse({
-        "object": "list", "page": page.number, "pages": page.paginator.num_pages, "has_more": page.has_next(),
+        "object": "list", "page": number, "pages": paginator.num_pages, "has_more": number < paginator.num_pages,
         "data": [{"id": str(c.pk), "bot": c.bot.public_id, "channel": c.channel, "title": c.title,
                   "messages": c.message_count, "created_at": c.created_at.isoformat(),
                   "updated_at": c.updated_at.isoformat()} for c in page],
     })
+
+
+def _page_number(text: str) -> int | None:
+    """`page` as a number from 1, or None. (isdigit alone takes "²", which int() refuses.)"""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        return int(text) or None
+    except ValueError:  # past Python's 4,300-digit limit for int()
+        return None
 
 
 @api_view("GET")
@@ -237,7 +253,7 @@ def conversation_detail(request, conversation_id):
 @api_view("POST")
 def feedback(request):
     """POST /api/v1/feedback {"message": id, "rating": 1 | -1, "comment": "..."}"""
-    data = json_body(request) or {}
+    data = json_body(request)
     message = selectors.message_find_for_tenant(request.api_key.tenant, data.get("message"))
     if message is None:
         return openai_error(404, "No such message.", code="not_found", param="message")

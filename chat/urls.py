@@ -16,7 +16,8 @@ urlpatterns = [
     path("api/v1/models", api.model_list, name="api-model-list"),
     path("api/v1/models/<str:model>", api.model_detail, name="api-model-detail"),
     path("api/v1/conversations", api.conversation_list, name="api-conversation-list"),
-    path("api/v1/conversations/<uuid:conversation_id>", api.conversation_detail, name="api-conversation-detail"),
+    # str: an id that is no UUID is "No such conversation" in the API's shape, as an unknown one is
+    path("api/v1/conversations/<str:conversation_id>", api.conversation_detail, name="api-conversation-detail"),
     path("api/v1/feedback", api.feedback, name="api-feedback"),
     path("app/conversations/", dashboard.conversation_list, name="conversation-list"),
     path("app/conversations/<uuid:conversation_id>/", dashboard.conversation_detail, name="conversation-detail"),

@@ -23,7 +23,8 @@ from bots.selectors import bot_get_for_public, bot_get_for_tenant, prompt_find_f
 from chat import reply, selectors, services
 from chat.models import Channel, Conversation
 from chat.texts import ChatError
-from chat.web import chat_csp, event_stream, json_body, json_error, message_payload, origin_allowed, ui_texts
+from chat.web import chat_csp, event_stream, json_error, message_payload, origin_allowed, ui_texts
+from kaiu.http import json_body
 from kaiu.platform.limits import client_network, rate_limit_hit
 from kaiu.tenancy import tenant_view
 
@@ -137,10 +138,9 @@ def public_messages(request, public_id):
 
 
 def _question_in(request, bot: Bot):
-    """(the JSON body, the question in it, None), or (None, None, the error to answer)."""
+    """(the JSON body, the question in it, None), or (None, None, the error to answer).
+    A body that is not a storable JSON object is refused by json_body (kaiu.http)."""
     data = json_body(request)
-    if data is None:
-        return None, None, json_error(400, "invalid_json", "Send a JSON object.")
     try:
         return data, reply.clean_question(bot, str(data.get("message", ""))), None
     except ChatError as error:
@@ -170,7 +170,7 @@ def public_feedback(request, public_id):
     refused = _anonymous_guard(request, bot)
     if refused:
         return refused
-    data = json_body(request) or {}
+    data = json_body(request)
     conversation = selectors.conversation_find_for_visitor(bot, data.get("conversation"), str(data.get("token", "")),
                                                      channels=PUBLIC_CHANNELS)
     return _feedback(conversation, data)
@@ -246,5 +246,5 @@ def playground_history(request, public_id):
 @require_POST
 def playground_feedback(request, public_id):
     bot = bot_get_for_tenant(request.tenant, public_id)
-    data = json_body(request) or {}
+    data = json_body(request)
     return _feedback(_playground_conversation(request, bot, data.get("conversation")), data)

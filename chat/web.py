@@ -108,14 +108,6 @@ def json_error(status: int, code: str, message: str, *, retry_after: int | None 
     return response
 
 
-def json_body(request) -> dict | None:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 # --- Origins and CSP ------------------------------------------------------------------------
 
 

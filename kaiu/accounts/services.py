@@ -303,6 +303,11 @@ def api_key_revoke(*, tenant: Tenant, key_id) -> None:
     tenant.api_keys.filter(pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+def api_key_revoked(secret: str) -> bool:
+    """Whether `secret` is a key that was revoked, so the API can say so rather than "invalid"."""
+    return ApiKey.objects.filter(key_hash=_hash_token(secret), revoked_at__isnull=False).exists()
+
+
 def api_key_authenticate(secret: str) -> ApiKey | None:
     """The active key matching `secret`, or None. Records when it was last used."""
     if not secret.startswith(API_KEY_PREFIX):

@@ -52,14 +52,51 @@ def test_the_openai_client_streams_with_usage(shop_bot, api_secret, client_for):
     assert chunks[-1].usage.completion_tokens > 0
 
 
-def test_a_bad_or_revoked_key_is_401(shop_bot, tenant, api_secret, client_for):
-    with pytest.raises(openai.AuthenticationError):
+def test_a_bad_or_revoked_key_is_401_and_a_revoked_one_says_so(shop_bot, tenant, api_secret, client_for):
+    with pytest.raises(openai.AuthenticationError) as invalid:
         client_for("kaiu_nope_nope").chat.completions.create(
             model=shop_bot.public_id, messages=[{"role": "user", "content": "Hola"}])
+    assert invalid.value.code == "invalid_api_key"
     api_key_revoke(tenant=tenant, key_id=tenant.api_keys.get().pk)
-    with pytest.raises(openai.AuthenticationError):
+    with pytest.raises(openai.AuthenticationError) as revoked:
         client_for(api_secret).chat.completions.create(
             model=shop_bot.public_id, messages=[{"role": "user", "content": "Hola"}])
+    assert revoked.value.code == "api_key_revoked"
+    assert "was revoked" in revoked.value.message
+    assert not Conversation.objects.exists()
+
+
+def test_more_than_one_choice_is_refused_rather_than_silently_dropped(shop_bot, api_secret, client_for):
+    client = client_for(api_secret)
+    question = [{"role": "user", "content": "¿Aceptan Nequi?"}]
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=shop_bot.public_id, messages=question, n=2)
+    assert refused.value.param == "n"
+    assert "one answer per question" in refused.value.message
+    assert not Conversation.objects.exists()
+    assert len(client.chat.completions.create(model=shop_bot.public_id, messages=question, n=1).choices) == 1
+
+
+def test_a_page_past_the_last_is_empty_and_a_bad_page_is_a_400(shop_bot, api_secret, live_server):
+    import httpx2
+
+    from chat.api import PAGE_SIZE
+    from chat.services import conversation_start
+
+    for _ in range(PAGE_SIZE + 1):
+        conversation_start(bot=shop_bot, channel="API")
+    headers = {"Authorization": f"Bearer {api_secret}"}
+
+    def page(number):
+        return httpx2.get(f"{live_server.url}/api/v1/conversations", params={"page": number}, headers=headers)
+
+    assert [len(page(n).json()["data"]) for n in (1, 2)] == [PAGE_SIZE, 1]
+    assert page(1).json()["has_more"] is True
+    assert page(99).json() == {"object": "list", "page": 99, "pages": 2, "has_more": False, "data": []}
+    for bad in ("0", "-1", "two", "²", "1.5"):
+        refused = page(bad)
+        assert refused.status_code == 400, bad
+        assert refused.json()["error"]["param"] == "page"
 
 
 def test_an_unknown_bot_and_another_tenants_bot_are_404(shop_bot, other_bot, api_secret, client_for):
