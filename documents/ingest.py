@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
@@ -81,6 +82,9 @@ def claim(document_id) -> uuid.UUID | None:
         document.error_message = ""
         document.save(update_fields=["status", "attempts", "claim_token", "heartbeat_at", "progress_done",
                                      "progress_total", "error_message", "updated_at"])
+        # Every job still open for the document is this run's now, also one a dead run left behind.
+        IngestJob.objects.filter(document=document, finished_at__isnull=True).update(
+            outcome=IngestJob.Outcome.RUNNING)
         knowledge.refresh_bot(document.bot_id)
         return document.claim_token
 
@@ -93,11 +97,50 @@ def _progress(document_id, token, done: int, total: int) -> None:
         raise Superseded()
 
 
+class _Heartbeat:
+    """Beats for a run from a thread of its own, so that only a dead process goes quiet: a
+    slow step (a provider retrying a batch for a minute, a long PDF) never looks dead. A beat
+    every third of INGEST_STALE_SECONDS leaves two beats to miss before a takeover."""
+
+    def __init__(self, document_id, token):
+        self.document_id, self.token = document_id, token
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat {document_id}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(settings.INGEST_STALE_SECONDS / 3):
+                try:
+                    alive = Document.objects.filter(pk=self.document_id, claim_token=self.token).update(
+                        heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("Heartbeat of document %s missed", self.document_id, exc_info=True)
+                    continue
+                if not alive:
+                    return  # taken over or deleted: the run stops at its next progress report
+        finally:
+            connection.close()  # the connection this thread opened
+
+
+def _close_jobs(document_id, outcome: str) -> None:
+    IngestJob.objects.filter(document_id=document_id, finished_at__isnull=True).update(
+        outcome=outcome, finished_at=timezone.now())
+
+
 def _mark_failed(document: Document, message: str) -> None:
     document.status = Document.Status.FAILED
     document.error_message = message
     document.claim_token = None
     document.save(update_fields=["status", "error_message", "claim_token", "updated_at"])
+    _close_jobs(document.pk, IngestJob.Outcome.FAILED)
     knowledge.refresh_bot(document.bot_id)
 
 
@@ -111,26 +154,25 @@ def _fail(document_id, token, message: str) -> None:
 # --- The pipeline -------------------------------------------------------------------------
 
 
-def ingest_document(document_id, job_id=None) -> IngestResult:
+def ingest_document(document_id) -> IngestResult:
+    """Run the pipeline for one document. Its ingest jobs follow the run that claims it:
+    RUNNING from the claim, then PROCESSED or FAILED with it."""
     token = claim(document_id)
     if token is None:
-        _finish_job(job_id, None)
         return IngestResult("skipped")
     try:
-        count = _run(document_id, token)
+        with _Heartbeat(document_id, token):
+            count = _run(document_id, token)
     except (Superseded, Document.DoesNotExist, Bot.DoesNotExist):  # taken over, or deleted meanwhile
         return IngestResult("skipped")
     except (ExtractionError, EmbeddingError, IngestError) as error:
         _fail(document_id, token, str(error))
-        _finish_job(job_id, IngestJob.Outcome.FAILED)
         return IngestResult("failed", message=str(error))
     except Exception:
         logger.exception("Ingestion of document %s failed", document_id)
         message = "Something went wrong while processing this document. Retry; if it fails again, contact support."
         _fail(document_id, token, message)
-        _finish_job(job_id, IngestJob.Outcome.FAILED)
         return IngestResult("failed", message=message)
-    _finish_job(job_id, IngestJob.Outcome.PROCESSED)
     return IngestResult("processed", chunk_count=count)
 
 
@@ -241,6 +283,7 @@ def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_na
         document.claim_token = None
         document.error_message = ""
         document.save()
+        _close_jobs(document.pk, IngestJob.Outcome.PROCESSED)
         knowledge.refresh_bot(bot.pk, changed=True)
     return len(rows)
 
@@ -260,11 +303,3 @@ def copy_chunks(bot: Bot, document: Document, rows, model_name: str) -> None:
             copy.write_row((bot.pk, document.pk, draft.index, draft.text, digest, bot.language,
                             vector, model_name, Jsonb(draft.metadata), len(draft.text) // 4, True))
 
-
-def _finish_job(job_id, outcome) -> None:
-    if job_id is None:
-        return
-    fields = {"finished_at": timezone.now()}
-    if outcome:
-        fields["outcome"] = outcome
-    IngestJob.objects.filter(pk=job_id).update(**fields)

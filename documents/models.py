@@ -147,12 +147,15 @@ class EmbeddingCache(models.Model):
 
 
 class IngestJob(models.Model):
-    """One run of the ingestion pipeline (upload, retry or re-index): the plan counts them."""
+    """One run of the ingestion pipeline (upload, retry or re-index): the plan counts them.
+    Its outcome follows whichever run processes the document, a takeover of a dead run too."""
 
     class Outcome(models.TextChoices):
         QUEUED = "QUEUED", "Queued"
+        RUNNING = "RUNNING", "Running"
         PROCESSED = "PROCESSED", "Processed"
         FAILED = "FAILED", "Failed"
+        CANCELLED = "CANCELLED", "Cancelled"  # the document was deleted first
 
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ingest_jobs",
