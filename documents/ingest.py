@@ -14,11 +14,12 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
@@ -188,6 +189,7 @@ def _run(document_id, token) -> int:
         raise IngestError(f"This document makes {len(drafts):,} chunks; the limit is {settings.INGEST_MAX_CHUNKS:,}. "
                           "Split it, or raise the chunk size of the bot.")
     pages = [s.metadata["page"] for s in sections if "page" in s.metadata]
+    drafts, carried = apply_edits(drafts, chunk_edits(bot.pk, document_id))
     _progress(document_id, token, 0, len(drafts))
 
     def check_time():
@@ -201,7 +203,7 @@ def _run(document_id, token) -> int:
         on_progress=lambda done: (check_time(), _progress(document_id, token, done, len(drafts))),
     )
     return store_chunks(document_id, token, drafts, vectors, embedder.model_name,
-                        page_count=max(pages) if pages else None)
+                        page_count=max(pages) if pages else None, carried=carried)
 
 
 def read_content(document: Document) -> bytes:
@@ -244,6 +246,55 @@ def embed_texts(embedder: Embedder, texts: list[str], *, on_progress=lambda done
     return [list(known[h]) for h in hashes]
 
 
+# --- Chunk edits --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChunkEdit:
+    """What the tenant changed on a chunk, kept when the same passage is processed again."""
+
+    original_sha256: str  # of the passage as the file has it
+    text: str
+    is_enabled: bool
+    edited_at: datetime | None  # None: disabled, not edited
+
+
+def chunk_edits(bot_id, document_id) -> dict[str, ChunkEdit]:
+    """The document's edited or disabled chunks, by the sha256 of their passage as the file has it."""
+    rows = Chunk.objects.filter(bot_id=bot_id, document_id=document_id).filter(
+        Q(edited_at__isnull=False) | Q(is_enabled=False)).values_list(
+        "sha256", "original_sha256", "text", "is_enabled", "edited_at")
+    return {original or digest: ChunkEdit(original or digest, text, enabled, edited_at)
+            for digest, original, text, enabled, edited_at in rows}
+
+
+def apply_edits(drafts: list[ChunkDraft], edits: dict[str, ChunkEdit]) -> tuple[list[ChunkDraft], dict[str, ChunkEdit]]:
+    """The drafts with each edited passage's text replaced by the tenant's, so it is embedded and
+    stored as edited; and the edits carried, by the sha256 of the text to store. A passage the
+    file no longer has (changed, or cut differently by new chunk settings) loses its edit."""
+    if not edits:
+        return drafts, {}
+    out, carried = [], {}
+    for draft in drafts:
+        edit = edits.get(sha256_text(draft.text))
+        if edit is not None:
+            if edit.edited_at:
+                draft = replace(draft, text=edit.text)
+            carried[sha256_text(draft.text)] = edit
+        out.append(draft)
+    return out, carried
+
+
+def restore_edits(bot: Bot, document: Document, carried: dict[str, ChunkEdit]) -> None:
+    """Mark the chunks just stored (all written as new) edited or disabled as they were."""
+    disabled_only = [digest for digest, edit in carried.items() if not edit.edited_at]
+    Chunk.objects.filter(bot=bot, document=document, sha256__in=disabled_only).update(is_enabled=False)
+    for digest, edit in carried.items():
+        if edit.edited_at:
+            Chunk.objects.filter(bot=bot, document=document, sha256=digest).update(
+                is_enabled=edit.is_enabled, edited_at=edit.edited_at, original_sha256=edit.original_sha256)
+
+
 # --- Storing ------------------------------------------------------------------------------
 
 COPY_COLUMNS = ("bot_id", "document_id", "index", "text", "sha256", "language", "embedding",
@@ -252,9 +303,10 @@ COPY_TYPES = ("uuid", "uuid", "int4", "text", "varchar", "varchar", "vector", "v
 
 
 def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_name: str, *,
-                 page_count=None) -> int:
+                 page_count=None, carried: dict[str, ChunkEdit] | None = None) -> int:
     """Replace the document's chunks in one transaction; a passage the bot already has from
-    another document is skipped (stored once per bot)."""
+    another document is skipped (stored once per bot). `carried`: the tenant's edits kept, by
+    the sha256 of the text stored (see apply_edits)."""
     with transaction.atomic():
         # The bot row lock serialises stores per bot, so the duplicate check cannot race.
         bot = Bot.objects.select_for_update().get(pk=Document.objects.values("bot_id").get(pk=document_id)["bot_id"])
@@ -274,6 +326,7 @@ def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_na
                          .values_list("sha256", flat=True))
         rows = [row for row in rows if row[1] not in taken]
         copy_chunks(bot, document, rows, model_name)
+        restore_edits(bot, document, carried or {})
         document.status = Document.Status.PROCESSED
         document.chunk_count = len(rows)
         document.duplicate_chunk_count = len(drafts) - len(rows)

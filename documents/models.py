@@ -110,6 +110,10 @@ class Chunk(models.Model):
     token_count = models.PositiveIntegerField(default=0)
     is_enabled = models.BooleanField(default=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # sha256 of the passage as the file has it, once the text is edited: a re-index that meets
+    # the same passage keeps the edit. Empty while unedited (sha256 is then the passage's).
+    # A database default, since ingestion writes chunks with COPY and leaves this column out.
+    original_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["document", "index"]

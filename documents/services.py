@@ -226,6 +226,13 @@ def recover_stalled_documents() -> int:
 # --- Chunks -------------------------------------------------------------------------------
 
 
+def _refuse_while_processing(chunk: Chunk) -> None:
+    """A run reads the edits it keeps when it starts: one made while it runs would be lost."""
+    if Document.objects.filter(pk=chunk.document_id, status__in=[Document.Status.PENDING,
+                                                                Document.Status.PROCESSING]).exists():
+        raise DocumentError("This document is being processed. Edit its chunks once it is ready.")
+
+
 @transaction.atomic
 def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
     """Edit a chunk's text; it is re-embedded at once so retrieval finds the new wording."""
@@ -241,6 +248,9 @@ def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
         [vector] = embed_texts(embedder, [text])
     except EmbeddingError as error:
         raise DocumentError(f"The chunk was not saved: {error}") from error
+    _refuse_while_processing(chunk)  # after the provider call, the slow part, so the gap is small
+    if chunk.edited_at is None:
+        chunk.original_sha256 = chunk.sha256  # the passage as the file has it: a re-index keeps the edit
     chunk.text, chunk.sha256, chunk.embedding = text, digest, vector
     chunk.embedding_model, chunk.token_count, chunk.edited_at = embedder.model_name, len(text) // 4, timezone.now()
     chunk.save()
@@ -250,6 +260,7 @@ def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
 
 @transaction.atomic
 def chunk_set_enabled(*, chunk: Chunk, enabled: bool) -> Chunk:
+    _refuse_while_processing(chunk)
     chunk.is_enabled = enabled
     chunk.save(update_fields=["is_enabled"])
     knowledge.refresh_bot(chunk.bot_id, changed=True)
