@@ -1,6 +1,12 @@
+import logging
+import threading
+
 from django.apps import AppConfig
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_migrate
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentsConfig(AppConfig):
@@ -9,6 +15,8 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django_q.signals import post_spawn
+
         from documents import services
         from kaiu.accounts import quotas
 
@@ -16,6 +24,7 @@ class DocumentsConfig(AppConfig):
         quotas.register_counter("storage_mb", services.storage_mb)
         quotas.register_counter("ingest_jobs_month", services.ingest_jobs_this_month)
         post_migrate.connect(_schedule_recovery, sender=self, dispatch_uid="documents.recovery_schedule")
+        post_spawn.connect(_recover_after_spawn, dispatch_uid="documents.recover_after_spawn")
         # Storage housekeeping, not domain logic: bots may not import documents (apps depend one
         # way), yet a deleted bot's files and chunk partition must go too.
         post_delete.connect(_bot_deleted, sender="bots.Bot", dispatch_uid="documents.bot_deleted")
@@ -38,11 +47,35 @@ def _document_deleted(sender, instance, **kwargs):
 
 
 def _schedule_recovery(sender=None, **kwargs):
-    """Every five minutes, pick up documents whose run died (worker killed, machine restarted)."""
+    """Every minute, pick up documents whose run died on a machine that did not come back."""
     from django_q.models import Schedule
 
-    Schedule.objects.get_or_create(
+    Schedule.objects.update_or_create(  # update: installs from before scheduled it every 5 minutes
         func="documents.tasks.recover_stalled_documents",
-        defaults={"name": "Recover stalled documents", "schedule_type": Schedule.MINUTES, "minutes": 5,
+        defaults={"name": "Recover stalled documents", "schedule_type": Schedule.MINUTES, "minutes": 1,
                   "repeats": -1},
     )
+
+
+def _recover_after_spawn(sender=None, **kwargs):
+    """A worker process starts: with its cluster, or in place of one that died, maybe in the
+    middle of a document. That run's heartbeat is stale INGEST_STALE_SECONDS later: look for
+    it then, rather than up to a minute later with the schedule."""
+    from django_q.conf import Conf
+
+    if Conf.SYNC:  # sync mode (tests) runs every task through an in-process "worker": no process started
+        return
+    timer = threading.Timer(settings.INGEST_STALE_SECONDS + 1, _recover_now)
+    timer.daemon = True
+    timer.start()
+
+
+def _recover_now():
+    from documents.services import recover_stalled_documents
+
+    try:
+        recover_stalled_documents()
+    except Exception:  # the minute schedule tries again
+        logger.exception("Recovering stalled documents failed")
+    finally:
+        connection.close()  # the connection this thread opened

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
@@ -81,6 +83,9 @@ def claim(document_id) -> uuid.UUID | None:
         document.error_message = ""
         document.save(update_fields=["status", "attempts", "claim_token", "heartbeat_at", "progress_done",
                                      "progress_total", "error_message", "updated_at"])
+        # Every job still open for the document is this run's now, also one a dead run left behind.
+        IngestJob.objects.filter(document=document, finished_at__isnull=True).update(
+            outcome=IngestJob.Outcome.RUNNING)
         knowledge.refresh_bot(document.bot_id)
         return document.claim_token
 
@@ -93,11 +98,50 @@ def _progress(document_id, token, done: int, total: int) -> None:
         raise Superseded()
 
 
+class _Heartbeat:
+    """Beats for a run from a thread of its own, so that only a dead process goes quiet: a
+    slow step (a provider retrying a batch for a minute, a long PDF) never looks dead. A beat
+    every third of INGEST_STALE_SECONDS leaves two beats to miss before a takeover."""
+
+    def __init__(self, document_id, token):
+        self.document_id, self.token = document_id, token
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat {document_id}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(settings.INGEST_STALE_SECONDS / 3):
+                try:
+                    alive = Document.objects.filter(pk=self.document_id, claim_token=self.token).update(
+                        heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("Heartbeat of document %s missed", self.document_id, exc_info=True)
+                    continue
+                if not alive:
+                    return  # taken over or deleted: the run stops at its next progress report
+        finally:
+            connection.close()  # the connection this thread opened
+
+
+def _close_jobs(document_id, outcome: str) -> None:
+    IngestJob.objects.filter(document_id=document_id, finished_at__isnull=True).update(
+        outcome=outcome, finished_at=timezone.now())
+
+
 def _mark_failed(document: Document, message: str) -> None:
     document.status = Document.Status.FAILED
     document.error_message = message
     document.claim_token = None
     document.save(update_fields=["status", "error_message", "claim_token", "updated_at"])
+    _close_jobs(document.pk, IngestJob.Outcome.FAILED)
     knowledge.refresh_bot(document.bot_id)
 
 
@@ -111,26 +155,25 @@ def _fail(document_id, token, message: str) -> None:
 # --- The pipeline -------------------------------------------------------------------------
 
 
-def ingest_document(document_id, job_id=None) -> IngestResult:
+def ingest_document(document_id) -> IngestResult:
+    """Run the pipeline for one document. Its ingest jobs follow the run that claims it:
+    RUNNING from the claim, then PROCESSED or FAILED with it."""
     token = claim(document_id)
     if token is None:
-        _finish_job(job_id, None)
         return IngestResult("skipped")
     try:
-        count = _run(document_id, token)
+        with _Heartbeat(document_id, token):
+            count = _run(document_id, token)
     except (Superseded, Document.DoesNotExist, Bot.DoesNotExist):  # taken over, or deleted meanwhile
         return IngestResult("skipped")
     except (ExtractionError, EmbeddingError, IngestError) as error:
         _fail(document_id, token, str(error))
-        _finish_job(job_id, IngestJob.Outcome.FAILED)
         return IngestResult("failed", message=str(error))
     except Exception:
         logger.exception("Ingestion of document %s failed", document_id)
         message = "Something went wrong while processing this document. Retry; if it fails again, contact support."
         _fail(document_id, token, message)
-        _finish_job(job_id, IngestJob.Outcome.FAILED)
         return IngestResult("failed", message=message)
-    _finish_job(job_id, IngestJob.Outcome.PROCESSED)
     return IngestResult("processed", chunk_count=count)
 
 
@@ -146,6 +189,7 @@ def _run(document_id, token) -> int:
         raise IngestError(f"This document makes {len(drafts):,} chunks; the limit is {settings.INGEST_MAX_CHUNKS:,}. "
                           "Split it, or raise the chunk size of the bot.")
     pages = [s.metadata["page"] for s in sections if "page" in s.metadata]
+    drafts, carried = apply_edits(drafts, chunk_edits(bot.pk, document_id))
     _progress(document_id, token, 0, len(drafts))
 
     def check_time():
@@ -159,7 +203,7 @@ def _run(document_id, token) -> int:
         on_progress=lambda done: (check_time(), _progress(document_id, token, done, len(drafts))),
     )
     return store_chunks(document_id, token, drafts, vectors, embedder.model_name,
-                        page_count=max(pages) if pages else None)
+                        page_count=max(pages) if pages else None, carried=carried)
 
 
 def read_content(document: Document) -> bytes:
@@ -205,6 +249,55 @@ def embed_texts(embedder: Embedder, texts: list[str], *, on_progress=lambda done
     return [list(known[h]) for h in hashes]
 
 
+# --- Chunk edits --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChunkEdit:
+    """What the tenant changed on a chunk, kept when the same passage is processed again."""
+
+    original_sha256: str  # of the passage as the file has it
+    text: str
+    is_enabled: bool
+    edited_at: datetime | None  # None: disabled, not edited
+
+
+def chunk_edits(bot_id, document_id) -> dict[str, ChunkEdit]:
+    """The document's edited or disabled chunks, by the sha256 of their passage as the file has it."""
+    rows = Chunk.objects.filter(bot_id=bot_id, document_id=document_id).filter(
+        Q(edited_at__isnull=False) | Q(is_enabled=False)).values_list(
+        "sha256", "original_sha256", "text", "is_enabled", "edited_at")
+    return {original or digest: ChunkEdit(original or digest, text, enabled, edited_at)
+            for digest, original, text, enabled, edited_at in rows}
+
+
+def apply_edits(drafts: list[ChunkDraft], edits: dict[str, ChunkEdit]) -> tuple[list[ChunkDraft], dict[str, ChunkEdit]]:
+    """The drafts with each edited passage's text replaced by the tenant's, so it is embedded and
+    stored as edited; and the edits carried, by the sha256 of the text to store. A passage the
+    file no longer has (changed, or cut differently by new chunk settings) loses its edit."""
+    if not edits:
+        return drafts, {}
+    out, carried = [], {}
+    for draft in drafts:
+        edit = edits.get(sha256_text(draft.text))
+        if edit is not None:
+            if edit.edited_at:
+                draft = replace(draft, text=edit.text)
+            carried[sha256_text(draft.text)] = edit
+        out.append(draft)
+    return out, carried
+
+
+def restore_edits(bot: Bot, document: Document, carried: dict[str, ChunkEdit]) -> None:
+    """Mark the chunks just stored (all written as new) edited or disabled as they were."""
+    disabled_only = [digest for digest, edit in carried.items() if not edit.edited_at]
+    Chunk.objects.filter(bot=bot, document=document, sha256__in=disabled_only).update(is_enabled=False)
+    for digest, edit in carried.items():
+        if edit.edited_at:
+            Chunk.objects.filter(bot=bot, document=document, sha256=digest).update(
+                is_enabled=edit.is_enabled, edited_at=edit.edited_at, original_sha256=edit.original_sha256)
+
+
 # --- Storing ------------------------------------------------------------------------------
 
 COPY_COLUMNS = ("bot_id", "document_id", "index", "text", "sha256", "language", "embedding",
@@ -213,9 +306,10 @@ COPY_TYPES = ("uuid", "uuid", "int4", "text", "varchar", "varchar", "vector", "v
 
 
 def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_name: str, *,
-                 page_count=None) -> int:
+                 page_count=None, carried: dict[str, ChunkEdit] | None = None) -> int:
     """Replace the document's chunks in one transaction; a passage the bot already has from
-    another document is skipped (stored once per bot)."""
+    another document is skipped (stored once per bot). `carried`: the tenant's edits kept, by
+    the sha256 of the text stored (see apply_edits)."""
     with transaction.atomic():
         # The bot row lock serialises stores per bot, so the duplicate check cannot race.
         bot = Bot.objects.select_for_update().get(pk=Document.objects.values("bot_id").get(pk=document_id)["bot_id"])
@@ -235,6 +329,7 @@ def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_na
                          .values_list("sha256", flat=True))
         rows = [row for row in rows if row[1] not in taken]
         copy_chunks(bot, document, rows, model_name)
+        restore_edits(bot, document, carried or {})
         document.status = Document.Status.PROCESSED
         document.chunk_count = len(rows)
         document.duplicate_chunk_count = len(drafts) - len(rows)
@@ -244,6 +339,7 @@ def store_chunks(document_id, token, drafts: list[ChunkDraft], vectors, model_na
         document.claim_token = None
         document.error_message = ""
         document.save()
+        _close_jobs(document.pk, IngestJob.Outcome.PROCESSED)
         knowledge.refresh_bot(bot.pk, changed=True)
     return len(rows)
 
@@ -263,11 +359,3 @@ def copy_chunks(bot: Bot, document: Document, rows, model_name: str) -> None:
             copy.write_row((bot.pk, document.pk, draft.index, draft.text, digest, bot.language,
                             vector, model_name, Jsonb(draft.metadata), len(draft.text) // 4, True))
 
-
-def _finish_job(job_id, outcome) -> None:
-    if job_id is None:
-        return
-    fields = {"finished_at": timezone.now()}
-    if outcome:
-        fields["outcome"] = outcome
-    IngestJob.objects.filter(pk=job_id).update(**fields)

@@ -110,6 +110,10 @@ class Chunk(models.Model):
     token_count = models.PositiveIntegerField(default=0)
     is_enabled = models.BooleanField(default=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # sha256 of the passage as the file has it, once the text is edited: a re-index that meets
+    # the same passage keeps the edit. Empty while unedited (sha256 is then the passage's).
+    # A database default, since ingestion writes chunks with COPY and leaves this column out.
+    original_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["document", "index"]
@@ -157,12 +161,15 @@ class EmbeddingCache(models.Model):
 
 
 class IngestJob(models.Model):
-    """One run of the ingestion pipeline (upload, retry or re-index): the plan counts them."""
+    """One run of the ingestion pipeline (upload, retry or re-index): the plan counts them.
+    Its outcome follows whichever run processes the document, a takeover of a dead run too."""
 
     class Outcome(models.TextChoices):
         QUEUED = "QUEUED", "Queued"
+        RUNNING = "RUNNING", "Running"
         PROCESSED = "PROCESSED", "Processed"
         FAILED = "FAILED", "Failed"
+        CANCELLED = "CANCELLED", "Cancelled"  # the document was deleted first
 
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ingest_jobs",

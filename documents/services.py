@@ -24,6 +24,8 @@ from kaiu.ai.embeddings import EmbeddingError, embedder_for
 
 logger = logging.getLogger(__name__)
 
+PENDING_LOST_SECONDS = 3600
+
 
 class DocumentError(Exception):
     """A refusal the tenant can act on; the message is shown as is."""
@@ -76,10 +78,9 @@ def _check_quotas(bot: Bot, *, new_documents: int, new_bytes: int) -> None:
 
 def _enqueue(document: Document, reason: str) -> None:
     """Queue ingestion once the transaction commits, so the worker sees the row."""
-    job = IngestJob.objects.create(tenant_id=document.tenant_id, document=document, reason=reason)
+    IngestJob.objects.create(tenant_id=document.tenant_id, document=document, reason=reason)
     transaction.on_commit(lambda: async_task(
-        "documents.tasks.ingest_document", document.pk, job.pk,
-        task_name=f"ingest {document.pk}", group="ingest"))
+        "documents.tasks.ingest_document", document.pk, task_name=f"ingest {document.pk}", group="ingest"))
 
 
 def _create_document(*, bot: Bot, name: str, data: bytes, mime_type: str, source_type: str, user) -> Document:
@@ -201,6 +202,8 @@ def document_delete(*, document: Document) -> None:
     """Remove the document, its chunks and its file. Documents whose passages were skipped as
     duplicates of this one are re-indexed, so the bot does not lose those passages."""
     bot_id = document.bot_id
+    IngestJob.objects.filter(document=document, finished_at__isnull=True).update(
+        outcome=IngestJob.Outcome.CANCELLED, finished_at=timezone.now())
     document.delete()  # its file goes after commit (DocumentsConfig._document_deleted)
     for sibling in Document.objects.filter(bot_id=bot_id, duplicate_chunk_count__gt=0,
                                            status=Document.Status.PROCESSED):
@@ -209,24 +212,32 @@ def document_delete(*, document: Document) -> None:
 
 
 def recover_stalled_documents() -> int:
-    """Re-queue documents whose run died (worker killed, machine restarted). Run on a schedule;
-    ingest.claim decides per document whether to take over or to give up after the attempt limit."""
+    """Re-queue documents whose run died (worker killed, machine restarted). Run every minute
+    and when a worker process starts; ingest.claim decides per document whether to take over
+    or to give up after the attempt limit."""
     now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.INGEST_STALE_SECONDS)
+    dead = Document.objects.filter(status=Document.Status.PROCESSING,
+                                   heartbeat_at__lt=now - timedelta(seconds=settings.INGEST_STALE_SECONDS))
     # A PENDING document may simply wait behind a long queue; only one waiting far longer
-    # than any queue should is assumed to have lost its task.
-    lost_before = now - timedelta(seconds=settings.INGEST_STALE_SECONDS * 12)
-    stalled = Document.objects.filter(status=Document.Status.PROCESSING, heartbeat_at__lt=stale_before) | \
-        Document.objects.filter(status=Document.Status.PENDING, updated_at__lt=lost_before)
-    count = 0
-    for document_id in stalled.values_list("pk", flat=True):
-        async_task("documents.tasks.ingest_document", document_id, None, task_name=f"recover {document_id}",
+    # than any queue should is assumed to have lost its task, and is re-queued once an hour.
+    lost = Document.objects.filter(status=Document.Status.PENDING,
+                                   updated_at__lt=now - timedelta(seconds=PENDING_LOST_SECONDS))
+    document_ids = list(dead.values_list("pk", flat=True)) + list(lost.values_list("pk", flat=True))
+    Document.objects.filter(pk__in=document_ids, status=Document.Status.PENDING).update(updated_at=now)
+    for document_id in document_ids:
+        async_task("documents.tasks.ingest_document", document_id, task_name=f"recover {document_id}",
                    group="ingest")
-        count += 1
-    return count
+    return len(document_ids)
 
 
 # --- Chunks -------------------------------------------------------------------------------
+
+
+def _refuse_while_processing(chunk: Chunk) -> None:
+    """A run reads the edits it keeps when it starts: one made while it runs would be lost."""
+    if Document.objects.filter(pk=chunk.document_id, status__in=[Document.Status.PENDING,
+                                                                Document.Status.PROCESSING]).exists():
+        raise DocumentError("This document is being processed. Edit its chunks once it is ready.")
 
 
 @transaction.atomic
@@ -244,6 +255,9 @@ def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
         [vector] = embed_texts(embedder, [text])
     except EmbeddingError as error:
         raise DocumentError(f"The chunk was not saved: {error}") from error
+    _refuse_while_processing(chunk)  # after the provider call, the slow part, so the gap is small
+    if chunk.edited_at is None:
+        chunk.original_sha256 = chunk.sha256  # the passage as the file has it: a re-index keeps the edit
     chunk.text, chunk.sha256, chunk.embedding = text, digest, vector
     chunk.embedding_model, chunk.token_count, chunk.edited_at = embedder.model_name, len(text) // 4, timezone.now()
     chunk.save()
@@ -253,6 +267,7 @@ def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
 
 @transaction.atomic
 def chunk_set_enabled(*, chunk: Chunk, enabled: bool) -> Chunk:
+    _refuse_while_processing(chunk)
     chunk.is_enabled = enabled
     chunk.save(update_fields=["is_enabled"])
     knowledge.refresh_bot(chunk.bot_id, changed=True)

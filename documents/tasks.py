@@ -4,7 +4,8 @@ from documents import ingest, services
 
 
 def ingest_document(document_id, job_id=None):
-    return ingest.ingest_document(document_id, job_id).outcome
+    # job_id: tasks queued before jobs followed their document carry one; the run needs none.
+    return ingest.ingest_document(document_id).outcome
 
 
 def recover_stalled_documents():

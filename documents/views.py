@@ -164,9 +164,13 @@ def chunk_edit(request, chunk_id):
 @require_POST
 def chunk_toggle(request, chunk_id):
     chunk = selectors.chunk_get_for_tenant(request.tenant, chunk_id)
-    services.chunk_set_enabled(chunk=chunk, enabled=not chunk.is_enabled)
-    state = "enabled" if chunk.is_enabled else "disabled: retrieval skips it"
-    messages.success(request, f"Chunk {chunk.index + 1} {state}.")
+    try:
+        services.chunk_set_enabled(chunk=chunk, enabled=not chunk.is_enabled)
+    except services.DocumentError as error:
+        messages.error(request, str(error))
+    else:
+        state = "enabled" if chunk.is_enabled else "disabled: retrieval skips it"
+        messages.success(request, f"Chunk {chunk.index + 1} {state}.")
     page = request.POST.get("page", "")
     url = reverse("documents:document-detail", args=[chunk.document_id])
     return redirect(f"{url}?page={page}" if page.isdigit() else url)

@@ -161,8 +161,10 @@ INGEST_MAX_CHARACTERS = env.int("INGEST_MAX_CHARACTERS", default=5_000_000)
 INGEST_MAX_CHUNKS = env.int("INGEST_MAX_CHUNKS", default=20_000)
 INGEST_MAX_SECONDS = env.int("INGEST_MAX_SECONDS", default=600)
 INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=3)
-# A document PROCESSING with no sign of life for this long is taken over by another run.
-INGEST_STALE_SECONDS = env.int("INGEST_STALE_SECONDS", default=300)
+# A document PROCESSING with no heartbeat for this long is taken over by another run. A run
+# beats every third of it from a thread of its own, so only a dead process goes quiet; a
+# restarted worker looks this long after it starts, the schedule every minute.
+INGEST_STALE_SECONDS = env.int("INGEST_STALE_SECONDS", default=30)
 EMBED_BATCH_SIZE = env.int("EMBED_BATCH_SIZE", default=64)
 # Largest request body at all (several files in one upload); larger ones get 413 unread.
 MAX_REQUEST_MB = env.int("MAX_REQUEST_MB", default=100)

@@ -284,15 +284,86 @@ def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatc
 
     [dead], _ = upload(bot, ("a.md", POLICY.encode()))
     [waiting], _ = upload(bot, ("b.md", b"Otro documento en la cola."))
+    [lost], _ = upload(bot, ("d.md", "Un documento cuya tarea se perdió.".encode()))
     [_done], _ = upload(bot, ("c.md", b"Un documento terminado."))
-    long_ago = timezone.now() - timedelta(hours=1)
-    Document.objects.filter(pk=dead.pk).update(status="PROCESSING", heartbeat_at=long_ago)
+    Document.objects.filter(pk=dead.pk).update(
+        status="PROCESSING", heartbeat_at=timezone.now() - timedelta(seconds=settings.INGEST_STALE_SECONDS + 1))
     Document.objects.filter(pk=waiting.pk).update(status="PENDING", updated_at=timezone.now())
+    Document.objects.filter(pk=lost.pk).update(status="PENDING", updated_at=timezone.now() - timedelta(hours=2))
     monkeypatch.setattr(Conf, "SYNC", False)  # queue the task instead of running it here
     queued_before = OrmQ.objects.count()
-    assert recover_stalled_documents() == 1  # the dead run; not the one waiting, not the done one
-    assert OrmQ.objects.count() == queued_before + 1
+    assert recover_stalled_documents() == 2  # the dead run and the lost task; not the one waiting, not the done one
+    assert OrmQ.objects.count() == queued_before + 2
+    # Swept every minute: a lost task is queued again only after another hour, a dead run each time.
+    assert recover_stalled_documents() == 1
     ingest.ingest_document(dead.pk)
     dead.refresh_from_db()
     assert dead.status == "PROCESSED"
     assert dead.attempts == 2
+
+
+def test_a_takeover_of_a_dead_run_keeps_the_job_status_true(bot, django_capture_on_commit_callbacks, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_q.conf import Conf
+
+    from documents.services import document_upload, recover_stalled_documents
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # the upload's task waits in the queue
+    with django_capture_on_commit_callbacks(execute=True):
+        [document], _ = document_upload(bot=bot, files=[SimpleUploadedFile("a.md", POLICY.encode())])
+    job = IngestJob.objects.get(document=document)
+    assert job.outcome == "QUEUED"
+    assert ingest.claim(document.pk) is not None  # the worker starts, then dies
+    job.refresh_from_db()
+    assert job.outcome == "RUNNING"
+    Document.objects.filter(pk=document.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=1))
+    assert recover_stalled_documents() == 1
+    assert ingest.ingest_document(document.pk).outcome == "processed"  # the task the sweep queued
+    job.refresh_from_db()
+    assert job.outcome == "PROCESSED"
+    assert job.finished_at is not None
+    finished_at = job.finished_at
+    assert ingest.ingest_document(document.pk).outcome == "skipped"  # the dead run's task, handed out again
+    job.refresh_from_db()
+    assert (job.outcome, job.finished_at) == ("PROCESSED", finished_at)
+
+
+def test_a_document_given_up_after_its_attempts_fails_its_job(bot, django_capture_on_commit_callbacks, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_q.conf import Conf
+
+    from documents.services import document_upload
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    with django_capture_on_commit_callbacks(execute=True):
+        [document], _ = document_upload(bot=bot, files=[SimpleUploadedFile("a.md", POLICY.encode())])
+    Document.objects.filter(pk=document.pk).update(attempts=settings.INGEST_MAX_ATTEMPTS)
+    assert ingest.claim(document.pk) is None
+    assert IngestJob.objects.get(document=document).outcome == "FAILED"
+
+
+def test_deleting_a_document_waiting_to_be_processed_cancels_its_job(bot, django_capture_on_commit_callbacks,
+                                                                      monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_q.conf import Conf
+
+    from documents.services import document_delete, document_upload
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    with django_capture_on_commit_callbacks(execute=True):
+        [document], _ = document_upload(bot=bot, files=[SimpleUploadedFile("a.md", POLICY.encode())])
+    document_delete(document=document)
+    job = IngestJob.objects.get()
+    assert (job.document_id, job.outcome) == (None, "CANCELLED")
+    assert job.finished_at is not None
+
+
+def test_the_recovery_sweep_runs_every_minute_also_where_it_ran_every_five(db):
+    from django_q.models import Schedule
+
+    from documents.apps import _schedule_recovery
+
+    Schedule.objects.update_or_create(func="documents.tasks.recover_stalled_documents",
+                                      defaults={"schedule_type": Schedule.MINUTES, "minutes": 5})
+    _schedule_recovery()
+    assert Schedule.objects.get(func="documents.tasks.recover_stalled_documents").minutes == 1
