@@ -23,7 +23,7 @@ What it measures, in this order (each part reuses the table the previous one lef
      same distribution (re-inserting identical vectors would hit pgvector's duplicate-
      element shortcut and flatter whichever ran second). Target: copy_chunks within 1.25x.
   c. A generated 100-page PDF (tests/fakes/pdf.py) through document_upload +
-     ingest_document with the built-in embedder, end to end; and extraction alone.
+     process_document with the built-in embedder, end to end; and extraction alone.
 
 Vectors are synthetic and clustered (topic -> bot -> document -> chunk, see _common.py).
 """
@@ -248,7 +248,7 @@ def pdf(texts_maker, tenants, pages, runs):
     from bots.services import bot_create
     from documents.chunking import chunk_sections
     from documents.extract import PDF, extract
-    from documents.ingest import embed_texts, ingest_document
+    from documents.ingest import embed_texts, process_document
     from documents.services import document_upload
     from kaiu.accounts.models import Membership
     from kaiu.ai.embeddings import embedder_for
@@ -276,7 +276,7 @@ def pdf(texts_maker, tenants, pages, runs):
         with c.Timer() as t:
             [document], errors = document_upload(
                 bot=bot, files=[SimpleUploadedFile(f"manual-{number}.pdf", data, content_type=PDF)], user=user)
-            result = ingest_document(document.pk)
+            result = process_document(document.pk)
         assert result.outcome == "processed", (result, errors)
         e2e.append(t.seconds)
         chunks.append(result.chunk_count)
@@ -352,7 +352,7 @@ def main():
           f"{p['pages'] / med(p['extract']):.0f} pages/s"],
          ["chunk (chunk_sections 1000/200)", f"{med(p['chunk']):.3f}", f"{med(p['chunks'])} chunks"],
          ["embed (kaiu-hashing-v1)", f"{med(p['embed']):.2f}", f"{med(p['chunks']) / med(p['embed']):.0f} chunks/s"],
-         ["end to end (document_upload + ingest_document)", f"{med(p['e2e']):.2f}",
+         ["end to end (document_upload + process_document)", f"{med(p['e2e']):.2f}",
           f"{p['pages'] / med(p['e2e']):.0f} pages/s"],
          ["  of which store + bookkeeping (remainder)",
           f"{med(p['e2e']) - med(p['extract']) - med(p['chunk']) - med(p['embed']):.2f}", ""]])

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bots.demo import demo_bot
-from documents.ingest import ingest_document
+from documents.ingest import process_document
 from documents.models import Document
 from documents.services import document_upload
 
@@ -30,5 +30,5 @@ def seed_knowledge(bot) -> list[Document]:
     if errors:
         raise RuntimeError("; ".join(errors))
     for document in added:
-        ingest_document(document.pk)
+        process_document(document.pk)
     return added

@@ -155,7 +155,7 @@ def _fail(document_id, token, message: str) -> None:
 # --- The pipeline -------------------------------------------------------------------------
 
 
-def ingest_document(document_id) -> IngestResult:
+def process_document(document_id) -> IngestResult:
     """Run the pipeline for one document. Its ingest jobs follow the run that claims it:
     RUNNING from the claim, then PROCESSED or FAILED with it."""
     token = claim(document_id)

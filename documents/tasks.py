@@ -5,7 +5,7 @@ from documents import ingest, services
 
 def ingest_document(document_id, job_id=None):
     # job_id: tasks queued before jobs followed their document carry one; the run needs none.
-    return ingest.ingest_document(document_id).outcome
+    return ingest.process_document(document_id).outcome
 
 
 def recover_stalled_documents():

@@ -204,7 +204,7 @@ def test_the_openai_embedder_batches_sends_dimensions_and_caches(byok_bot, uploa
     from documents.services import document_reindex
 
     document_reindex(document=document)
-    ingest.ingest_document(document.pk)
+    ingest.process_document(document.pk)
     assert len([r for r in fake_openai.requests if r["path"] == "/v1/embeddings"]) == len(calls)
 
 
@@ -296,7 +296,7 @@ def test_the_recovery_sweep_requeues_only_runs_that_died(bot, upload, monkeypatc
     assert OrmQ.objects.count() == queued_before + 2
     # Swept every minute: a lost task is queued again only after another hour, a dead run each time.
     assert recover_stalled_documents() == 1
-    ingest.ingest_document(dead.pk)
+    ingest.process_document(dead.pk)
     dead.refresh_from_db()
     assert dead.status == "PROCESSED"
     assert dead.attempts == 2
@@ -318,12 +318,12 @@ def test_a_takeover_of_a_dead_run_keeps_the_job_status_true(bot, django_capture_
     assert job.outcome == "RUNNING"
     Document.objects.filter(pk=document.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=1))
     assert recover_stalled_documents() == 1
-    assert ingest.ingest_document(document.pk).outcome == "processed"  # the task the sweep queued
+    assert ingest.process_document(document.pk).outcome == "processed"  # the task the sweep queued
     job.refresh_from_db()
     assert job.outcome == "PROCESSED"
     assert job.finished_at is not None
     finished_at = job.finished_at
-    assert ingest.ingest_document(document.pk).outcome == "skipped"  # the dead run's task, handed out again
+    assert ingest.process_document(document.pk).outcome == "skipped"  # the dead run's task, handed out again
     job.refresh_from_db()
     assert (job.outcome, job.finished_at) == ("PROCESSED", finished_at)
 

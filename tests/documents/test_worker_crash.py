@@ -141,7 +141,7 @@ def test_a_run_waiting_on_a_slow_provider_is_not_taken_over(byok_bot, fake_opena
 
     def run():
         try:
-            results.append(ingest.ingest_document(document.pk).outcome)
+            results.append(ingest.process_document(document.pk).outcome)
         finally:
             connection.close()
 

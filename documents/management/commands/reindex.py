@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from documents.ingest import ingest_document
+from documents.ingest import process_document
 from documents.models import Document
 from documents.partitions import VECTOR_INDEX, vector_index_build
 from documents.services import document_reindex
@@ -95,4 +95,4 @@ class Command(BaseCommand):
 
 
 def _ingest(document_id) -> str:
-    return ingest_document(document_id).outcome
+    return process_document(document_id).outcome
