@@ -68,7 +68,7 @@ def test_at_phone_width_an_empty_file_is_refused_alone(page, shot, django_user_m
     user = django_user_model.objects.create_user(email="ana@tienda.test", password="una-clave-bien-larga")
     bot = bot_create(tenant=tenant_create(owner=user, name="Tienda Ana"), template=None, name="Asistente")
     (tmp_path / "vacio.txt").write_bytes(b"")
-    (tmp_path / "horario.txt").write_bytes("Atendemos de 8 a 18 horas.".encode())
+    (tmp_path / "horario.txt").write_bytes(b"Atendemos de 8 a 18 horas.")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/accounts/login/")
     page.fill("#id_username", "ana@tienda.test")
