@@ -17,7 +17,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed documents")
     def retry_failed(self, request, queryset):
-        for document in queryset.filter(status=Document.Status.FAILED):
+        for document in queryset.filter(status=Document.Status.FAILED, permanent_failure=False):
             services.document_retry(document=document)
 
     @admin.action(description="Re-index the selected documents")

@@ -11,15 +11,26 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from documents.pdf_worker import OUT_OF_MEMORY
+
 
 class ExtractionError(Exception):
-    """The file cannot be turned into text; the message is shown to the tenant."""
+    """The file cannot be turned into text; the message is shown to the tenant.
+
+    `permanent`: the same bytes would fail the same way again (encrypted, no text, over a
+    limit), so the dashboard offers no retry. False for what may pass another time (a
+    timeout on a busy machine, a crash of the reader)."""
+
+    def __init__(self, message: str, *, permanent: bool = True):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass
@@ -64,11 +75,11 @@ def sniff_mime(data: bytes, filename: str) -> str:
     text = decode_text(data[:65536])
     if extension == ".json" or text.lstrip()[:1] in ("{", "["):
         try:
-            json.loads(decode_text(data))
+            load_json(decode_text(data))
             return JSON
-        except ValueError:
+        except InvalidJSON:
             if extension == ".json":
-                raise ExtractionError("This JSON file is not valid JSON.") from None
+                raise
     if extension in (".csv", ".tsv"):
         return CSV
     if extension in (".md", ".markdown"):
@@ -129,7 +140,16 @@ def extract_csv(data: bytes) -> list[Section]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = csv.reader(io.StringIO(text), dialect)
+    # newline="": the csv module splits rows itself, so a file saved with bare CR line ends
+    # (old Excel for Mac) reads as rows instead of failing.
+    rows = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        return _csv_sections(rows, sample, dialect)
+    except csv.Error as error:
+        raise ExtractionError(_csv_problem(error, rows.line_num)) from error
+
+
+def _csv_sections(rows, sample, dialect) -> list[Section]:
     try:
         first = next(rows)
     except StopIteration:
@@ -141,6 +161,17 @@ def extract_csv(data: bytes) -> list[Section]:
         if any(cell.strip() for cell in row):
             sections.append(_row_section(row, header, number))
     return sections
+
+
+def _csv_problem(error: csv.Error, line: int) -> str:
+    # The csv module refuses a cell over its field limit (131,072 characters). We keep that
+    # limit: a real cell is never that long, while a quote left open turns the rest of the
+    # file into one cell, and that is what the limit catches.
+    if "field limit" in str(error):
+        return (f"This CSV has a cell longer than {csv.field_size_limit():,} characters (found reading up to line "
+                f"{line:,}). Usually a quote (\") that is never closed makes the rest of the file one cell: close it, "
+                "or shorten the cell.")
+    return f"Line {line:,} of this CSV cannot be read ({error}). Check its quotes and separators."
 
 
 def _looks_like_header(first, sample, dialect) -> bool:
@@ -161,12 +192,46 @@ def _row_section(row, header, number) -> Section:
     return Section("\n".join(lines), {"row": number})
 
 
+class InvalidJSON(ExtractionError):
+    """Not JSON at all: a file without a .json name is then read as plain text."""
+
+
+# Catalogs and exports nest a handful of levels; a hundred is no data anyone writes, and it
+# keeps the recursive parser and _flatten far from Python's recursion limit (10,000 nested
+# brackets raised RecursionError, which no caller expected).
+MAX_JSON_DEPTH = 100
+
+
+def load_json(text: str):
+    """The parsed JSON; InvalidJSON for text that is not JSON, ExtractionError for JSON nested too deep."""
+    too_deep = ExtractionError(f"This JSON file nests more than {MAX_JSON_DEPTH} levels deep, deeper than KAIU "
+                               "reads. Flatten its structure and upload it again.")
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    except ValueError as exc:
+        raise InvalidJSON("This JSON file is not valid JSON.") from exc
+    if _json_depth(document) > MAX_JSON_DEPTH:
+        raise too_deep
+    return document
+
+
+def _json_depth(document) -> int:
+    """Nesting depth, walked without recursion; stops once past the limit."""
+    deepest, stack = 0, [(document, 1)]
+    while stack and deepest <= MAX_JSON_DEPTH:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def extract_json(data: bytes) -> list[Section]:
     """Nested objects and arrays flattened to "path: value" lines; one section per top-level item."""
-    try:
-        document = json.loads(decode_text(data))
-    except ValueError as exc:
-        raise ExtractionError("This JSON file is not valid JSON.") from exc
+    document = load_json(decode_text(data))
     items = document if isinstance(document, list) else [document]
     sections = []
     for number, item in enumerate(items, start=1):
@@ -187,21 +252,30 @@ def _flatten(value, path):
 
 
 def extract_pdf(data: bytes) -> list[Section]:
-    """PDF text page by page, in a child process: a parser crash or a runaway file then costs
-    one attempt of one document, never the worker that runs it."""
+    """PDF text page by page, in a child process with capped memory: a parser crash, a runaway
+    file or a decompression bomb then costs one attempt of one document, never the worker."""
+    limits = (settings.INGEST_MAX_PAGES, settings.INGEST_MAX_CHARACTERS, settings.INGEST_MAX_MEMORY_MB)
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "documents.pdf_worker", str(settings.INGEST_MAX_PAGES)],
+            [sys.executable, "-m", "documents.pdf_worker", *map(str, limits)],
             input=data, capture_output=True, timeout=settings.INGEST_MAX_SECONDS,
             cwd=settings.BASE_DIR,
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(
-            f"Reading this PDF took longer than {settings.INGEST_MAX_SECONDS} seconds. Try a smaller file.") from exc
+            f"Reading this PDF took longer than {settings.INGEST_MAX_SECONDS} seconds. Try a smaller file.",
+            permanent=False) from exc
+    # Past its memory cap the child gets MemoryError (Python) or PDFium aborts.
+    if completed.returncode in (OUT_OF_MEMORY, -signal.SIGABRT):
+        raise ExtractionError(
+            f"Reading this PDF needs more than the {settings.INGEST_MAX_MEMORY_MB:,} MB of memory KAIU gives one "
+            "file. It may hold far more text than it shows, or be built to overload PDF readers. Re-save it with a "
+            "PDF tool, or split it.")
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         if completed.returncode < 0 or not message or not message[-1].startswith("KAIU:"):
-            raise ExtractionError("The PDF reader crashed on this file. It may be corrupt; try re-saving it as PDF.")
+            raise ExtractionError("The PDF reader crashed on this file. It may be corrupt; try re-saving it as PDF.",
+                                  permanent=False)
         raise ExtractionError(message[-1].removeprefix("KAIU:").strip())
     pages = json.loads(completed.stdout)
     return [Section(text, {"page": number}) for number, text in enumerate(pages, start=1)]

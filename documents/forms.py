@@ -8,13 +8,18 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Django's documented way to accept several files in one field."""
+    """Django's documented way to accept several files in one field, except that an empty
+    file passes: the upload service refuses that one file with its reason and keeps the rest."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_empty_file=True, **kwargs)
 
     def clean(self, data, initial=None):
+        items = data if isinstance(data, (list, tuple)) else [data] if data else []
+        if not items:  # an empty list passed the per-file check and the upload did nothing
+            raise forms.ValidationError(self.error_messages["required"], code="required")
         clean_one = super().clean
-        if isinstance(data, (list, tuple)):
-            return [clean_one(item, initial) for item in data]
-        return [clean_one(data, initial)]
+        return [clean_one(item, initial) for item in items]
 
 
 class UploadForm(forms.Form):

@@ -136,20 +136,21 @@ def _close_jobs(document_id, outcome: str) -> None:
         outcome=outcome, finished_at=timezone.now())
 
 
-def _mark_failed(document: Document, message: str) -> None:
+def _mark_failed(document: Document, message: str, *, permanent: bool = False) -> None:
     document.status = Document.Status.FAILED
     document.error_message = message
+    document.permanent_failure = permanent
     document.claim_token = None
-    document.save(update_fields=["status", "error_message", "claim_token", "updated_at"])
+    document.save(update_fields=["status", "error_message", "permanent_failure", "claim_token", "updated_at"])
     _close_jobs(document.pk, IngestJob.Outcome.FAILED)
     knowledge.refresh_bot(document.bot_id)
 
 
-def _fail(document_id, token, message: str) -> None:
+def _fail(document_id, token, message: str, *, permanent: bool = False) -> None:
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id, claim_token=token).first()
         if document is not None:
-            _mark_failed(document, message)
+            _mark_failed(document, message, permanent=permanent)
 
 
 # --- The pipeline -------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def process_document(document_id) -> IngestResult:
     except (Superseded, Document.DoesNotExist, Bot.DoesNotExist):  # taken over, or deleted meanwhile
         return IngestResult("skipped")
     except (ExtractionError, EmbeddingError, IngestError) as error:
-        _fail(document_id, token, str(error))
+        _fail(document_id, token, str(error), permanent=getattr(error, "permanent", False))
         return IngestResult("failed", message=str(error))
     except Exception:
         logger.exception("Ingestion of document %s failed", document_id)

@@ -42,6 +42,9 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error_message = models.TextField(blank=True)
+    # The file itself cannot be read (encrypted, no text, over a limit): a retry or a
+    # re-index would fail the same way, so neither is offered nor queued.
+    permanent_failure = models.BooleanField(default=False)
     chunk_count = models.PositiveIntegerField(default=0)
     duplicate_chunk_count = models.PositiveIntegerField(
         default=0, help_text="Passages skipped because the bot already had them from another document.")

@@ -168,6 +168,9 @@ def _check_job_quota(bot_id) -> None:
 def document_retry(*, document: Document) -> None:
     if document.status != Document.Status.FAILED:
         raise DocumentError("Only a failed document can be retried.")
+    if document.permanent_failure:
+        raise DocumentError(f"“{document.name}” cannot be read as it is, so a retry would fail the same way. "
+                            "Upload a fixed file instead.")
     _check_job_quota(document.bot_id)
     _requeue(document, "retry")
 
@@ -180,9 +183,10 @@ def document_reindex(*, document: Document, enforce_quota: bool = True) -> None:
 
 
 def bot_reindex(*, bot: Bot) -> int:
-    """Queue every document of the bot that is not already being processed; return how many."""
+    """Queue every document of the bot that is not already being processed, nor failed for
+    good (the same file would fail the same way); return how many."""
     documents = list(Document.objects.filter(bot=bot).exclude(
-        status__in=[Document.Status.PENDING, Document.Status.PROCESSING]))
+        status__in=[Document.Status.PENDING, Document.Status.PROCESSING]).exclude(permanent_failure=True))
     for document in documents:
         document_reindex(document=document)
     return len(documents)
@@ -191,7 +195,7 @@ def bot_reindex(*, bot: Bot) -> int:
 @transaction.atomic
 def _requeue(document: Document, reason: str) -> None:
     Document.objects.filter(pk=document.pk).update(
-        status=Document.Status.PENDING, attempts=0, error_message="", claim_token=None,
+        status=Document.Status.PENDING, attempts=0, error_message="", permanent_failure=False, claim_token=None,
         progress_done=0, progress_total=0, updated_at=timezone.now())
     _enqueue(document, reason)
     knowledge.refresh_bot(document.bot_id)

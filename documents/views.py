@@ -53,7 +53,9 @@ def document_upload(request, public_id):
     bot = bot_get_for_tenant(request.tenant, public_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose at least one file to upload.")
+        # Django drops a file whose name is "", "." or "..", so this is also what such a file gets.
+        messages.error(request, "No file arrived. Choose at least one file to upload; a file needs a name other "
+                                "than “.” or “..”.")
         return redirect("documents:document-list", public_id=bot.public_id)
     try:
         added, errors = services.document_upload(bot=bot, files=form.cleaned_data["files"], user=request.user)

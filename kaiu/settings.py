@@ -161,6 +161,11 @@ INGEST_MAX_CHARACTERS = env.int("INGEST_MAX_CHARACTERS", default=5_000_000)
 INGEST_MAX_CHUNKS = env.int("INGEST_MAX_CHUNKS", default=20_000)
 INGEST_MAX_SECONDS = env.int("INGEST_MAX_SECONDS", default=600)
 INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=3)
+# Address space of the child that reads one PDF (0: no cap). A compressed stream can inflate
+# a thousandfold: a 1 MB PDF took 2.1 GB. Sized for a 2-core / 4 GB host, where two workers
+# may each read a PDF at once; a real PDF at the page and text limits (2,000 pages, 4.8
+# million characters) peaks at 78 MB, so the cap leaves ample room.
+INGEST_MAX_MEMORY_MB = env.int("INGEST_MAX_MEMORY_MB", default=1024)
 # A document PROCESSING with no heartbeat for this long is taken over by another run. A run
 # beats every third of it from a thread of its own, so only a dead process goes quiet; a
 # restarted worker looks this long after it starts, the schedule every minute.

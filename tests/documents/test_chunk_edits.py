@@ -34,13 +34,13 @@ def reindex(bot, django_capture_on_commit_callbacks):
 def test_re_index_all_keeps_edits_and_disabled_flags_of_unchanged_passages(
         owner_client, bot, price_list, django_capture_on_commit_callbacks):
     sencha, assam, rooibos = chunks_of(price_list)
-    owner_client.post(f"/app/chunks/{sencha.pk}/edit/", {"text": "Té verde Sencha de Japón: 199 SEK los 100 gramos."})
-    owner_client.post(f"/app/chunks/{rooibos.pk}/toggle/", {"page": "1"})
+    owner_client.post(f"/app/knowledge/chunks/{sencha.pk}/edit/", {"text": "Té verde Sencha de Japón: 199 SEK los 100 gramos."})
+    owner_client.post(f"/app/knowledge/chunks/{rooibos.pk}/toggle/", {"page": "1"})
     edited_at = Chunk.objects.get(pk=sencha.pk).edited_at
 
     for _ in range(2):  # the second time, the edit is matched by the passage it replaced again
         with django_capture_on_commit_callbacks(execute=True):
-            owner_client.post(f"/app/bots/{bot.public_id}/knowledge/reindex/")
+            owner_client.post(f"/app/knowledge/{bot.public_id}/reindex/")
         price_list.refresh_from_db()
         assert (price_list.status, price_list.attempts) == ("PROCESSED", 1)
         after = chunks_of(price_list)
@@ -53,7 +53,7 @@ def test_re_index_all_keeps_edits_and_disabled_flags_of_unchanged_passages(
     hits = retrieve(bot, "precio del té verde sencha", mode="hybrid", record=False).hits
     assert "199 SEK" in hits[0].text
     assert all("Rooibos" not in hit.text for hit in hits)
-    confirmation = owner_client.get(f"/app/bots/{bot.public_id}/knowledge/reindex/").content.decode()
+    confirmation = owner_client.get(f"/app/knowledge/{bot.public_id}/reindex/").content.decode()
     assert "Edited and disabled chunks stay as they are wherever the file still has the same passage" in confirmation
 
 
@@ -93,7 +93,7 @@ def test_a_documents_chunks_cannot_change_while_it_is_being_processed(owner_clie
     type(price_list).objects.filter(pk=price_list.pk).update(status="PENDING")  # a re-index is queued
     with pytest.raises(DocumentError, match="being processed"):
         chunk_update(chunk=chunk, text="Té verde: 199 SEK.")
-    response = owner_client.post(f"/app/chunks/{chunk.pk}/toggle/", {"page": "1"}, follow=True)
+    response = owner_client.post(f"/app/knowledge/chunks/{chunk.pk}/toggle/", {"page": "1"}, follow=True)
     assert response.status_code == 200
     assert "being processed" in response.content.decode()
     chunk.refresh_from_db()

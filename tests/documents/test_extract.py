@@ -3,7 +3,7 @@ import json
 import pytest
 
 from documents.extract import CSV, JSON, MARKDOWN, PDF, TEXT, ExtractionError, extract, sniff_mime
-from tests.fakes.pdf import encrypt_pdf, make_pdf
+from tests.fakes.pdf import encrypt_pdf, make_pdf, make_space_bomb, make_text_bomb
 
 
 def test_a_multi_page_pdf_keeps_its_page_numbers():
@@ -104,3 +104,70 @@ def test_too_much_text_is_refused(settings):
     settings.INGEST_MAX_CHARACTERS = 10
     with pytest.raises(ExtractionError, match="limit is 10"):
         extract(b"more than ten characters", TEXT)
+
+
+# --- Files built to exhaust the reader (issue 14) ------------------------------------------
+
+
+def test_a_pdf_that_inflates_past_the_memory_cap_fails_with_a_clear_message(settings):
+    """300 MB of spaces behind 300 KB: the reader's child hits its cap, not the host."""
+    settings.INGEST_MAX_MEMORY_MB = 256
+    with pytest.raises(ExtractionError, match="needs more than the 256 MB of memory") as error:
+        extract(make_space_bomb(300), PDF)
+    assert error.value.permanent
+
+
+def test_a_page_with_more_text_than_any_real_page_is_refused():
+    with pytest.raises(ExtractionError, match="Page 1 of this PDF holds more than 200,000 characters"):
+        extract(make_text_bomb(20), PDF)
+
+
+def test_the_pdf_reader_stops_at_the_document_text_limit(settings):
+    settings.INGEST_MAX_CHARACTERS = 30
+    with pytest.raises(ExtractionError, match=r"more than 30 characters of text.*reached on page 2"):
+        extract(make_pdf(["Envíos a todo el país.", "Devoluciones en 30 días.", "Pagos."]), PDF)
+
+
+def test_a_reader_crash_or_timeout_may_be_retried_but_a_locked_pdf_may_not(settings):
+    with pytest.raises(ExtractionError) as locked:
+        extract(encrypt_pdf(make_pdf(["secret"])), PDF)
+    assert locked.value.permanent
+    settings.INGEST_MAX_SECONDS = 0.001
+    with pytest.raises(ExtractionError, match="took longer") as slow:
+        extract(make_pdf(["a"]), PDF)
+    assert not slow.value.permanent
+
+
+@pytest.mark.parametrize("name", ["deep.json", "deep.txt"])
+def test_json_nested_ten_thousand_deep_is_refused_with_a_message(name):
+    data = b"[" * 10_000 + b"]" * 10_000
+    with pytest.raises(ExtractionError, match="nests more than 100 levels deep"):
+        sniff_mime(data, name)
+    with pytest.raises(ExtractionError, match="nests more than 100 levels deep"):
+        extract(data, JSON)
+
+
+def test_json_as_deep_as_the_limit_is_read():
+    data = json.dumps(json.loads("[" * 99 + '{"envio": "gratis"}' + "]" * 99)).encode()
+    assert sniff_mime(data, "deep.json") == JSON
+    assert extract(data, JSON)[0].text == "[0]" * 98 + ".envio: gratis"
+    with pytest.raises(ExtractionError, match="nests more than 100"):
+        sniff_mime(b"[" + data + b"]", "deeper.json")
+
+
+def test_a_csv_cell_over_the_field_limit_says_what_to_fix():
+    data = b"sku,descripcion\nA-1," + b"x" * 140_000 + b"\nA-2,corta\n"
+    with pytest.raises(ExtractionError, match=r"cell longer than 131,072 characters \(found reading up to line 2\)"):
+        extract(data, CSV)
+
+
+def test_a_csv_quote_left_open_is_named_as_the_likely_cause():
+    data = b'sku,descripcion\nA-1,"Aceite de lavanda\n' + b"B-2,Eucalipto de 30 ml\n" * 8000
+    with pytest.raises(ExtractionError, match=r"quote \(\"\) that is never closed"):
+        extract(data, CSV)
+
+
+def test_a_csv_with_carriage_return_line_ends_is_read_as_rows():
+    """Found by the property tests: bare CR line ends (old Excel for Mac) raised csv.Error."""
+    sections = extract(b"sku;precio\rA-1;100\rA-2;200\r", CSV)
+    assert [s.text for s in sections] == ["sku: A-1\nprecio: 100", "sku: A-2\nprecio: 200"]

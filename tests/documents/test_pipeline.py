@@ -2,6 +2,7 @@
 
 import json
 import os
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from documents import ingest
 from documents.models import Chunk, Document, IngestJob
 from kaiu.accounts.models import Plan
 from tests.fakes.openai_server import embeddings_handler, error_response
-from tests.fakes.pdf import encrypt_pdf, make_pdf
+from tests.fakes.pdf import encrypt_pdf, make_pdf, make_space_bomb
 
 POLICY = "\n\n".join([
     "# Envíos\nEnviamos a toda Colombia. A Bogotá y Medellín el envío tarda de 1 a 2 días hábiles.",
@@ -123,20 +124,74 @@ def test_a_failed_document_leaves_the_others_intact(bot, upload):
     assert bot.status == "READY"
 
 
-def test_a_corrupt_file_fails_with_a_message_and_can_be_retried(bot, upload, django_capture_on_commit_callbacks):
-    from documents.services import document_retry
+def test_a_corrupt_file_fails_with_a_message_and_is_not_retried(bot, upload, django_capture_on_commit_callbacks):
+    """The same bytes would fail the same way: no retry, no re-index, no job spent on it."""
+    from documents.services import DocumentError, bot_reindex, document_retry
 
     [document], _ = upload(bot, ("roto.pdf", make_pdf(["x" * 400])[:300]))
     assert document.status == "FAILED"
     assert "damaged" in document.error_message
+    assert document.permanent_failure
     bot.refresh_from_db()
     assert bot.status == "ERROR"  # its only document failed: nothing to answer from
+    with pytest.raises(DocumentError, match="would fail the same way"):
+        document_retry(document=document)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bot_reindex(bot=bot) == 0
+    assert IngestJob.objects.filter(document=document).count() == 1
+
+
+def test_an_encrypted_or_scanned_pdf_is_skipped_by_reindex_and_the_others_are_not(
+        bot, upload, django_capture_on_commit_callbacks):
+    from documents.services import bot_reindex
+
+    documents, _ = upload(bot, ("protegido.pdf", encrypt_pdf(make_pdf(["secreto"]))),
+                          ("escaneado.pdf", make_pdf(["", ""])), ("bueno.md", POLICY.encode()))
+    assert [(d.name, d.status, d.permanent_failure) for d in documents] == [
+        ("protegido.pdf", "FAILED", True), ("escaneado.pdf", "FAILED", True), ("bueno.md", "PROCESSED", False)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bot_reindex(bot=bot) == 1
+    jobs = Counter(IngestJob.objects.values_list("document__name", flat=True))
+    assert jobs == {"protegido.pdf": 1, "escaneado.pdf": 1, "bueno.md": 2}
+
+
+def test_a_failure_that_may_pass_next_time_can_be_retried(byok_bot, upload, fake_openai,
+                                                          django_capture_on_commit_callbacks):
+    from documents.services import document_retry
+
+    working = fake_openai.routes[("POST", "/v1/embeddings")]
+    fake_openai.routes[("POST", "/v1/embeddings")] = lambda r: error_response(503, "Overloaded", "server_error")
+    [document], _ = upload(byok_bot, ("a.md", POLICY.encode()))
+    assert (document.status, document.permanent_failure) == ("FAILED", False)
+    fake_openai.routes[("POST", "/v1/embeddings")] = working
     with django_capture_on_commit_callbacks(execute=True):
         document_retry(document=document)
     document.refresh_from_db()
-    assert document.status == "FAILED"
-    assert document.attempts == 1
+    assert document.status == "PROCESSED"
     assert IngestJob.objects.filter(document=document).count() == 2
+
+
+def test_a_decompression_bomb_fails_its_document_and_the_worker_goes_on(bot, upload, settings):
+    """A 300 KB PDF whose page inflates to 300 MB: the reader's child hits its memory cap and
+    dies alone; this process (the worker) carries on with the next file of the batch."""
+    settings.INGEST_MAX_MEMORY_MB = 256
+    documents, errors = upload(bot, ("bomba.pdf", make_space_bomb(300)), ("bueno.md", POLICY.encode()))
+    assert errors == []
+    bomb, good = documents
+    assert bomb.status == "FAILED"
+    assert bomb.error_message.startswith("Reading this PDF needs more than the 256 MB of memory KAIU gives one file.")
+    assert bomb.permanent_failure
+    assert IngestJob.objects.get(document=bomb).outcome == "FAILED"
+    assert not Chunk.objects.filter(document=bomb).exists()
+    assert (good.status, good.chunk_count > 0) == ("PROCESSED", True)
+
+
+def test_deep_json_among_good_files_is_refused_alone(bot, upload):
+    documents, errors = upload(bot, ("uno.md", POLICY.encode()), ("profundo.json", b"[" * 10_000 + b"]" * 10_000),
+                               ("dos.txt", b"Horario: de 8 a 18."))
+    assert [(d.name, d.status) for d in documents] == [("uno.md", "PROCESSED"), ("dos.txt", "PROCESSED")]
+    assert errors == ["“profundo.json”: This JSON file nests more than 100 levels deep, deeper than KAIU reads. "
+                      "Flatten its structure and upload it again."]
 
 
 def test_a_document_that_never_finishes_ends_failed_after_the_attempt_limit(bot, upload, settings):

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from documents.models import Chunk
+from tests.fakes.pdf import encrypt_pdf, make_pdf
 
 
 def run(*args):
@@ -56,6 +57,15 @@ def test_reindex_without_sync_queues_the_documents(bot, add_text):
     document.refresh_from_db()
     assert document.status == "PENDING"
     assert document.jobs.count() == 2
+
+
+def test_reindex_skips_a_file_that_failed_for_good(bot, add_text, upload):
+    """An encrypted PDF would fail again, and each queued run counts as a job of the tenant's plan."""
+    document = add_text(bot, "Guía", "Texto corto.")
+    [locked], _ = upload(bot, ("protegido.pdf", encrypt_pdf(make_pdf(["secreto"]))))
+    output = run("--bot", bot.public_id)
+    assert "Queued 1 documents" in output
+    assert (document.jobs.count(), locked.jobs.count()) == (2, 1)
 
 
 def test_reindex_refuses_unknown_scopes(db):

@@ -3,7 +3,8 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from documents.models import Chunk, Document
-from tests.fakes.pdf import make_pdf
+from tests.fakes.openai_server import error_response
+from tests.fakes.pdf import encrypt_pdf, make_pdf
 
 
 def knowledge_url(bot, suffix=""):
@@ -50,16 +51,67 @@ def test_typed_text_is_added(owner_client, bot, django_capture_on_commit_callbac
     assert (document.name, document.source_type, document.status) == ("Horario", "MANUAL_TEXT", "PROCESSED")
 
 
-def test_a_failed_document_shows_its_error_and_a_retry_button(owner_client, bot, django_capture_on_commit_callbacks):
-    response = post_files(owner_client, bot, django_capture_on_commit_callbacks,
-                          ("roto.pdf", make_pdf(["x" * 300])[:250]))
-    page = response.content.decode()
+def test_a_failed_document_shows_its_error_and_a_retry_button(owner_client, byok_bot, fake_openai,
+                                                              django_capture_on_commit_callbacks):
+    working = fake_openai.routes[("POST", "/v1/embeddings")]
+    fake_openai.routes[("POST", "/v1/embeddings")] = lambda r: error_response(503, "Overloaded", "server_error")
+    page = post_files(owner_client, byok_bot, django_capture_on_commit_callbacks,
+                      ("guia.md", b"# Envios\nA todo el pais.")).content.decode()
     document = Document.objects.get()
-    assert "damaged" in page
+    assert document.status == "FAILED"
+    assert document.error_message in page
     assert f"/app/knowledge/documents/{document.pk}/retry/" in page
+    fake_openai.routes[("POST", "/v1/embeddings")] = working
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(f"/app/knowledge/documents/{document.pk}/retry/")
-    assert "Processing “roto.pdf” again." in owner_client.get(knowledge_url(bot)).content.decode()
+    assert "Processing “guia.md” again." in owner_client.get(knowledge_url(byok_bot)).content.decode()
+    document.refresh_from_db()
+    assert document.status == "PROCESSED"
+
+
+def test_a_file_that_cannot_be_read_offers_no_retry(owner_client, bot, django_capture_on_commit_callbacks):
+    page = post_files(owner_client, bot, django_capture_on_commit_callbacks,
+                      ("roto.pdf", make_pdf(["x" * 300])[:250]), ("protegido.pdf", encrypt_pdf(make_pdf(["secreto"])))
+                      ).content.decode()
+    assert "damaged" in page
+    assert "password protected" in page
+    assert "/retry/" not in page
+    document = Document.objects.get(name="roto.pdf")
+    owner_client.post(f"/app/knowledge/documents/{document.pk}/retry/")
+    page = owner_client.get(knowledge_url(bot)).content.decode()
+    assert "“roto.pdf” cannot be read as it is, so a retry would fail the same way." in page
+    assert document.jobs.count() == 1
+
+
+def test_one_empty_file_among_eight_is_refused_alone(owner_client, bot, django_capture_on_commit_callbacks):
+    files = [(f"nota{n}.txt", f"Nota número {n}.".encode()) for n in range(7)] + [("vacio.txt", b"")]
+    page = post_files(owner_client, bot, django_capture_on_commit_callbacks, *files).content.decode()
+    assert "“vacio.txt”: The file is empty." in page
+    assert "Choose at least one file" not in page
+    assert sorted(Document.objects.values_list("name", flat=True)) == [f"nota{n}.txt" for n in range(7)]
+
+
+def multipart(*files):
+    """A multipart body written by hand: Django's test client will not send a file named “..”."""
+    body = b"".join(b'--B\r\nContent-Disposition: form-data; name="files"; filename="%s"\r\n\r\n%s\r\n'
+                    % (name.encode(), data) for name, data in files)
+    return body + b"--B--\r\n"
+
+
+def test_a_file_named_dot_dot_gets_a_clear_error(owner_client, bot):
+    response = owner_client.post(knowledge_url(bot, "upload/"), multipart(("..", b"Hola")),
+                                 content_type="multipart/form-data; boundary=B")
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "No file arrived. Choose at least one file to upload; a file needs a name other than “.” or “..”." in page
+    assert not Document.objects.exists()
+
+
+def test_deep_json_among_good_files_is_refused_and_the_others_are_kept(owner_client, bot,
+                                                                       django_capture_on_commit_callbacks):
+    page = post_files(owner_client, bot, django_capture_on_commit_callbacks,
+                      ("profundo.json", b"[" * 10_000 + b"]" * 10_000), ("ok.md", b"# Hola\nTexto")).content.decode()
+    assert "“profundo.json”: This JSON file nests more than 100 levels deep" in page
+    assert list(Document.objects.values_list("name", flat=True)) == ["ok.md"]
 
 
 def test_the_table_polls_only_while_something_is_busy(owner_client, bot, add_text):

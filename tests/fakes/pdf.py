@@ -1,6 +1,7 @@
 """Minimal PDFs written by hand, so tests need no PDF library to make them."""
 
 import io
+import zlib
 
 # Helvetica advance widths (1/1000 em) of the characters the tests use; others count as 556.
 _WIDTHS = dict(
@@ -79,7 +80,11 @@ def make_pdf(pages: list[str], *, word_by_word: bool = False) -> bytes:
         page_ids.append(len(objects))
     kids = " ".join(f"{i} 0 R" for i in page_ids)
     objects[1] = f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>"
+    return _assemble(objects)
 
+
+def _assemble(objects: list) -> bytes:
+    """A PDF file of numbered objects (str or bytes), with its cross-reference table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -93,6 +98,45 @@ def make_pdf(pages: list[str], *, word_by_word: bool = False) -> bytes:
         out.write(f"{offset:010d} 00000 n \n".encode())
     out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
     return out.getvalue()
+
+
+def one_page_pdf(content: bytes) -> bytes:
+    """A one-page PDF whose page content is `content`, already Flate-compressed."""
+    return _assemble([
+        "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        "/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+        f"<< /Length {len(content)} /Filter /FlateDecode >>\nstream\n".encode() + content + b"\nendstream",
+    ])
+
+
+def make_space_bomb(inflated_mb: int) -> bytes:
+    """A PDF of a few hundred KB whose page content inflates to `inflated_mb` MB of spaces
+    around one word: PDFium holds all of it in memory.
+
+    Built without holding the inflated stream: after a full flush, deflate compresses each
+    identical megabyte to identical bytes, so one compressed megabyte is repeated and only
+    the Adler-32 checksum at the end is computed over the whole."""
+    head, megabyte, tail = b"BT /F1 11 Tf 50 800 Td (Hola) Tj ", b" " * (1 << 20), b" ET"
+    compressor = zlib.compressobj(9)
+    start = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(megabyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = compressor.compress(tail) + compressor.flush()
+    checksum = zlib.adler32(head)
+    for _ in range(inflated_mb):
+        checksum = zlib.adler32(megabyte, checksum)
+    checksum = zlib.adler32(tail, checksum)
+    return one_page_pdf(start + block * inflated_mb + end[:-4] + checksum.to_bytes(4, "big"))
+
+
+def make_text_bomb(lines: int) -> bytes:
+    """A PDF of a few KB with one page of `lines` lines of 9,000 to 15,000 characters, in
+    1-point type squeezed to 1 % width so that all of them lie on the page: PDFium keeps about
+    250 bytes for each character (300 lines: 4.2 million characters, 1.2 GB)."""
+    content = b"BT /F1 1 Tf 1 Tz 50 800 Td " + b"".join(
+        b"(" + (b"w%d " % line) * 3000 + b") Tj 0 -0.8 Td " for line in range(lines)) + b" ET"
+    return one_page_pdf(zlib.compress(content, 9))
 
 
 def encrypt_pdf(data: bytes, password: str = "secret") -> bytes:

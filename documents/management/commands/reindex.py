@@ -40,7 +40,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, bot=None, tenant=None, all=False, sync=False, rebuild_index=False, workers=1,
                **options):
-        documents = Document.objects.order_by("created_at")
+        # A file that failed for good would fail the same way, and each run counts as a job of the tenant's plan.
+        documents = Document.objects.exclude(permanent_failure=True).order_by("created_at")
         if bot:
             documents = documents.filter(bot__public_id=bot)
         elif tenant:
