@@ -34,7 +34,9 @@ def reindex(bot, django_capture_on_commit_callbacks):
 def test_re_index_all_keeps_edits_and_disabled_flags_of_unchanged_passages(
         owner_client, bot, price_list, django_capture_on_commit_callbacks):
     sencha, assam, rooibos = chunks_of(price_list)
-    owner_client.post(f"/app/knowledge/chunks/{sencha.pk}/edit/", {"text": "Té verde Sencha de Japón: 199 SEK los 100 gramos."})
+    owner_client.post(
+        f"/app/knowledge/chunks/{sencha.pk}/edit/", {"text": "Té verde Sencha de Japón: 199 SEK los 100 gramos."}
+    )
     owner_client.post(f"/app/knowledge/chunks/{rooibos.pk}/toggle/", {"page": "1"})
     edited_at = Chunk.objects.get(pk=sencha.pk).edited_at
 
