@@ -107,17 +107,10 @@ def chat_completions(request):
     bot = bot_find_for_tenant(request.api_key.tenant, model)
     if bot is None:
         return _model_not_found(model)
-    messages = data.get("messages")
-    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict) \
-            or messages[-1].get("role") != "user":
-        return openai_error(400, "`messages` must be a list ending with a user message.", param="messages")
-    n = data.get("n")
-    if n is not None and (isinstance(n, bool) or n != 1):  # null is OpenAI's default, 1
-        return openai_error(400, "`n` must be 1: a bot gives one answer per question. Send the request again "
-                                 "for another.", param="n")
-    stream_options = data.get("stream_options") or {}
-    if not isinstance(stream_options, dict):
-        return openai_error(400, "`stream_options` must be an object.", param="stream_options")
+    refused = _invalid_completion_request(data)
+    if refused is not None:
+        return refused
+    messages, stream_options = data["messages"], data.get("stream_options") or {}
     try:
         question = reply.clean_question(bot, _text(messages[-1].get("content")))
     except ChatError as error:
@@ -143,6 +136,25 @@ def chat_completions(request):
     message = next((event.message for event in events if event.type == "done"), None)
     if message is None:  # the bot was deleted while it answered
         return _model_not_found(model)
+    return _completion(bot, conversation, message, created)
+
+
+def _invalid_completion_request(data: dict) -> JsonResponse | None:
+    """The refusal of a body whose messages, n or stream options cannot be answered, if any."""
+    messages = data.get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict) \
+            or messages[-1].get("role") != "user":
+        return openai_error(400, "`messages` must be a list ending with a user message.", param="messages")
+    n = data.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1):  # null is OpenAI's default, 1
+        return openai_error(400, "`n` must be 1: a bot gives one answer per question. Send the request again "
+                                 "for another.", param="n")
+    if not isinstance(data.get("stream_options") or {}, dict):
+        return openai_error(400, "`stream_options` must be an object.", param="stream_options")
+    return None
+
+
+def _completion(bot: Bot, conversation: Conversation, message: Message, created: int) -> JsonResponse:
     return JsonResponse({
         "id": f"chatcmpl-{message.pk.hex}", "object": "chat.completion", "created": created, "model": bot.public_id,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": message.content},

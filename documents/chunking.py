@@ -7,10 +7,17 @@ each chunk keeps the metadata of where it starts (page, row, heading) plus where
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 from documents.extract import Section
+
+
+def sha256_text(text: str) -> str:
+    """A passage's identity: the same text is stored once per bot (Chunk.sha256)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
 
 _SEPARATORS = [re.compile(r"\n\s*\n"), re.compile(r"(?<=[.!?…])\s+|\n"), re.compile(r"\s+")]
 

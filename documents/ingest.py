@@ -9,24 +9,23 @@ in the same state as a clean one.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
 
 from bots.models import Bot
 from documents import knowledge
-from documents.chunking import ChunkDraft, chunk_sections
+from documents.chunk_edits import ChunkEdit, apply_edits, chunk_edits, restore_edits
+from documents.chunking import ChunkDraft, chunk_sections, sha256_text
 from documents.extract import ExtractionError, extract
 from documents.models import Chunk, Document, EmbeddingCache, IngestJob
 from documents.partitions import ensure_chunk_partition
@@ -48,10 +47,6 @@ class IngestResult:
     outcome: str  # "processed", "failed" or "skipped"
     chunk_count: int = 0
     message: str = ""
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- Claiming -----------------------------------------------------------------------------
@@ -248,55 +243,6 @@ def embed_texts(embedder: Embedder, texts: list[str], *, on_progress=lambda done
         known.update({h: v for (h, _), v in zip(batch, vectors, strict=True)})
         on_progress(len(texts) - len(missing) + start + len(batch))
     return [list(known[h]) for h in hashes]
-
-
-# --- Chunk edits --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChunkEdit:
-    """What the tenant changed on a chunk, kept when the same passage is processed again."""
-
-    original_sha256: str  # of the passage as the file has it
-    text: str
-    is_enabled: bool
-    edited_at: datetime | None  # None: disabled, not edited
-
-
-def chunk_edits(bot_id, document_id) -> dict[str, ChunkEdit]:
-    """The document's edited or disabled chunks, by the sha256 of their passage as the file has it."""
-    rows = Chunk.objects.filter(bot_id=bot_id, document_id=document_id).filter(
-        Q(edited_at__isnull=False) | Q(is_enabled=False)).values_list(
-        "sha256", "original_sha256", "text", "is_enabled", "edited_at")
-    return {original or digest: ChunkEdit(original or digest, text, enabled, edited_at)
-            for digest, original, text, enabled, edited_at in rows}
-
-
-def apply_edits(drafts: list[ChunkDraft], edits: dict[str, ChunkEdit]) -> tuple[list[ChunkDraft], dict[str, ChunkEdit]]:
-    """The drafts with each edited passage's text replaced by the tenant's, so it is embedded and
-    stored as edited; and the edits carried, by the sha256 of the text to store. A passage the
-    file no longer has (changed, or cut differently by new chunk settings) loses its edit."""
-    if not edits:
-        return drafts, {}
-    out, carried = [], {}
-    for draft in drafts:
-        edit = edits.get(sha256_text(draft.text))
-        if edit is not None:
-            if edit.edited_at:
-                draft = replace(draft, text=edit.text)
-            carried[sha256_text(draft.text)] = edit
-        out.append(draft)
-    return out, carried
-
-
-def restore_edits(bot: Bot, document: Document, carried: dict[str, ChunkEdit]) -> None:
-    """Mark the chunks just stored (all written as new) edited or disabled as they were."""
-    disabled_only = [digest for digest, edit in carried.items() if not edit.edited_at]
-    Chunk.objects.filter(bot=bot, document=document, sha256__in=disabled_only).update(is_enabled=False)
-    for digest, edit in carried.items():
-        if edit.edited_at:
-            Chunk.objects.filter(bot=bot, document=document, sha256=digest).update(
-                is_enabled=edit.is_enabled, edited_at=edit.edited_at, original_sha256=edit.original_sha256)
 
 
 # --- Storing ------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from django_q.tasks import async_task
 
 from bots.models import Bot
 from documents import knowledge
+from documents.chunking import sha256_text
 from documents.extract import CSV, JSON, MARKDOWN, TEXT, ExtractionError, sniff_mime
-from documents.ingest import embed_texts, sha256_text
+from documents.ingest import embed_texts
 from documents.models import Chunk, Document, IngestJob
 from kaiu.accounts import quotas
 from kaiu.accounts.models import Tenant
