@@ -11,6 +11,7 @@ from kaiu.accounts.models import (
     TenantSettings,
     User,
 )
+from kaiu.platform.admin import SystemRowAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -97,10 +98,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuotaUsage)
-class QuotaUsageAdmin(admin.ModelAdmin):
+class QuotaUsageAdmin(SystemRowAdmin):
     list_display = ["tenant", "meter", "period_start", "used"]
     list_filter = ["meter"]
-    readonly_fields = ["tenant", "meter", "period_start", "used"]
-
-    def has_add_permission(self, request):
-        return False
+    # Not deletable: that would hand the tenant the month's quota again (change the plan instead).
