@@ -61,11 +61,11 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "tenant", "role", "created_at", "expires_at", "accepted_at"]
+    list_display = ["email", "tenant", "role", "created_at", "sent_at", "expires_at", "accepted_at"]
     list_filter = ["role"]
     search_fields = ["email", "tenant__name"]
     exclude = ["token_hash"]
-    readonly_fields = ["tenant", "email", "role", "invited_by", "expires_at", "accepted_at"]
+    readonly_fields = ["tenant", "email", "role", "invited_by", "sent_at", "expires_at", "accepted_at"]
 
     def has_add_permission(self, request):
         return False  # invitations carry a mailed token: tenants create them in the dashboard
