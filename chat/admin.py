@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
+from kaiu.platform.admin import SystemRowAdmin
 
 
 class MessageInline(admin.TabularInline):
@@ -26,39 +27,29 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(SystemRowAdmin):
+    """What was said stays as it was said; a whole conversation may be deleted, not a line of it."""
+
     list_display = ["__str__", "role", "origin", "answered", "top_score", "created_at"]
     list_filter = ["role", "origin", "answered"]
     search_fields = ["content"]
-    readonly_fields = ["conversation", "role", "content", "sources", "model", "tokens_in", "tokens_out", "timings",
-                       "top_score", "answered", "origin", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(SystemRowAdmin):
     list_display = ["message", "rating", "comment", "created_at"]
     list_filter = ["rating"]
-    readonly_fields = ["message", "rating", "comment", "created_at", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False
+    deletable = True  # an abusive comment may go
 
 
 @admin.register(QueryLog)
-class QueryLogAdmin(admin.ModelAdmin):
+class QueryLogAdmin(SystemRowAdmin):
+    """The analytics record stays as it was written."""
+
     list_display = ["question", "bot", "channel", "origin", "answered", "top_score", "total_ms", "created_at"]
     list_filter = ["channel", "origin", "answered"]
     search_fields = ["question"]
     list_select_related = ["bot"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # the analytics record stays as it was written
 
 
 @admin.register(CuratedAnswer)
@@ -67,17 +58,14 @@ class CuratedAnswerAdmin(admin.ModelAdmin):
     list_filter = ["is_enabled"]
     search_fields = ["question", "answer"]
     exclude = ["question_vector"]
-    readonly_fields = ["tenant", "bot", "created_by", "source_message", "times_served"]
+    # The question is matched by its vector, which only the dashboard computes: not edited here.
+    readonly_fields = ["tenant", "bot", "question", "created_by", "source_message", "times_served"]
 
     def has_add_permission(self, request):
         return False  # made from the dashboard, which embeds the question
 
 
 @admin.register(ResponseCache)
-class ResponseCacheAdmin(admin.ModelAdmin):
+class ResponseCacheAdmin(SystemRowAdmin):
     list_display = ["question", "bot", "knowledge_version", "hits", "expires_at"]
-    readonly_fields = ["bot", "knowledge_version", "prompt_key", "question_hash", "question", "answer", "sources",
-                       "top_score", "hits", "created_at", "expires_at"]
-
-    def has_add_permission(self, request):
-        return False
+    deletable = True  # a wrong cached answer may go: the next visitor gets a fresh one

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from documents import services
 from documents.models import Chunk, Document, EmbeddingCache, IngestJob
+from kaiu.platform.admin import SystemRowAdmin
 
 
 @admin.register(Document)
@@ -35,24 +36,36 @@ class ChunkAdmin(admin.ModelAdmin):
     list_filter = ["is_enabled", "embedding_model"]
     search_fields = ["text", "document__name", "bot__name"]
     exclude = ["embedding"]
-    readonly_fields = ["bot", "document", "index", "sha256", "language", "embedding_model", "token_count",
+    # The text is edited in the dashboard, which embeds it again; here only is_enabled changes.
+    readonly_fields = ["bot", "document", "index", "text", "sha256", "language", "embedding_model", "token_count",
                        "metadata", "edited_at"]
     list_select_related = ["document", "bot"]
 
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the document's chunk count would lie: disable the chunk, or delete the document
+
+    def save_model(self, request, obj, form, change):
+        # Through the dashboard's service: the bot's knowledge moves on, so no cached answer
+        # keeps quoting a chunk that was just disabled.
+        if "is_enabled" in form.changed_data:
+            services.chunk_set_enabled(chunk=obj, enabled=obj.is_enabled)
+
 
 @admin.register(EmbeddingCache)
-class EmbeddingCacheAdmin(admin.ModelAdmin):
-    list_display = ["model", "sha256", "created_at"]
+class EmbeddingCacheAdmin(SystemRowAdmin):
+    list_display = ["model", "provider", "tenant", "sha256", "created_at"]
     list_filter = ["model"]
     search_fields = ["sha256"]
     exclude = ["embedding"]
+    deletable = True  # a deleted vector is computed again when next needed
 
 
 @admin.register(IngestJob)
-class IngestJobAdmin(admin.ModelAdmin):
+class IngestJobAdmin(SystemRowAdmin):
     list_display = ["document", "tenant", "reason", "outcome", "created_at", "finished_at"]
     list_filter = ["outcome", "reason"]
     search_fields = ["document__name", "tenant__name"]
+    # Not deletable either: the plan's monthly job limit counts these rows.

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaiu.middleware.ContentSecurityPolicyMiddleware",
     "kaiu.http.EdgeMiddleware",  # before the size limit: it shapes that 413 too under /api/
     "kaiu.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -10,8 +10,9 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kaiu.accounts.invitations import invitation_create
 from kaiu.accounts.models import Membership
-from kaiu.accounts.services import api_key_create, invitation_create
+from kaiu.accounts.services import api_key_create
 
 # URL names anyone may open without signing in (the rest must send them to log in).
 PUBLIC_URL_NAMES = {
@@ -103,8 +104,8 @@ def objects_of(tenant, bot, owner, add_text):
     second = Membership.objects.create(
         user=type(owner).objects.create_user(email=f"second@{tenant.slug}.test", password="x" * 12),
         tenant=tenant, role="SUPPORT")
-    invitation, _ = invitation_create(
-        inviter=tenant.memberships.get(user=owner), email=f"new@{tenant.slug}.test", role="SUPPORT")
+    invitation = invitation_create(
+        inviter=tenant.memberships.get(user=owner), email=f"new@{tenant.slug}.test", role="SUPPORT").invitation
     key = api_key_create(tenant=tenant, name="A key", created_by=owner).api_key
     document = add_text(bot, "Horario", "Atendemos de lunes a viernes de 8 a 18 horas.")
     from bots.services import prompt_create

@@ -11,6 +11,7 @@ from kaiu.accounts.models import (
     TenantSettings,
     User,
 )
+from kaiu.platform.admin import SystemRowAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -60,11 +61,11 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "tenant", "role", "created_at", "expires_at", "accepted_at"]
+    list_display = ["email", "tenant", "role", "created_at", "sent_at", "expires_at", "accepted_at"]
     list_filter = ["role"]
     search_fields = ["email", "tenant__name"]
     exclude = ["token_hash"]
-    readonly_fields = ["tenant", "email", "role", "invited_by", "expires_at", "accepted_at"]
+    readonly_fields = ["tenant", "email", "role", "invited_by", "sent_at", "expires_at", "accepted_at"]
 
     def has_add_permission(self, request):
         return False  # invitations carry a mailed token: tenants create them in the dashboard
@@ -97,10 +98,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuotaUsage)
-class QuotaUsageAdmin(admin.ModelAdmin):
+class QuotaUsageAdmin(SystemRowAdmin):
     list_display = ["tenant", "meter", "period_start", "used"]
     list_filter = ["meter"]
-    readonly_fields = ["tenant", "meter", "period_start", "used"]
-
-    def has_add_permission(self, request):
-        return False
+    # Not deletable: that would hand the tenant the month's quota again (change the plan instead).

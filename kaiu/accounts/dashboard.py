@@ -1,12 +1,13 @@
 """The dashboard's account pages: overview, settings, AI provider, members and API keys."""
 
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from kaiu.accounts import quotas, selectors, services
+from kaiu.accounts import invitations, quotas, selectors, services
 from kaiu.accounts.forms import (
     ApiKeyForm,
     InvitationForm,
@@ -109,35 +110,84 @@ def llm_test(request):
 
 @tenant_view("members")
 def members(request):
-    grantable = services.roles_inviter_may_grant(request.membership)
+    grantable = invitations.roles_inviter_may_grant(request.membership)
     form = InvitationForm(request.POST or None, grantable_roles=grantable)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _ = services.invitation_create(
+            sent = invitations.invitation_create(
                 inviter=request.membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"])
         except services.AccountError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            _say_sent(request, sent)
             return redirect("accounts:members")
-    return render(request, "accounts/members.html", {
+    response = render(request, "accounts/members.html", {
         "form": form,
         "members": [
             (member, member.role in grantable and member.pk != request.membership.pk)
             for member in request.tenant.memberships.select_related("user").order_by("user__email")
         ],
         "roles": [(value, label) for value, label in Role.choices if value in grantable],
+        "grantable": grantable,
         "invitations": [i for i in request.tenant.invitations.filter(accepted_at__isnull=True) if i.is_pending],
+        "issued_link": _issued_link(request),
+        "link_days": settings.INVITATION_TTL_DAYS,
     })
+    add_never_cache_headers(response)  # an invitation link may be on this page once
+    return response
+
+
+@tenant_view("members")
+@require_POST
+def invitation_resend(request, invitation_id):
+    invitation = selectors.invitation_get_for_tenant(request.tenant, invitation_id)
+    try:
+        sent = invitations.invitation_resend(sender=request.membership, invitation=invitation)
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        _say_sent(request, sent, again=True)
+    return redirect("accounts:members")
 
 
 @tenant_view("members")
 @require_POST
 def invitation_revoke(request, invitation_id):
     invitation = selectors.invitation_get_for_tenant(request.tenant, invitation_id)
-    services.invitation_revoke(tenant=request.tenant, invitation_id=invitation.pk)
+    invitations.invitation_revoke(tenant=request.tenant, invitation_id=invitation.pk)
     messages.success(request, f"Invitation for {invitation.email} revoked.")
     return redirect("accounts:members")
+
+
+_ISSUED_LINK = "issued_invitation_link"
+
+
+def _say_sent(request, sent: invitations.SentInvitation, *, again: bool = False) -> None:
+    """Tell the inviter what happened. Without e-mail, hand them the link: once, kept encrypted
+    in the session until the next page shows it, as a new API key is."""
+    email, delivered = sent.invitation.email, invitations.email_delivers()
+    if sent.replaced_role is None and not again:
+        text = f"Invitation sent to {email}." if delivered else f"Invitation for {email} created."
+    else:
+        done = "sent again" if delivered else "renewed"
+        text = f"An invitation to {email} was already pending: {done}" if sent.replaced_role else \
+            f"Invitation to {email} {done}"
+        if sent.replaced_role not in (None, sent.invitation.role):
+            text += f" as {sent.invitation.get_role_display()} (it was {Role(sent.replaced_role).label})"
+        text += " with a new link. The earlier link no longer works."
+    messages.success(request, text)
+    if not delivered:
+        request.session[_ISSUED_LINK] = {"email": email, "link": encrypt(sent.link)}
+
+
+def _issued_link(request) -> dict | None:
+    issued = request.session.pop(_ISSUED_LINK, None)
+    if not issued:
+        return None
+    try:
+        return {"email": issued["email"], "link": decrypt(issued["link"], ttl=ISSUED_KEY_SECONDS)}
+    except ValueError:
+        return {"email": issued["email"], "link": None}
 
 
 @tenant_view("members")

@@ -1,21 +1,18 @@
-"""Writes for accounts and tenancy: sign-up, members, invitations, settings, API keys."""
+"""Writes for accounts and tenancy: sign-up, members, settings, API keys (invitations live in
+kaiu.accounts.invitations)."""
 
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from kaiu.accounts.models import (
     ApiKey,
-    Invitation,
     LLMProvider,
     Membership,
     Plan,
@@ -88,96 +85,11 @@ def user_create(*, email: str, password: str, full_name: str = "") -> User:
         raise AccountError("An account with this e-mail already exists. Log in instead.") from exc
 
 
-# --- Members and invitations --------------------------------------------------------------
+# --- Members (invitations are in kaiu/accounts/invitations.py) ----------------------------
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def roles_inviter_may_grant(inviter: Membership) -> set[str]:
-    if inviter.role == Role.OWNER:
-        return set(Role.values)
-    if inviter.role == Role.ADMIN:
-        return {Role.ADMIN, Role.WAREHOUSE, Role.SUPPORT}
-    return set()
-
-
-def invitation_create(*, inviter: Membership, email: str, role: str) -> tuple[Invitation, str]:
-    """Invite `email` to the inviter's tenant and mail the link. Returns the raw token."""
-    email = email.strip().lower()
-    if role not in roles_inviter_may_grant(inviter):
-        raise AccountError(f"Your role cannot invite someone as {Role(role).label}.")
-    tenant = inviter.tenant
-    if tenant.memberships.filter(user__email__iexact=email).exists():
-        raise AccountError(f"{email} is already a member of {tenant.name}.")
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        # A new invitation replaces any pending one for the same address.
-        tenant.invitations.filter(email__iexact=email, accepted_at__isnull=True).delete()
-        invitation = Invitation.objects.create(
-            tenant=tenant,
-            email=email,
-            role=role,
-            token_hash=_hash_token(token),
-            invited_by=inviter.user,
-            expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
-        )
-    link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
-    try:
-        _send_invitation(invitation, inviter, link)
-    except Exception as exc:  # SMTP down or misconfigured: nothing half-done is left behind
-        invitation.delete()
-        raise AccountError("The invitation e-mail could not be sent. Check the e-mail settings and try again.") \
-            from exc
-    return invitation, token
-
-
-def _send_invitation(invitation: Invitation, inviter: Membership, link: str) -> None:
-    tenant = invitation.tenant
-    send_mail(
-        subject=f"You are invited to {tenant.name} on KAIU",
-        message=(
-            f"{inviter.user.get_full_name()} invited you to join {tenant.name} on KAIU "
-            f"as {invitation.get_role_display()}.\n\nAccept the invitation: {link}\n\n"
-            f"The link expires in {settings.INVITATION_TTL_DAYS} days."
-        ),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
-
-
-def invitation_for_token(token: str) -> Invitation | None:
-    invitation = Invitation.objects.select_related("tenant").filter(token_hash=_hash_token(token)).first()
-    return invitation if invitation and invitation.is_pending else None
-
-
-@transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_pending:
-        raise AccountError("This invitation has expired or was already used.")
-    if user.email.lower() != invitation.email.lower():
-        raise AccountError(
-            f"This invitation is for {invitation.email}. Log in with that address to accept it."
-        )
-    membership, _ = Membership.objects.get_or_create(
-        user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
-    )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
-    return membership
-
-
-@transaction.atomic
-def user_signup_by_invitation(*, invitation: Invitation, password: str, full_name: str) -> Membership:
-    """A new person joining through an invitation: the account and the membership together."""
-    user = user_create(email=invitation.email, password=password, full_name=full_name)
-    return invitation_accept(invitation=invitation, user=user)
-
-
-def invitation_revoke(*, tenant: Tenant, invitation_id) -> None:
-    tenant.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
 
 
 @transaction.atomic
@@ -294,7 +206,7 @@ def api_key_create(*, tenant: Tenant, name: str, created_by: User) -> IssuedApiK
     prefix = secrets.token_hex(4)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(
-        tenant=tenant, name=name[:80], prefix=prefix, key_hash=_hash_token(secret), created_by=created_by
+        tenant=tenant, name=name[:80], prefix=prefix, key_hash=hash_token(secret), created_by=created_by
     )
     return IssuedApiKey(api_key=api_key, secret=secret)
 
@@ -314,7 +226,7 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
         return None
     api_key = (
         ApiKey.objects.select_related("tenant", "tenant__plan")
-        .filter(key_hash=_hash_token(secret), revoked_at__isnull=True)
+        .filter(key_hash=hash_token(secret), revoked_at__isnull=True)
         .first()
     )
     now = timezone.now()

@@ -32,6 +32,8 @@ urlpatterns = [
     path("app/settings/members/<uuid:member_id>/role/", dashboard.member_change_role, name="member-role"),
     path("app/settings/invitations/<uuid:invitation_id>/revoke/", dashboard.invitation_revoke,
          name="invitation-revoke"),
+    path("app/settings/invitations/<uuid:invitation_id>/resend/", dashboard.invitation_resend,
+         name="invitation-resend"),
     path("app/settings/api-keys/", dashboard.api_keys, name="api-keys"),
     path("app/settings/api-keys/<uuid:key_id>/revoke/", dashboard.api_key_revoke, name="api-key-revoke"),
 ]

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from kaiu.accounts import services
+from kaiu.accounts import invitations, services
 from kaiu.accounts.forms import (
     LoginForm,
     SignupForm,
@@ -152,14 +152,14 @@ def tenant_switch(request):
 
 
 def invitation_accept(request, token):
-    invitation = services.invitation_for_token(token)
+    invitation = invitations.invitation_for_token(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     form = None
     if request.user.is_authenticated:
         if request.method == "POST":
             try:
-                membership = services.invitation_accept(invitation=invitation, user=request.user)
+                membership = invitations.invitation_accept(invitation=invitation, user=request.user)
             except services.AccountError as error:
                 messages.error(request, str(error))
             else:
@@ -170,7 +170,7 @@ def invitation_accept(request, token):
         form = SignupForm(request.POST or None, invitation=invitation)
         if request.method == "POST" and form.is_valid():
             try:
-                membership = services.user_signup_by_invitation(
+                membership = invitations.user_signup_by_invitation(
                     invitation=invitation, password=form.cleaned_data["password"],
                     full_name=form.cleaned_data["full_name"])
                 user = membership.user

@@ -1,6 +1,8 @@
 import re
 
+import pytest
 from django.core import mail
+from django.db.models import F
 
 from kaiu.accounts.models import Invitation, Membership, Role, User
 
@@ -51,7 +53,8 @@ def test_admin_cannot_invite_an_owner(client, tenant, member_with_role):
 def test_the_service_refuses_an_owner_invitation_from_an_admin(tenant, member_with_role):
     import pytest
 
-    from kaiu.accounts.services import AccountError, invitation_create
+    from kaiu.accounts.invitations import invitation_create
+    from kaiu.accounts.services import AccountError
 
     admin = Membership.objects.get(user=member_with_role(Role.ADMIN))
     with pytest.raises(AccountError, match="cannot invite someone as Owner"):
@@ -131,3 +134,131 @@ def test_a_failed_invitation_email_leaves_nothing_behind(owner_client, tenant, s
     assert response.status_code == 200
     assert "could not be sent" in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+# --- Sending again, and links without e-mail ---------------------------------------------------
+
+
+def a_minute_passes():
+    from datetime import timedelta
+
+    Invitation.objects.update(sent_at=F("sent_at") - timedelta(seconds=61))
+
+
+def test_inviting_a_pending_address_again_says_so_and_only_the_new_link_works(owner_client, tenant):
+    first = invite(owner_client, role="SUPPORT")
+    a_minute_passes()
+    response = owner_client.post("/app/settings/members/", {"email": "New@alpha.test", "role": "ADMIN"}, follow=True)
+    assert ("An invitation to new@alpha.test was already pending: sent again as Admin (it was Support) with a new "
+            "link. The earlier link no longer works.") in response.content.decode()
+    second = re.search(r"(/accounts/invite/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    assert Invitation.objects.get().role == Role.ADMIN
+    assert owner_client.get(first).status_code == 404
+    assert owner_client.get(second).status_code == 200
+
+
+def test_resend_mails_a_new_link_and_the_old_one_stops_working(owner_client, tenant):
+    first = invite(owner_client)
+    invitation = Invitation.objects.get()
+    a_minute_passes()
+    page = owner_client.get("/app/settings/members/").content.decode()
+    assert f'action="/app/settings/invitations/{invitation.pk}/resend/"' in page
+    response = owner_client.post(f"/app/settings/invitations/{invitation.pk}/resend/", follow=True)
+    assert ("Invitation to new@alpha.test sent again with a new link. The earlier link no longer works."
+            in response.content.decode())
+    assert [message.to for message in mail.outbox] == [["new@alpha.test"]] * 2
+    second = re.search(r"(/accounts/invite/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    assert second != first
+    assert owner_client.get(first).status_code == 404
+    assert owner_client.get(second).status_code == 200
+
+
+def test_resend_waits_a_minute_per_invitation(owner_client, tenant):
+    link = invite(owner_client)
+    invitation = Invitation.objects.get()
+    for path, data in ((f"/app/settings/invitations/{invitation.pk}/resend/", {}),
+                       ("/app/settings/members/", {"email": "new@alpha.test", "role": "SUPPORT"})):
+        response = owner_client.post(path, data, follow=True)
+        assert "was sent moments ago. You can send it again in" in response.content.decode()
+    assert len(mail.outbox) == 1
+    assert owner_client.get(link).status_code == 200  # the first link still works
+
+
+def test_a_resend_that_cannot_be_mailed_keeps_the_earlier_link(owner_client, tenant, settings):
+    link = invite(owner_client)
+    invitation = Invitation.objects.get()
+    a_minute_passes()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    response = owner_client.post(f"/app/settings/invitations/{invitation.pk}/resend/", follow=True)
+    assert "could not be sent" in response.content.decode()
+    assert owner_client.get(link).status_code == 200
+
+
+def test_an_admin_cannot_resend_an_owner_invitation(client, owner_client, tenant, member_with_role):
+    owner_client.post("/app/settings/members/", {"email": "boss@alpha.test", "role": "OWNER"})
+    invitation = Invitation.objects.get()
+    a_minute_passes()
+    client.force_login(member_with_role(Role.ADMIN))
+    assert f"/invitations/{invitation.pk}/resend/" not in client.get("/app/settings/members/").content.decode()
+    response = client.post(f"/app/settings/invitations/{invitation.pk}/resend/", follow=True)
+    assert "cannot invite someone as Owner" in response.content.decode()
+    assert len(mail.outbox) == 1
+
+
+def test_without_email_the_inviter_is_shown_the_link_once(owner_client, client, tenant, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # what an unset EMAIL_URL gives
+    response = owner_client.post("/app/settings/members/", {"email": "new@alpha.test", "role": "SUPPORT"})
+    session_before = str(dict(owner_client.session.items()))
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "Invitation for new@alpha.test created." in page
+    assert "E-mail is not set up on this server" in page
+    link = re.search(r'<code class="secret" id="invitation-link" data-copy>([^<]+)</code>', page).group(1)
+    token = re.search(r"/accounts/invite/([^/]+)/$", link).group(1)
+    assert token not in session_before  # the session kept the link encrypted
+    assert owner_client.get("/app/settings/members/").content.decode().count(link) == 0  # once
+    assert client.get(link.removeprefix(settings.SITE_URL)).status_code == 200
+
+
+def test_without_email_resend_shows_the_new_link(owner_client, tenant, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    owner_client.post("/app/settings/members/", {"email": "new@alpha.test", "role": "SUPPORT"})
+    owner_client.get("/app/settings/members/")
+    invitation = Invitation.objects.get()
+    a_minute_passes()
+    page = owner_client.post(f"/app/settings/invitations/{invitation.pk}/resend/", follow=True).content.decode()
+    assert "Invitation to new@alpha.test renewed with a new link. The earlier link no longer works." in page
+    assert 'id="invitation-link" data-copy>' in page
+
+
+def test_with_email_the_link_is_never_shown_to_the_inviter(owner_client, tenant):
+    link = invite(owner_client)
+    assert link not in owner_client.get("/app/settings/members/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_resends_send_one_email(tenant, owner):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from kaiu.accounts.invitations import invitation_create, invitation_resend
+    from kaiu.accounts.services import AccountError
+
+    inviter = Membership.objects.get(user=owner)
+    invitation = invitation_create(inviter=inviter, email="new@alpha.test", role=Role.SUPPORT).invitation
+    a_minute_passes()
+
+    def resend(_):
+        try:
+            invitation_resend(sender=inviter, invitation=invitation)
+            return "sent"
+        except AccountError:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = sorted(pool.map(resend, range(6)))
+    assert outcomes == ["refused"] * 5 + ["sent"]
+    assert len(mail.outbox) == 2
