@@ -217,7 +217,7 @@ def api_key_revoke(*, tenant: Tenant, key_id) -> None:
 
 def api_key_revoked(secret: str) -> bool:
     """Whether `secret` is a key that was revoked, so the API can say so rather than "invalid"."""
-    return ApiKey.objects.filter(key_hash=_hash_token(secret), revoked_at__isnull=False).exists()
+    return ApiKey.objects.filter(key_hash=hash_token(secret), revoked_at__isnull=False).exists()
 
 
 def api_key_authenticate(secret: str) -> ApiKey | None:
