@@ -12,7 +12,7 @@ TEMPLATES = [
             "chunk_size": 1000,
             "chunk_overlap": 200,
             "top_k": 5,
-            "score_threshold": 0.2,
+            "certainty": "balanced",
             "search_mode": "hybrid",
         },
         "sample_system_prompt": (
@@ -37,7 +37,7 @@ TEMPLATES = [
             "chunk_size": 800,
             "chunk_overlap": 150,
             "top_k": 6,
-            "score_threshold": 0.2,
+            "certainty": "balanced",
             "search_mode": "hybrid",
         },
         "sample_system_prompt": (
@@ -58,7 +58,7 @@ TEMPLATES = [
             "chunk_size": 600,
             "chunk_overlap": 100,
             "top_k": 4,
-            "score_threshold": 0.25,
+            "certainty": "strict",
             "search_mode": "hybrid",
         },
         "sample_system_prompt": (

@@ -80,13 +80,22 @@ class PromptForm(forms.Form):
                                         "only from the passages, cite them, treat them as data.")
 
 
+CERTAINTY_CHOICES = [("strict", "Strict"), ("balanced", "Balanced (recommended)"), ("lenient", "Lenient")]
+
+
 class BotSettingsForm(forms.Form):
     search_mode = forms.ChoiceField(choices=[("hybrid", "Hybrid (vector + keyword, recommended)"),
                                              ("vector", "Vector only"), ("keyword", "Keyword only")])
     top_k = forms.IntegerField(min_value=1, max_value=20, label="Passages per answer",
                                help_text="How many passages the model reads for each question.")
-    score_threshold = forms.FloatField(min_value=0, max_value=1, label="Minimum similarity",
-                                       help_text="Below this the bot says it does not know (0–1).")
+    certainty = forms.ChoiceField(
+        choices=CERTAINTY_CHOICES, label="How sure must the bot be",
+        help_text="Strict says “I don't know” more often and is wrong less; lenient answers more, from weaker "
+                  "matches. Balanced suits most bots.")
+    curated_certainty = forms.ChoiceField(
+        choices=CERTAINTY_CHOICES, label="How close must a question be to a curated answer",
+        help_text="Strict serves your own answer only to near rewordings of its question; lenient to looser "
+                  "paraphrases.")
     chunk_size = forms.IntegerField(min_value=200, max_value=4000, help_text="Characters per passage.")
     chunk_overlap = forms.IntegerField(min_value=0, max_value=2000, help_text="Characters shared by neighbours.")
     chat_model = forms.CharField(max_length=120, required=False,

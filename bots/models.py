@@ -19,7 +19,8 @@ def new_public_id() -> str:
 
 
 def default_rag_config() -> dict:
-    return {"chunk_size": 1000, "chunk_overlap": 200, "top_k": 5, "score_threshold": 0.2, "search_mode": "hybrid"}
+    return {"chunk_size": 1000, "chunk_overlap": 200, "top_k": 5, "search_mode": "hybrid",
+            "certainty": "balanced", "curated_certainty": "balanced"}
 
 
 class Template(models.Model):

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from bots import selectors, services
 from bots.forms import BotCreateForm, BotForm, BotSettingsForm, PromptForm, WidgetConfigForm
+from bots.models import default_rag_config
 from kaiu.accounts.quotas import QuotaExceeded
 from kaiu.tenancy import tenant_view
 
@@ -125,22 +126,22 @@ def prompt_activate(request, public_id, prompt_id):
 
 # --- Retrieval and model settings ---------------------------------------------------------
 
+RAG_FIELDS = ("search_mode", "top_k", "certainty", "curated_certainty", "chunk_size", "chunk_overlap")
+
 
 @tenant_view("bots")
 def bot_settings(request, public_id):
     bot = selectors.bot_get_for_tenant(request.tenant, public_id)
     advanced = request.tenant.plan.allow_advanced_rag
-    rag = bot.rag_config or {}
-    initial = {**{key: rag.get(key) for key in ("search_mode", "top_k", "score_threshold", "chunk_size",
-                                                "chunk_overlap")},
+    rag = {**default_rag_config(), **(bot.rag_config or {})}
+    initial = {**{key: rag.get(key) for key in RAG_FIELDS},
                "chat_model": bot.chat_model, "temperature": bot.temperature, "welcome_message": bot.welcome_message}
     form = BotSettingsForm(request.POST or None, initial=initial, advanced=advanced)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             rechunk = services.bot_settings_update(
-                bot=bot, rag={key: data[key] for key in ("search_mode", "top_k", "score_threshold", "chunk_size",
-                                                         "chunk_overlap")},
+                bot=bot, rag={key: data[key] for key in RAG_FIELDS},
                 chat_model=data["chat_model"], temperature=data["temperature"],
                 welcome_message=data["welcome_message"])
         except services.BotError as error:

@@ -120,6 +120,7 @@ class QueryLog(models.Model):
     tokens_out = models.PositiveIntegerField(default=0)
     model = models.CharField(max_length=120, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True)  # why unanswered: 'not found: "Medellín"'
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
 
     class Meta:

@@ -29,11 +29,14 @@ from chat.models import Conversation, Message
 from chat.response_cache import CacheLookup, response_cache_key
 from chat.services import Outcome, answer_store, conversation_new, question_store
 from chat.texts import ChatError, message_for
+from documents.relevance import DEFAULT_CERTAINTY
 from documents.search import retrieve
 from kaiu.ai.chat import ChatModel, ChatModelError, ChatRequest, Passage, chat_model_for
 from kaiu.ai.embeddings import EmbeddingError
 
 logger = logging.getLogger(__name__)
+
+PASSAGE_SHARE_OF_BEST = 0.6  # passages below this share of the best one's relevance are left out
 
 
 @dataclass
@@ -157,14 +160,15 @@ def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: C
     outcome.error = retrieval.warning[:300]
     outcome.timings["embed"] = round(retrieval.embed_ms, 2)
     outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
-    outcome.top_score = retrieval.top_score
     outcome.retrieved_documents = {hit.document_id for hit in retrieval.hits}
-    threshold = float((bot.rag_config or {}).get("score_threshold", 0))
-    hits = [hit for hit in retrieval.hits if hit.relevance is None or hit.relevance >= threshold]
-    if not hits:
-        outcome.origin, outcome.answered = "unknown", False
+    judgement = retrieval.judge((bot.rag_config or {}).get("certainty", DEFAULT_CERTAINTY))
+    outcome.top_score = judgement.confidence
+    if not judgement.answerable:  # said, logged unanswered with the reason, nothing cited
+        outcome.origin, outcome.answered, outcome.reason = "unknown", False, judgement.reason
         yield message_for("unknown", bot.language)
         return
+    # The passages that bear on the question: a weak one beside a strong one only adds noise.
+    hits = [hit for hit in retrieval.hits if (hit.relevance or 0) >= PASSAGE_SHARE_OF_BEST * judgement.confidence]
     outcome.sources = [_source(n, hit) for n, hit in enumerate(hits, start=1)]
     yield from _from_model(bot, question, history, hits, model, outcome)
     if outcome.origin == "model":

@@ -98,7 +98,8 @@ class Outcome:
     model: str = ""
     tokens_in: int = 0
     tokens_out: int = 0
-    error: str = ""
+    error: str = ""  # what went wrong (a provider's error), for the tenant
+    reason: str = ""  # why it is not answered, or answered another way ("not found: …")
     cache_key: tuple[int, str, str] | None = None  # (knowledge version, prompt, question): may be cached
     cache_entry_id: int | None = None  # the cached answer served
     retrieved_documents: set[str] = field(default_factory=set)  # counted with the stored answer
@@ -126,7 +127,7 @@ def _answer_store(bot: Bot, conversation: Conversation, question: str, answer: s
         conversation=conversation, role=Message.Role.ASSISTANT, content=answer, sources=outcome.sources,
         model=outcome.model, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
         timings=outcome.timings, top_score=outcome.top_score, answered=outcome.answered, origin=outcome.origin,
-        note=outcome.error)
+        note=(outcome.error or outcome.reason)[:300])
     writes = [insert_statement(message), insert_statement(_query_log(bot, conversation, message, question, outcome))]
     if outcome.cache_key and outcome.answered and not outcome.error and answer:
         writes.append(response_cache.response_cache_put_statement(
@@ -158,4 +159,4 @@ def _query_log(bot: Bot, conversation: Conversation, message: Message, question:
         channel=conversation.channel, question=question, origin=outcome.origin, answered=outcome.answered,
         top_score=outcome.top_score, embed_ms=outcome.timings["embed"], retrieve_ms=outcome.timings["retrieve"],
         llm_ms=outcome.timings["llm"], total_ms=outcome.timings["total"], tokens_in=outcome.tokens_in,
-        tokens_out=outcome.tokens_out, model=outcome.model, error=outcome.error)
+        tokens_out=outcome.tokens_out, model=outcome.model, error=outcome.error[:300], reason=outcome.reason[:300])

@@ -18,6 +18,7 @@ from django.db import ProgrammingError, connection
 from psycopg.errors import UndefinedTable
 
 from documents.partitions import chunk_partition_exists, chunk_partition_name
+from documents.relevance import DEFAULT_CERTAINTY, Judgement, Term, judge, passage_relevance, question_terms
 from documents.search_sql import (
     COMMON_SCORED_ROWS,
     KEYWORD_SCORED_ROWS,
@@ -41,18 +42,12 @@ class Hit:
     score: float | None  # cosine similarity (vector, hybrid) or share of the question's terms found (keyword)
     rrf: float | None = None
     coverage: float | None = None  # share of the question's terms the passage holds, if keyword search found it
+    lexemes: frozenset = frozenset()  # the passage's search terms
+    relevance: float | None = None  # 0-1, the one figure every screen shows (documents.relevance)
 
     @property
     def page(self):
         return self.metadata.get("page")
-
-    @property
-    def relevance(self) -> float | None:
-        """The stronger of the two kinds of evidence: how close in meaning, and how many of
-        the question's words. Short questions score low in cosine against long passages even
-        when every word matches, so thresholds are applied to this."""
-        values = [value for value in (self.score, self.coverage) if value is not None]
-        return max(values) if values else None
 
 
 @dataclass
@@ -62,12 +57,17 @@ class Retrieval:
     embed_ms: float = 0.0
     search_ms: float = 0.0
     warning: str = ""  # set when the search had to do with less (the provider was unreachable)
+    terms: list[Term] = field(default_factory=list)  # the question's terms, weighted in this bot
 
     @property
     def top_score(self) -> float | None:
         """The best relevance among the hits (see Hit.relevance)."""
         values = [hit.relevance for hit in self.hits if hit.relevance is not None]
         return max(values) if values else None
+
+    def judge(self, certainty: str = DEFAULT_CERTAINTY) -> Judgement:
+        """Whether the passages answer the question (documents.relevance)."""
+        return judge(self.terms, self.hits, certainty)
 
 
 # Quotes, a leading minus or the word "or" mean the person wrote a search expression: honour
@@ -79,6 +79,8 @@ class Retrieval:
 class BotProfile:
     chunks: int
     common_terms: list[str]
+    sample: int = 0  # passages the term counts come from
+    term_passages: dict = field(default_factory=dict)  # {lexeme: passages of the sample holding it}
 
     @functools.cached_property
     def common_terms_array(self) -> str:
@@ -91,14 +93,16 @@ class BotProfile:
 COMMON_TERM_SHARE = 0.05
 PROFILE_MIN_CHUNKS = 500  # smaller bots have no common terms: finding every match is cheap there
 PROFILE_SAMPLE = 2000  # passages sampled for term frequencies
+PROFILE_TERMS = 5000  # the most frequent terms kept per bot; any other is rare (documents.relevance)
 BUILTIN_EXACT_MAX_CHUNKS = 4000  # above this, built-in vectors rank the keyword pool (VectorScope)
-# Per process, under the bot's knowledge version: a change of its passages is a new key.
-_profiles: LocalCache[BotProfile] = LocalCache("bot search profiles")
+# Per process, under the bot's knowledge version: a change of its passages is a new key, so
+# an entry cannot go stale and is kept an hour (a profile of a large bot takes ~50 ms).
+_profiles: LocalCache[BotProfile] = LocalCache("bot search profiles", max_entries=500, seconds=3600)
 
 
 def bot_profile(bot) -> BotProfile:
-    """The bot's passage count and common search terms, from a sample of its passages (a
-    few ms to compute; kept per process, see kaiu.local_cache)."""
+    """The bot's passage count, how many passages hold each of its frequent terms, and its
+    common search terms, from a sample of its passages (kept per process, see kaiu.local_cache)."""
     return _profiles.get_or_load((bot.pk, bot.knowledge_version), lambda: _bot_profile_load(bot.pk))
 
 
@@ -106,15 +110,18 @@ def _bot_profile_load(bot_id) -> BotProfile:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM documents_chunk WHERE bot_id = %s AND is_enabled", [bot_id])
         [chunks] = cursor.fetchone()
-        common = []
-        if chunks > PROFILE_MIN_CHUNKS:
-            sample = min(chunks, PROFILE_SAMPLE)
-            cursor.execute(
-                "SELECT word FROM ts_stat(format('SELECT search_vector FROM documents_chunk "
-                "WHERE bot_id = %%L AND is_enabled LIMIT %%s', %s::uuid, %s)) WHERE ndoc > %s",
-                [bot_id, sample, COMMON_TERM_SHARE * sample])
-            common = sorted(row[0] for row in cursor.fetchall())
-    return BotProfile(chunks=chunks, common_terms=common)
+        if not chunks:
+            return BotProfile(chunks=0, common_terms=[])
+        sample = min(chunks, PROFILE_SAMPLE)
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat(format('SELECT search_vector FROM documents_chunk "
+            "WHERE bot_id = %%L AND is_enabled LIMIT %%s', %s::uuid, %s)) ORDER BY ndoc DESC, word LIMIT %s",
+            [bot_id, sample, PROFILE_TERMS])
+        term_passages = dict(cursor.fetchall())
+    common = []
+    if chunks > PROFILE_MIN_CHUNKS:
+        common = sorted(word for word, ndoc in term_passages.items() if ndoc > COMMON_TERM_SHARE * sample)
+    return BotProfile(chunks=chunks, common_terms=common, sample=sample, term_passages=term_passages)
 
 
 def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, record: bool = True) -> Retrieval:
@@ -153,6 +160,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     rows = _search(_on_partition(search_statement(result.mode, query, scope=scope), bot.pk), params)
     result.search_ms = (time.perf_counter() - started) * 1000
     result.hits = [_hit(rank, row) for rank, row in enumerate(rows, start=1)]
+    _weigh(result, query, rows, profile, params["model"])
     if record and result.hits:
         retrievals_record({hit.document_id for hit in result.hits})
     return result
@@ -179,7 +187,20 @@ def _hit(rank: int, row: tuple) -> Hit:
     return Hit(chunk_id=row[0], document_id=str(row[1]), document_name=row[2], text=row[3],
                metadata=json.loads(row[4]) if isinstance(row[4], str) else (row[4] or {}),
                rank=rank, score=None if row[5] is None else float(row[5]),
-               rrf=None if row[6] is None else float(row[6]), coverage=None if row[7] is None else float(row[7]))
+               rrf=None if row[6] is None else float(row[6]), coverage=None if row[7] is None else float(row[7]),
+               lexemes=frozenset(row[8] or ()))
+
+
+def _weigh(result: Retrieval, query: str, rows, profile: BotProfile, model_name: str) -> None:
+    """Each hit's relevance, from the question's terms weighted in this bot (documents.relevance)."""
+    if not rows:
+        return
+    result.terms = question_terms(query, rows[0][9] or (), profile)
+    vector = result.mode != "keyword" and bool(model_name)  # in keyword mode, score is the word coverage
+    for hit in result.hits:
+        similarity = hit.score if vector else None
+        hit.relevance = passage_relevance(result.terms, hit.lexemes, similarity, model_name,
+                                          found_by_words=hit.coverage is not None)
 
 
 @functools.cache

@@ -138,6 +138,9 @@ _HIT_COLUMNS = """
     CASE WHEN %(model)s <> '' AND c.embedding_model = %(model)s
          THEN 1 - (c.embedding <=> %(vector)s::vector) END AS similarity
 """
+# What documents.relevance weighs: the passage's terms and the question's, as the index has them.
+_TERMS = """, tsvector_to_array(c.search_vector) AS lexemes,
+    tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s)) AS question_lexemes"""
 _HITS_JOIN = ("JOIN documents_chunk c ON c.id = {alias}.id AND c.bot_id = %(bot)s "
               "JOIN documents_document d ON d.id = c.document_id")
 
@@ -147,7 +150,7 @@ def search_statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -
     if mode == "vector" and scope == VectorScope.KEYWORD_POOL:
         return f"""
             WITH {keyword_ctes} v AS ({_vector_cte(scope, limit="%(k)s")})
-            SELECT {_HIT_COLUMNS}, NULL AS fused, NULL AS coverage
+            SELECT {_HIT_COLUMNS}, NULL AS fused, NULL AS coverage {_TERMS}
             FROM v {_HITS_JOIN.format(alias="v")}
             ORDER BY v.distance LIMIT %(k)s"""
     if mode == "vector":
@@ -156,7 +159,7 @@ def search_statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -
         # 1.5 -> 1.1 ms p50 on a 20,000-chunk bot).
         distance = "(c.embedding <=> %(vector)s::vector)" + (" + 0" if scope == VectorScope.EXACT else "")
         return f"""
-            SELECT {_HIT_COLUMNS}, NULL AS fused, NULL AS coverage
+            SELECT {_HIT_COLUMNS}, NULL AS fused, NULL AS coverage {_TERMS}
             FROM documents_chunk c JOIN documents_document d ON d.id = c.document_id
             WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.embedding_model = %(model)s
             ORDER BY {distance} LIMIT %(k)s"""
@@ -164,7 +167,7 @@ def search_statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -
         return f"""
             WITH {keyword_ctes.rstrip(",")}
             SELECT c.id, c.document_id, d.name, c.text, c.metadata, kw.coverage AS similarity, NULL AS fused,
-                   kw.coverage
+                   kw.coverage {_TERMS}
             FROM kw {_HITS_JOIN.format(alias="kw")}
             ORDER BY kw.coverage DESC, kw.keyword_rank DESC, c.id LIMIT %(k)s"""
     return f"""
@@ -180,6 +183,6 @@ def search_statement(mode: str, query: str, *, scope: str = VectorScope.INDEX) -
             FROM (SELECT id, r, weight FROM v UNION ALL SELECT id, r, weight FROM kr) both_rankings
             GROUP BY id ORDER BY fused DESC, id LIMIT %(k)s
         )
-        SELECT {_HIT_COLUMNS}, f.fused, kw.coverage
+        SELECT {_HIT_COLUMNS}, f.fused, kw.coverage {_TERMS}
         FROM fused f {_HITS_JOIN.format(alias="f")} LEFT JOIN kw ON kw.id = f.id
         ORDER BY f.fused DESC, c.id"""

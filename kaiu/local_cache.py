@@ -14,7 +14,8 @@ Every cache, who fills it and what clears it:
 | "bots with curated answers" | chat.curated.curated_answer_match   | CuratedAnswer                       |
 | "bot search profiles"       | documents.search.bot_profile        | nothing needed: keyed by the bot's  |
 |                             |                                     | knowledge_version, which a change   |
-|                             |                                     | of its passages bumps               |
+|                             |                                     | of its passages bumps (so kept for  |
+|                             |                                     | an hour, not LOCAL_CACHE_SECONDS)   |
 
 The rule:
 - A cache is a `LocalCache`, so `local_caches_clear()` reaches it.
@@ -44,16 +45,17 @@ _caches: list[LocalCache] = []
 
 
 class LocalCache(Generic[T]):
-    def __init__(self, name: str, *, max_entries: int = 5000):
+    def __init__(self, name: str, *, max_entries: int = 5000, seconds: float | None = None):
         self.name = name
         self.max_entries = max_entries
+        self.seconds = seconds  # None: LOCAL_CACHE_SECONDS; longer only for keys that cannot go stale
         self._entries: dict[Hashable, tuple[float, T]] = {}
         _caches.append(self)
 
     def get_or_load(self, key: Hashable, load: Callable[[], T]) -> T:
-        seconds = settings.LOCAL_CACHE_SECONDS
-        if seconds <= 0:
+        if settings.LOCAL_CACHE_SECONDS <= 0:  # caching turned off
             return load()
+        seconds = self.seconds or settings.LOCAL_CACHE_SECONDS
         now = time.monotonic()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:

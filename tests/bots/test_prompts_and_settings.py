@@ -74,13 +74,22 @@ def test_a_draft_can_be_tried_in_the_playground_without_going_live(owner_client,
 
 
 def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_client, bot):
-    form = {"search_mode": "keyword", "top_k": 8, "score_threshold": 0.35, "chunk_size": 700, "chunk_overlap": 100,
-            "chat_model": "gpt-4o", "temperature": 0.5, "welcome_message": "¡Hola!"}
+    form = {
+        "search_mode": "keyword",
+        "top_k": 8,
+        "certainty": "strict",
+        "curated_certainty": "lenient",
+        "chunk_size": 700,
+        "chunk_overlap": 100,
+        "chat_model": "gpt-4o",
+        "temperature": 0.5,
+        "welcome_message": "¡Hola!",
+    }
     before = dict(bot.rag_config)
     owner_client.post(f"/app/bots/{bot.public_id}/settings/", form)
     bot.refresh_from_db()
     rag = bot.rag_config
-    assert (rag["top_k"], rag["score_threshold"]) == (8, 0.35)
+    assert (rag["top_k"], rag["certainty"], rag["curated_certainty"]) == (8, "strict", "lenient")
     assert (rag["search_mode"], rag["chunk_size"]) == (before["search_mode"], before["chunk_size"])  # free plan
     assert (bot.chat_model, bot.temperature, bot.welcome_message) == ("gpt-4o", 0.5, "¡Hola!")
 
@@ -93,11 +102,21 @@ def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_clie
     assert "smaller than the chunk size" in bad.content.decode()
 
 
-@pytest.mark.parametrize(("field", "value"), [("top_k", 0), ("score_threshold", 1.5), ("temperature", 3)])
+@pytest.mark.parametrize(("field", "value"), [("top_k", 0), ("certainty", "sure"), ("temperature", 3)])
 def test_out_of_range_settings_change_nothing(owner_client, bot, field, value):
     before = dict(bot.rag_config)
-    form = {"search_mode": "hybrid", "top_k": 5, "score_threshold": 0.2, "chunk_size": 1000, "chunk_overlap": 200,
-            "chat_model": "", "temperature": 0.2, "welcome_message": "", field: value}
+    form = {
+        "search_mode": "hybrid",
+        "top_k": 5,
+        "certainty": "balanced",
+        "curated_certainty": "balanced",
+        "chunk_size": 1000,
+        "chunk_overlap": 200,
+        "chat_model": "",
+        "temperature": 0.2,
+        "welcome_message": "",
+        field: value,
+    }
     assert owner_client.post(f"/app/bots/{bot.public_id}/settings/", form).status_code == 200
     bot.refresh_from_db()
     assert bot.rag_config == before

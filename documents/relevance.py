@@ -1,0 +1,156 @@
+"""How well passages answer a question, on one scale for every bot and model, and whether
+they answer it at all.
+
+Today's retrieval score alone could not tell: questions the documents do not hold scored
+0.22-0.67, overlapping the right answers. Three signals that mean the same on every bot:
+
+- **informative coverage**: the share of the question's information a passage holds. Each
+  question term is weighted by how rare it is among the bot's own passages: a word in every
+  passage tells nothing, a word in none (a city the bot never mentions) tells the most.
+- **vector similarity, calibrated per embedding model**: the built-in hashing vectors and a
+  semantic model put unrelated text at different cosines, so each model's cosine is mapped
+  onto 0-1 between its "unrelated" and its "same meaning" levels.
+- **agreement**: the passage was found both by its words and by its meaning.
+
+A passage's relevance (0-1) mixes them; it is the one figure every screen shows. A question
+is answerable when the best passage reaches the bot's certainty level and no informative
+term of the question is missing from every passage retrieved.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from kaiu.ai.embeddings import BuiltinEmbedder, fold
+
+# Cosines (unrelated, same meaning) per embedding model; measured on benchmarks/quality.py.
+CALIBRATION = {
+    BuiltinEmbedder.model_name: (0.05, 0.55),
+    "text-embedding-3-small": (0.15, 0.60),
+    "text-embedding-3-large": (0.10, 0.55),
+    "text-embedding-ada-002": (0.70, 0.90),
+}
+DEFAULT_CALIBRATION = (0.15, 0.60)
+
+# How sure the bot must be before it answers: the best passage's relevance.
+CERTAINTY = {"strict": 0.55, "balanced": 0.42, "lenient": 0.30}
+DEFAULT_CERTAINTY = "balanced"
+
+COVERAGE_WEIGHT, VECTOR_WEIGHT, AGREEMENT_BONUS = 0.7, 0.3, 0.05
+MISSING_TERM_WEIGHT = 0.75  # a term this rare in the bot, found in no passage, is information the bot lacks
+MISSING_SHARE = 0.34  # ... and when such terms are this much of the question, it is not answerable
+JUDGED_HITS = 3  # the best passages whose terms together count as what the bot found
+
+
+@dataclass(frozen=True)
+class Term:
+    lexeme: str  # as the search index has it (stemmed, accents folded)
+    word: str  # as the question wrote it
+    weight: float  # 0 (in every passage of the bot) to 1 (in none)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    answerable: bool
+    confidence: float  # the best passage's relevance
+    reason: str = ""  # why not, for the tenant: 'not found: "Medellín"', 'weak match (31 %)'
+    missing: tuple[str, ...] = ()
+
+
+# The words that make a sentence a question or a request, not what it is about. The search
+# index keeps some of them (its stop lists are for prose): here they would count as
+# information the passages lack.
+QUESTION_WORDS = frozenset("""
+    what which who whom whose when where why how much many long often does do did can could would should will
+    is are was were be there any some please tell know need want get give you your yours i me my we our us
+    have has had it its this that these those about
+    que cual cuales quien quienes cuando donde adonde como cuanto cuanta cuantos cuantas cuan por para
+    puedo puede pueden podria podrian podemos hay tienen tiene tienes tengo hacen hace hago saber sabe quiero
+    quisiera necesito me mi mis usted ustedes favor dime decir digan es son esta estan ser algo alguna alguno
+    """.split())
+
+
+def question_terms(question: str, lexemes, profile) -> list[Term]:
+    """The question's search terms with their information weight in this bot."""
+    words = re.findall(r"\w+", question)
+    terms = []
+    for lexeme in dict.fromkeys(lexemes):
+        word = _word_for(lexeme, words)
+        if fold(word) not in QUESTION_WORDS:
+            terms.append(Term(lexeme, word, term_weight(profile, lexeme)))
+    return terms
+
+
+def term_weight(profile, lexeme: str) -> float:
+    """Inverse passage frequency in the bot's sampled passages, scaled to 0-1."""
+    sample = max(profile.sample, 1)
+    held = profile.term_passages.get(lexeme, 0)
+    return math.log((sample + 1) / (held + 0.5)) / math.log((sample + 1) / 0.5)
+
+
+def calibrated(similarity: float | None, model_name: str) -> float | None:
+    if similarity is None:
+        return None
+    low, high = CALIBRATION.get(model_name, DEFAULT_CALIBRATION)
+    return min(1.0, max(0.0, (similarity - low) / (high - low)))
+
+
+def coverage(terms: list[Term], lexemes) -> float:
+    total = sum(term.weight for term in terms)
+    if total <= 0:
+        return 0.0
+    return sum(term.weight for term in terms if term.lexeme in lexemes) / total
+
+
+def passage_relevance(terms: list[Term], lexemes, similarity: float | None, model_name: str, *,
+                      found_by_words: bool) -> float:
+    """0-1: how much of the question's information the passage holds, and how close it is in meaning."""
+    held = coverage(terms, lexemes) if terms else None
+    meaning = calibrated(similarity, model_name)
+    if held is None:  # a question of stop words only: meaning is all there is
+        return meaning or 0.0
+    if meaning is None:  # keyword search alone
+        return held
+    relevance = COVERAGE_WEIGHT * held + VECTOR_WEIGHT * meaning
+    if found_by_words and held > 0:
+        relevance += AGREEMENT_BONUS
+    return round(min(1.0, relevance), 4)
+
+
+def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgement:
+    """Whether `hits` (with their relevance set) answer the question of `terms`."""
+    ranked = sorted((hit for hit in hits if hit.relevance is not None), key=lambda hit: -hit.relevance)
+    if not ranked:
+        return Judgement(False, 0.0, "nothing found")
+    best = ranked[0].relevance
+    found = set().union(*(hit.lexemes for hit in ranked[:JUDGED_HITS]))
+    missing = [term for term in terms if term.weight >= MISSING_TERM_WEIGHT and term.lexeme not in found]
+    total = sum(term.weight for term in terms)
+    if missing and total and sum(term.weight for term in missing) / total >= MISSING_SHARE:
+        words = ", ".join(f"“{term.word}”" for term in missing[:3])
+        return Judgement(False, best, f"not found: {words}", tuple(term.word for term in missing))
+    threshold = CERTAINTY.get(certainty, CERTAINTY[DEFAULT_CERTAINTY])
+    if best < threshold:
+        return Judgement(False, best, f"weak match: the best passage is {best:.0%} relevant, "
+                                      f"{threshold:.0%} needed")
+    return Judgement(True, best)
+
+
+def _word_for(lexeme: str, words: list[str]) -> str:
+    """The question's word a stemmed lexeme came from (the longest shared beginning)."""
+    best, best_shared = lexeme, 0
+    for word in words:
+        folded = fold(word)
+        shared = len(_common_prefix(folded, lexeme))
+        if shared > best_shared and shared >= min(len(lexeme), 3):
+            best, best_shared = word, shared
+    return best
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
