@@ -1,3 +1,4 @@
+import copy
 import re
 import secrets
 import string
@@ -24,7 +25,10 @@ def default_rag_config() -> dict:
 
 
 class Template(models.Model):
-    """A starting point for a bot; its defaults are copied into the bot at creation."""
+    """A starting point for a bot; its defaults are copied into the bot at creation. Its own
+    texts are English; `translations` holds them in the other languages bots speak."""
+
+    TRANSLATED_FIELDS = ("description", "sample_system_prompt", "sample_queries", "welcome_message")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(unique=True)
@@ -35,6 +39,8 @@ class Template(models.Model):
     sample_system_prompt = models.TextField()
     sample_queries = models.JSONField(default=list, blank=True)
     welcome_message = models.CharField(max_length=300, blank=True)
+    # {"es": {"description": ..., "sample_system_prompt": ..., "sample_queries": [...], "welcome_message": ...}}
+    translations = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -43,6 +49,16 @@ class Template(models.Model):
 
     def __str__(self):
         return self.name
+
+    def in_language(self, language: str) -> "Template":
+        """A copy to read, with the texts in `language` (the English ones where it has none).
+        Never saved: the row keeps its English texts."""
+        translated = copy.copy(self)
+        texts = self.translations.get(language, {})
+        for name in self.TRANSLATED_FIELDS:
+            if texts.get(name):
+                setattr(translated, name, texts[name])
+        return translated
 
 
 class Bot(models.Model):

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from bots.catalog import TEMPLATES
+from bots.catalog import BASE_LANGUAGE, TEMPLATES
 from bots.models import Bot, BotPrompt, Template, WidgetConfig
 from kaiu.accounts import quotas
 from kaiu.accounts.models import Tenant
@@ -13,11 +13,17 @@ from kaiu.local_cache import local_caches_clear
 
 
 def template_sync(template_model=Template) -> None:
-    """Create or update the built-in templates. `template_model` lets a data migration pass
-    its historical model."""
+    """Create or update the built-in templates: English texts in the row's own fields, the
+    other languages in `translations`. `template_model` lets a data migration pass its
+    historical model, which may not have every field yet."""
+    known = {field.name for field in template_model._meta.get_fields()}
     for definition in TEMPLATES:
-        fields = {key: value for key, value in definition.items() if key != "slug"}
-        template_model.objects.update_or_create(slug=definition["slug"], defaults=fields)
+        texts = definition["texts"]
+        fields = {key: value for key, value in definition.items() if key not in ("slug", "texts")}
+        fields |= texts[BASE_LANGUAGE]
+        fields["translations"] = {language: text for language, text in texts.items() if language != BASE_LANGUAGE}
+        template_model.objects.update_or_create(
+            slug=definition["slug"], defaults={key: value for key, value in fields.items() if key in known})
 
 
 @transaction.atomic
@@ -30,6 +36,7 @@ def bot_create(*, tenant: Tenant, template: Template | None, name: str, descript
     bot = Bot(tenant=tenant, template=template, name=name.strip(), description=description.strip(),
               language=tenant.language)
     if template is not None:
+        template = template.in_language(bot.language)
         bot.rag_config = {**bot.rag_config, **template.default_rag_config}
         bot.welcome_message = template.welcome_message
     bot.full_clean()

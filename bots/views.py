@@ -28,7 +28,9 @@ def bot_create(request):
         else:
             messages.success(request, f"Bot “{bot.name}” created.")
             return redirect("bots:bot-detail", public_id=bot.public_id)
-    return render(request, "bots/bot_create.html", {"form": form, "templates": selectors.template_list()})
+    # Described in the language the new bot will speak (the business's), as its texts will be.
+    templates = [template.in_language(request.tenant.language) for template in selectors.template_list()]
+    return render(request, "bots/bot_create.html", {"form": form, "templates": templates})
 
 
 @tenant_view("bots")

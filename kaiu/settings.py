@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kaiu.tenancy.dashboard_context",
             ],
+            # Every template shows dates through the same filter (`|when`), so it is always there.
+            "builtins": ["kaiu.accounts.templatetags.times"],
         },
     },
 ]
@@ -239,6 +241,8 @@ MEDIA_URL = "media/"
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The server's zone: pages outside a business. The dashboard uses the business's own
+# (Tenant.time_zone, activated by kaiu.tenancy.TenantMiddleware).
 TIME_ZONE = env.str("TIME_ZONE", default="America/Bogota")
 USE_I18N = True
 USE_TZ = True

@@ -1,8 +1,9 @@
 """Which tenant a request acts for, and what the member's role lets them do.
 
 TenantMiddleware sets `request.tenant` and `request.membership` from the session (the
-tenant switcher writes it) or the user's first membership. Every dashboard view is wrapped
-in `tenant_view(capability)`, the one place that turns roles into access.
+tenant switcher writes it) or the user's first membership, and activates the tenant's time
+zone. Every dashboard view is wrapped in `tenant_view(capability)`, the one place that
+turns roles into access.
 """
 
 import uuid
@@ -12,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 SESSION_KEY = "tenant_id"
@@ -69,7 +71,11 @@ class TenantMiddleware:
         membership = SimpleLazyObject(lambda: _membership_for(request))
         request.membership = membership
         request.tenant = SimpleLazyObject(lambda: membership.tenant if membership else None)
-        return self.get_response(request)
+        # A member sees every time in the business's zone; anyone else in the server's (None).
+        # Visitors and API clients are anonymous, so this costs them no query.
+        zone = request.tenant.time_zone if request.user.is_authenticated and request.tenant else None
+        with timezone.override(zone):
+            return self.get_response(request)
 
 
 def tenant_view(capability: str):

@@ -20,7 +20,8 @@ def owner(db):
 
 @pytest.fixture
 def tenant(owner):
-    return tenant_create(owner=owner, name="Alpha Shop")
+    # Spanish, like the documents and questions most tests use (search stems in the bot's language).
+    return tenant_create(owner=owner, name="Alpha Shop", language="es")
 
 
 @pytest.fixture

@@ -70,3 +70,15 @@ def test_every_demo_login_opens_what_it_is_for(db, client, settings):
         assert client.login(username=f"{email}@kaiu.demo", password=settings.DEMO_PASSWORD)
         assert client.get("/admin/").status_code == 200
         assert client.get(path).status_code == status, email
+
+
+def test_the_demo_stays_a_spanish_shop_in_pesos_on_bogota_time(db):
+    from bots.models import WidgetConfig
+
+    call_command("seed_demo", stdout=io.StringIO())
+    tenant = Tenant.objects.get(slug="kaiu-natural-living")
+    assert (tenant.language, tenant.currency, tenant.time_zone) == ("es", "COP", "America/Bogota")
+    bot = Bot.objects.get(tenant=tenant)
+    assert bot.language == "es"
+    assert bot.welcome_message == "¡Hola! ¿En qué te puedo ayudar hoy?"
+    assert WidgetConfig.objects.get(bot=bot).starter_questions[0] == "¿Cuánto tarda el envío?"

@@ -45,7 +45,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "plan", "currency", "language", "created_at"]
+    list_display = ["name", "slug", "plan", "currency", "language", "time_zone", "created_at"]
     list_filter = ["plan", "currency", "language"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]

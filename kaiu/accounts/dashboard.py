@@ -31,8 +31,7 @@ def overview(request):
 def settings_general(request):
     tenant = request.tenant
     tenant_settings = selectors.tenant_settings_get_for_tenant(tenant)
-    form = TenantForm(request.POST or None, initial={
-        "name": tenant.name, "currency": tenant.currency, "language": tenant.language})
+    form = _tenant_form(tenant, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.tenant_update(tenant=tenant, **form.cleaned_data)
         messages.success(request, "Business settings saved.")
@@ -42,6 +41,10 @@ def settings_general(request):
         "llm_form": _llm_form(tenant_settings),
         "tenant_settings": tenant_settings,
     })
+
+
+def _tenant_form(tenant, data=None):
+    return TenantForm(data, initial={name: getattr(tenant, name) for name in TenantForm.base_fields})
 
 
 def _llm_form(tenant_settings, data=None):
@@ -70,8 +73,7 @@ def llm_update(request):
         else:
             messages.success(request, "AI provider saved.")
             return redirect("accounts:settings")
-    tenant = request.tenant
-    form = TenantForm(initial={"name": tenant.name, "currency": tenant.currency, "language": tenant.language})
+    form = _tenant_form(request.tenant)
     return render(request, "accounts/settings_general.html", {
         "form": form, "llm_form": llm_form, "tenant_settings": tenant_settings}, status=400)
 

@@ -26,7 +26,7 @@ def seed_tenant() -> Tenant:
     if tenant is None:
         tenant = Tenant.objects.create(
             name="KAIU Natural Living", slug=DEMO_TENANT_SLUG, plan=Plan.objects.get(code="pro"),
-            currency="COP", language="es",
+            currency="COP", language="es", time_zone="America/Bogota",
         )
     TenantSettings.objects.get_or_create(tenant=tenant)
     for email, name, role, group in DEMO_PEOPLE:

@@ -1,8 +1,12 @@
+import json
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from kaiu.accounts.models import Currency, Language, LLMProvider, Role
+from kaiu.accounts.models import Language, LLMProvider, Role
+from kaiu.currencies import REGION_CURRENCY, currency_choices
+from kaiu.timezones import time_zone_choices
 
 
 class LoginForm(AuthenticationForm):
@@ -17,7 +21,32 @@ class PasswordField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class SignupForm(forms.Form):
+class BusinessLocaleForm(forms.Form):
+    """A business's language, currency and time zone: asked at sign-up, for a new business,
+    and in Settings. Without JavaScript the defaults are English, USD and UTC."""
+
+    language = forms.ChoiceField(
+        choices=Language.choices, initial=Language.EN,
+        help_text="The language your bots speak (English or Spanish for now). New bots start in it, with their "
+                  "welcome message, starter questions and prompt written in it.")
+    currency = forms.ChoiceField(choices=currency_choices, initial="USD", help_text="The currency you price in.")
+    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC", label="Time zone",
+                                  help_text="Dates in the dashboard are shown in it.")
+
+    def suggest_from_browser(self) -> None:
+        """Mark the fields for static/js/business-defaults.js, which pre-selects the browser's
+        language, its region's currency and its time zone. Only on a blank form: once the person
+        has sent it (or a refused form is shown again), what they chose stays."""
+        if self.is_bound or self.initial:
+            return
+        for name in ("language", "currency", "time_zone"):
+            self.fields[name].widget.attrs["data-browser-default"] = name
+        self.fields["currency"].widget.attrs["data-region-currencies"] = json.dumps(REGION_CURRENCY)
+
+
+class SignupForm(BusinessLocaleForm):
+    field_order = ["full_name", "email", "password", "business_name"]
+
     full_name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = PasswordField(label="Password", help_text="At least 8 characters, not only digits.")
@@ -27,9 +56,12 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         if invitation is not None:
             # Joining a business by invitation: no new business, and the address is fixed.
-            del self.fields["business_name"]
+            for name in ("business_name", *BusinessLocaleForm.base_fields):
+                del self.fields[name]
             self.fields["email"].initial = invitation.email
             self.fields["email"].disabled = True
+        else:
+            self.suggest_from_browser()
 
     def clean(self):
         cleaned = super().clean()
@@ -44,14 +76,22 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-class TenantCreateForm(forms.Form):
+class TenantCreateForm(BusinessLocaleForm):
+    field_order = ["name"]
+
     name = forms.CharField(label="Business name", max_length=120)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggest_from_browser()
 
-class TenantForm(forms.Form):
+
+class TenantForm(BusinessLocaleForm):
+    """Settings: the business as it is, changed by its owner."""
+
+    field_order = ["name"]
+
     name = forms.CharField(label="Business name", max_length=120)
-    currency = forms.ChoiceField(choices=Currency.choices)
-    language = forms.ChoiceField(choices=Language.choices, help_text="Default language of new bots.")
 
 
 class LLMSettingsForm(forms.Form):

@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kaiu.crypto import EncryptedTextField, mask
+from kaiu.currencies import validate_currency
+from kaiu.timezones import validate_time_zone
 
 
 class UserManager(BaseUserManager):
@@ -79,14 +81,10 @@ class Plan(models.Model):
         return self.name
 
 
-class Currency(models.TextChoices):
-    COP = "COP", "Colombian peso (COP)"
-    USD = "USD", "US dollar (USD)"
-    EUR = "EUR", "Euro (EUR)"
-    MXN = "MXN", "Mexican peso (MXN)"
-
-
 class Language(models.TextChoices):
+    """The languages bots speak: their visitor texts (chat.texts), the rules given to the model
+    (kaiu.ai.chat) and keyword search (PostgreSQL's configuration per language) exist in these."""
+
     ES = "es", "Español"
     EN = "en", "English"
 
@@ -98,8 +96,12 @@ class Tenant(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="tenants")
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.COP)
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ES)
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency],
+                                help_text="ISO 4217 code; prices are stored in its minor units.")
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN,
+                                help_text="The language new bots speak.")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone],
+                                 help_text="IANA name; the dashboard shows times in it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

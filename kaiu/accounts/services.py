@@ -49,7 +49,8 @@ def default_plan() -> Plan:
 
 
 def tenant_create(*, owner: User, name: str, plan: Plan | None = None, **fields) -> Tenant:
-    """Create a business with `owner` as its OWNER and empty provider settings."""
+    """Create a business with `owner` as its OWNER and empty provider settings. `fields` are
+    more of the tenant's (language, currency, time_zone); the model's defaults fill the rest."""
     plan = plan or default_plan()
     for attempt in range(3):
         slug = _unique_slug(name) if attempt == 0 else f"{_unique_slug(name)[:50]}-{secrets.token_hex(3)}"
@@ -67,10 +68,11 @@ def tenant_create(*, owner: User, name: str, plan: Plan | None = None, **fields)
 
 
 @transaction.atomic
-def user_signup(*, email: str, password: str, full_name: str = "", business_name: str) -> User:
-    """A new person and their new business, owned by them."""
+def user_signup(*, email: str, password: str, full_name: str = "", business_name: str, **business) -> User:
+    """A new person and their new business, owned by them. `business`: the tenant's
+    language, currency and time_zone."""
     user = user_create(email=email, password=password, full_name=full_name)
-    tenant_create(owner=user, name=business_name)
+    tenant_create(owner=user, name=business_name, **business)
     return user
 
 
@@ -130,8 +132,8 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
 # --- Tenant settings and the tenant's own LLM key -----------------------------------------
 
 
-def tenant_update(*, tenant: Tenant, name: str, currency: str, language: str) -> Tenant:
-    tenant.name, tenant.currency, tenant.language = name.strip(), currency, language
+def tenant_update(*, tenant: Tenant, name: str, currency: str, language: str, time_zone: str) -> Tenant:
+    tenant.name, tenant.currency, tenant.language, tenant.time_zone = name.strip(), currency, language, time_zone
     tenant.full_clean()
     tenant.save()
     return tenant

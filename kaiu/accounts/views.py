@@ -75,6 +75,9 @@ def signup(request):
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
                 business_name=form.cleaned_data["business_name"],
+                language=form.cleaned_data["language"],
+                currency=form.cleaned_data["currency"],
+                time_zone=form.cleaned_data["time_zone"],
             )
         except services.AccountError as error:
             form.add_error(None, str(error))
@@ -131,7 +134,7 @@ def tenant_create(request):
     form = TenantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tenant = services.tenant_create(owner=request.user, name=form.cleaned_data["name"])
+            tenant = services.tenant_create(owner=request.user, **form.cleaned_data)
         except services.AccountError as error:
             form.add_error(None, str(error))
         else:

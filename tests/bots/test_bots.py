@@ -15,6 +15,7 @@ def test_create_from_a_template_copies_its_defaults(owner_client, tenant):
     bot = Bot.objects.get(tenant=tenant, name="Experta")
     assert response["Location"] == f"/app/bots/{bot.public_id}/"
     assert bot.rag_config["chunk_size"] == template.default_rag_config["chunk_size"] == 800
+    template = template.in_language(tenant.language)
     assert bot.welcome_message == template.welcome_message
     assert bot.language == tenant.language
     assert bot.active_prompt.version == 1

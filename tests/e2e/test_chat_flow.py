@@ -47,8 +47,8 @@ def test_a_cited_streamed_answer_on_every_channel(page, shot, django_user_model,
     from kaiu.accounts.services import tenant_create
 
     user = django_user_model.objects.create_user(email="ana@tienda.test", password="una-clave-bien-larga")
-    bot = bot_create(tenant=tenant_create(owner=user, name="Tienda Ana"), template=Template.objects.get(slug="faq"),
-                     name="Asistente")
+    tenant = tenant_create(owner=user, name="Tienda Ana", language="es")
+    bot = bot_create(tenant=tenant, template=Template.objects.get(slug="faq"), name="Asistente")
     Bot.objects.filter(pk=bot.pk).update(rag_config={**bot.rag_config, "chunk_size": 220, "chunk_overlap": 0})
     bot.refresh_from_db()
     add_text(bot, "Políticas de la tienda", KNOWLEDGE)

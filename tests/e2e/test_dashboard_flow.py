@@ -20,6 +20,7 @@ def test_sign_up_create_a_bot_and_set_up_the_business(page, shot):
     page.fill("#id_email", "lucia@tienda.test")
     page.fill("#id_password", "una-clave-bien-larga")
     page.fill("#id_business_name", "Tienda Lucía")
+    page.select_option("#id_language", "es")
     page.click("button:has-text('Create account')")
     page.wait_for_url("**/app/")
     assert page.locator("h1").inner_text() == "Tienda Lucía"

@@ -12,7 +12,7 @@ def test_upload_documents_see_failures_explained_and_test_retrieval(page, shot, 
     from kaiu.accounts.services import tenant_create
 
     user = django_user_model.objects.create_user(email="ana@tienda.test", password="una-clave-bien-larga")
-    bot_create(tenant=tenant_create(owner=user, name="Tienda Ana"), template=None, name="Asistente")
+    bot_create(tenant=tenant_create(owner=user, name="Tienda Ana", language="es"), template=None, name="Asistente")
     files = {
         "manual.pdf": make_pdf(["Cómo diluir: 12 gotas por cada 30 ml de aceite portador.",
                                 "Guarda los frascos lejos del sol."]),
