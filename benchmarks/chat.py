@@ -344,7 +344,9 @@ def slow_bot(chunks: int, base_url: str):
     [bot] = c.make_bots([tenant], 1, prefix="slow")
     llm_settings_update(tenant=tenant, provider="OPENAI_COMPATIBLE", base_url=base_url, chat_model="slow-model",
                         embedding_model="text-embedding-3-small", api_key="sk-local")
-    Bot.objects.filter(pk=bot.pk).update(rag_config={**bot.rag_config, "search_mode": "keyword", "certainty": "lenient"})
+    Bot.objects.filter(pk=bot.pk).update(
+        rag_config={**bot.rag_config, "search_mode": "keyword", "certainty": "lenient"}
+    )
     [document] = c.make_documents(bot, 1)
     from django.db import connection
 
