@@ -8,6 +8,16 @@ document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
 });
 
+// The phone's Menu button opens and folds the navigation (a link to #main-nav without JS).
+document.querySelectorAll("[data-menu-toggle]").forEach((toggle) => {
+  const nav = document.getElementById(toggle.getAttribute("aria-controls"));
+  toggle.addEventListener("click", (event) => {
+    event.preventDefault();
+    const open = nav.classList.toggle("is-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+});
+
 // Drag and drop onto an upload form: the dropped files go into its file input, then submit.
 document.querySelectorAll("[data-dropzone]").forEach((zone) => {
   const input = zone.querySelector("input[type=file]");
