@@ -43,15 +43,13 @@ def bot_create(*, tenant: Tenant, template: Template | None, name: str, descript
     WidgetConfig.objects.create(
         bot=bot,
         header_text=bot.name,
-        greeting=bot.welcome_message,
         starter_questions=list(template.sample_queries) if template else [],
     )
     return bot
 
 
-def bot_update(*, bot: Bot, name: str, description: str, language: str, welcome_message: str) -> Bot:
-    bot.name, bot.description = name.strip(), description.strip()
-    bot.language, bot.welcome_message = language, welcome_message.strip()
+def bot_update(*, bot: Bot, name: str, description: str, language: str) -> Bot:
+    bot.name, bot.description, bot.language = name.strip(), description.strip(), language
     bot.full_clean()
     bot.save()
     return bot
@@ -78,7 +76,13 @@ def bot_set_knowledge_state(bot_id, *, status: str, bump_version: bool) -> None:
     local_caches_clear()  # other processes see the change within LOCAL_CACHE_SECONDS
 
 
-def widget_config_update(*, bot: Bot, **fields) -> WidgetConfig:
+@transaction.atomic
+def widget_config_update(*, bot: Bot, welcome_message: str, **fields) -> WidgetConfig:
+    """The chat's look and the bot's welcome message, which the widget page edits with it (the
+    one place it is edited: the public page, the widget and the playground all show it)."""
+    bot.welcome_message = welcome_message.strip()
+    bot.full_clean()
+    bot.save(update_fields=["welcome_message", "updated_at"])
     widget, _ = WidgetConfig.objects.get_or_create(bot=bot)
     for name, value in fields.items():
         setattr(widget, name, value)
@@ -141,7 +145,7 @@ def prompt_activate(*, prompt: BotPrompt) -> Bot:
 ADVANCED_RAG_FIELDS = ("search_mode", "chunk_size", "chunk_overlap")
 
 
-def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: float, welcome_message: str) -> bool:
+def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: float) -> bool:
     """Save retrieval and model settings; returns True when chunking changed (a re-index
     applies it to the documents already stored). Advanced fields stay as they were on plans
     without advanced retrieval."""
@@ -156,7 +160,7 @@ def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: fl
     merged = {**current, **rag}
     chunking_changed = any(merged.get(key) != current.get(key) for key in ("chunk_size", "chunk_overlap"))
     bot.rag_config = merged
-    bot.chat_model, bot.temperature, bot.welcome_message = chat_model.strip(), temperature, welcome_message.strip()
+    bot.chat_model, bot.temperature = chat_model.strip(), temperature
     bot.full_clean()
     bot.save()
     return chunking_changed

@@ -61,7 +61,7 @@ def bot_delete(request, public_id):
 def widget_edit(request, public_id):
     bot = selectors.bot_get_for_tenant(request.tenant, public_id)
     widget = selectors.widget_config_get_for_bot(bot)
-    form = WidgetConfigForm(request.POST or None, instance=widget)
+    form = WidgetConfigForm(request.POST or None, instance=widget, initial={"welcome_message": bot.welcome_message})
     if request.method == "POST" and form.is_valid():
         services.widget_config_update(
             bot=bot, **{name: form.cleaned_data[name] for name in WidgetConfigForm.Meta.fields}
@@ -133,7 +133,7 @@ def bot_settings(request, public_id):
     rag = bot.rag_config or {}
     initial = {**{key: rag.get(key) for key in ("search_mode", "top_k", "score_threshold", "chunk_size",
                                                 "chunk_overlap")},
-               "chat_model": bot.chat_model, "temperature": bot.temperature, "welcome_message": bot.welcome_message}
+               "chat_model": bot.chat_model, "temperature": bot.temperature}
     form = BotSettingsForm(request.POST or None, initial=initial, advanced=advanced)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -141,8 +141,7 @@ def bot_settings(request, public_id):
             rechunk = services.bot_settings_update(
                 bot=bot, rag={key: data[key] for key in ("search_mode", "top_k", "score_threshold", "chunk_size",
                                                          "chunk_overlap")},
-                chat_model=data["chat_model"], temperature=data["temperature"],
-                welcome_message=data["welcome_message"])
+                chat_model=data["chat_model"], temperature=data["temperature"])
         except services.BotError as error:
             form.add_error(None, str(error))
         else:

@@ -63,7 +63,10 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
     preview.style.setProperty("--brand-ink", ink);
     preview.style.setProperty("--brand-text", textOnWhite(color));
     preview.querySelector('[data-preview="header_text"]').textContent = data.get("header_text") || "";
-    preview.querySelector('[data-preview="greeting"]').textContent = data.get("greeting") || "…";
+    // As visitors see it: no welcome bubble at all when the message is empty.
+    const welcome = preview.querySelector('[data-preview="welcome_message"]');
+    welcome.textContent = (data.get("welcome_message") || "").trim();
+    welcome.hidden = !welcome.textContent;
     const starters = preview.querySelector('[data-preview="starter_questions"]');
     starters.textContent = "";
     (data.get("starter_questions") || "").split("\n").map(function (q) { return q.trim(); }).filter(Boolean)

@@ -75,14 +75,14 @@ def test_a_draft_can_be_tried_in_the_playground_without_going_live(owner_client,
 
 def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_client, bot):
     form = {"search_mode": "keyword", "top_k": 8, "score_threshold": 0.35, "chunk_size": 700, "chunk_overlap": 100,
-            "chat_model": "gpt-4o", "temperature": 0.5, "welcome_message": "¡Hola!"}
+            "chat_model": "gpt-4o", "temperature": 0.5}
     before = dict(bot.rag_config)
     owner_client.post(f"/app/bots/{bot.public_id}/settings/", form)
     bot.refresh_from_db()
     rag = bot.rag_config
     assert (rag["top_k"], rag["score_threshold"]) == (8, 0.35)
     assert (rag["search_mode"], rag["chunk_size"]) == (before["search_mode"], before["chunk_size"])  # free plan
-    assert (bot.chat_model, bot.temperature, bot.welcome_message) == ("gpt-4o", 0.5, "¡Hola!")
+    assert (bot.chat_model, bot.temperature) == ("gpt-4o", 0.5)
 
     Plan.objects.filter(pk=bot.tenant.plan_id).update(allow_advanced_rag=True)
     response = owner_client.post(f"/app/bots/{bot.public_id}/settings/", form, follow=True)
@@ -97,7 +97,7 @@ def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_clie
 def test_out_of_range_settings_change_nothing(owner_client, bot, field, value):
     before = dict(bot.rag_config)
     form = {"search_mode": "hybrid", "top_k": 5, "score_threshold": 0.2, "chunk_size": 1000, "chunk_overlap": 200,
-            "chat_model": "", "temperature": 0.2, "welcome_message": "", field: value}
+            "chat_model": "", "temperature": 0.2, field: value}
     assert owner_client.post(f"/app/bots/{bot.public_id}/settings/", form).status_code == 200
     bot.refresh_from_db()
     assert bot.rag_config == before
@@ -107,7 +107,7 @@ def test_the_widget_page_saves_domains_and_shows_the_snippet(owner_client, bot):
     page = owner_client.get(f"/app/bots/{bot.public_id}/widget/").content.decode()
     assert f"/widget/{bot.public_id}.js" in page
     assert "No allowed domains yet" in page
-    form = {"header_text": "Tienda", "primary_color": "#aa3300", "greeting": "¡Hola!", "position": "left",
+    form = {"header_text": "Tienda", "primary_color": "#aa3300", "welcome_message": "¡Hola!", "position": "left",
             "starter_questions": "¿Hacen envíos?\n\n¿Cómo pago?", "allowed_domains": "https://Shop.example.com/\n*.tienda.co",
             "auto_open": "on"}
     owner_client.post(f"/app/bots/{bot.public_id}/widget/", form)

@@ -1,0 +1,56 @@
+"""A new business's first steps, seen in the browser at a desktop's width and a phone's: one
+welcome message, limits said before the form, consistent labels, next steps that follow
+progress."""
+
+import pytest
+
+from tests.e2e.helpers import VIEWPORTS, log_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+EMAIL, PASSWORD = "sofia@teahouse.test", "en-lang-te-kanna"
+
+
+@pytest.fixture
+def owner(django_user_model):
+    from kaiu.accounts.services import tenant_create
+
+    user = django_user_model.objects.create_user(email=EMAIL, password=PASSWORD, full_name="Sofia")
+    tenant_create(owner=user, name="Tea House")
+    return user
+
+
+@pytest.fixture
+def tea_bot(owner):
+    from bots.models import Template
+    from bots.services import bot_create
+
+    return bot_create(tenant=owner.memberships.get().tenant, template=Template.objects.get(slug="faq"),
+                      name="Tea questions", user=owner)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_one_welcome_message_edited_beside_its_preview_and_shown_to_visitors(page, shot, tea_bot, viewport):
+    page.set_viewport_size(VIEWPORTS[viewport])
+    log_in(page, EMAIL, PASSWORD)
+    page.goto(f"/app/bots/{tea_bot.public_id}/widget/")
+    welcome = page.locator("[data-preview=welcome_message]")
+    assert welcome.inner_text() == tea_bot.welcome_message
+
+    page.fill("#id_welcome_message", "")
+    assert not welcome.is_visible()  # as visitors will see it: no bubble, not "…"
+    assert "…" not in page.locator("[data-widget-preview]").inner_text()
+    page.fill("#id_welcome_message", "Hej! Ask me about our teas.")
+    assert welcome.is_visible()
+    assert welcome.inner_text() == "Hej! Ask me about our teas."
+    shot(f"30-welcome-preview-{viewport}")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("text=Widget saved.")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.goto(f"/c/{tea_bot.public_id}/")
+    assert page.locator(".bubble-greeting").inner_text() == "Hej! Ask me about our teas."
+    page.goto(f"/app/playground/{tea_bot.public_id}/")
+    assert page.locator(".bubble-greeting").inner_text() == "Hej! Ask me about our teas."
+    page.goto(f"/app/bots/{tea_bot.public_id}/edit/")
+    assert page.locator("#id_welcome_message").count() == 0
