@@ -20,13 +20,24 @@ def template_sync(template_model=Template) -> None:
         template_model.objects.update_or_create(slug=definition["slug"], defaults=fields)
 
 
+def _bot_limit_message(tenant: Tenant) -> str:
+    bots = "bot" if tenant.plan.max_bots == 1 else "bots"
+    return f"Your {{plan}} plan allows {{limit}} {bots}. Delete one or upgrade your plan to add more."
+
+
+def bot_create_refusal(tenant: Tenant) -> str | None:
+    """Why the tenant cannot create a bot now (its plan's limit is reached), or None: the pages
+    say it before the form, and bot_create still checks under the lock."""
+    if quotas.used(tenant, "bots") < quotas.limit(tenant, "bots"):
+        return None
+    return _bot_limit_message(tenant).format(limit=quotas.limit(tenant, "bots"), plan=tenant.plan.name)
+
+
 @transaction.atomic
 def bot_create(*, tenant: Tenant, template: Template | None, name: str, description: str = "", user=None) -> Bot:
     """A new bot with the template's defaults copied in, its first prompt and its widget."""
     # The check locks the tenant row: two simultaneous creations cannot both pass it.
-    bots = "bot" if tenant.plan.max_bots == 1 else "bots"
-    tenant = quotas.quota_check(tenant, "bots", message=(
-        f"Your {{plan}} plan allows {{limit}} {bots}. Delete one or upgrade your plan to add more."))
+    tenant = quotas.quota_check(tenant, "bots", message=_bot_limit_message(tenant))
     bot = Bot(tenant=tenant, template=template, name=name.strip(), description=description.strip(),
               language=tenant.language)
     if template is not None:

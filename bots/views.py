@@ -10,11 +10,15 @@ from kaiu.tenancy import tenant_view
 
 @tenant_view("bots")
 def bot_list(request):
-    return render(request, "bots/bot_list.html", {"bots": selectors.bot_list_for_tenant(request.tenant)})
+    return render(request, "bots/bot_list.html", {"bots": selectors.bot_list_for_tenant(request.tenant),
+                                                  "limit_reached": services.bot_create_refusal(request.tenant)})
 
 
 @tenant_view("bots")
 def bot_create(request):
+    limit_reached = services.bot_create_refusal(request.tenant)
+    if limit_reached and request.method != "POST":  # say so before the form, not after it
+        return render(request, "bots/bot_create.html", {"limit_reached": limit_reached})
     form = BotCreateForm(request.POST or None, initial={"template": selectors.template_list().first()})
     if request.method == "POST" and form.is_valid():
         try:

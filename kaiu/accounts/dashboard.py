@@ -23,7 +23,9 @@ from kaiu.tenancy import tenant_view
 
 @tenant_view("overview")
 def overview(request):
-    return render(request, "accounts/overview.html", {"usage": quotas.usage_for(request.tenant)})
+    return render(request, "accounts/overview.html", {
+        "usage": quotas.usage_for(request.tenant),
+        "leave_refusal": services.membership_leave_refusal(request.membership)})
 
 
 @tenant_view("settings")
@@ -128,6 +130,7 @@ def members(request):
         ],
         "roles": [(value, label) for value, label in Role.choices if value in grantable],
         "invitations": [i for i in request.tenant.invitations.filter(accepted_at__isnull=True) if i.is_pending],
+        "leave_refusal": services.membership_leave_refusal(request.membership),
     })
 
 
@@ -179,7 +182,7 @@ def leave(request):
         request.session.pop("tenant_id", None)
         messages.success(request, f"You left {request.tenant.name}.")
         return redirect("accounts:overview")
-    return render(request, "accounts/leave.html")
+    return render(request, "accounts/leave.html", {"refusal": services.membership_leave_refusal(request.membership)})
 
 
 # --- API keys -----------------------------------------------------------------------------

@@ -179,6 +179,17 @@ def invitation_revoke(*, tenant: Tenant, invitation_id) -> None:
     tenant.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
 
 
+def membership_leave_refusal(membership: Membership) -> str | None:
+    """Why this member cannot leave (the business's only owner), or None: the pages say it
+    before offering Leave, and membership_remove still checks under the lock."""
+    if membership.role != Role.OWNER:
+        return None
+    if Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.OWNER).count() > 1:
+        return None
+    return (f"You are the only owner of {membership.tenant.name}, so you cannot leave it. Make someone else "
+            "owner first (Settings → Members).")
+
+
 @transaction.atomic
 def membership_remove(*, actor: Membership, membership: Membership) -> None:
     """Remove a member (or leave, when actor is membership). A tenant keeps one owner."""

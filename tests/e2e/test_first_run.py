@@ -54,3 +54,38 @@ def test_one_welcome_message_edited_beside_its_preview_and_shown_to_visitors(pag
     assert page.locator(".bubble-greeting").inner_text() == "Hej! Ask me about our teas."
     page.goto(f"/app/bots/{tea_bot.public_id}/edit/")
     assert page.locator("#id_welcome_message").count() == 0
+
+
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    width = page.viewport_size["width"]
+    return locator.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_limits_are_said_before_the_form(page, shot, tea_bot, viewport):
+    """At the plan's bot limit "New bot" is disabled with the reason; the only owner is not
+    offered Leave, and is told why."""
+    page.set_viewport_size(VIEWPORTS[viewport])
+    log_in(page, EMAIL, PASSWORD)
+    assert page.get_by_role("link", name="Leave").count() == 0
+    reason = page.get_by_text("You are the only owner of Tea House, so you cannot leave it.")
+    assert _in_view(page, reason)
+
+    page.goto("/app/bots/")
+    new_bot = page.get_by_role("button", name="New bot")
+    assert new_bot.is_disabled()
+    assert _in_view(page, new_bot)
+    note = page.locator("#bot-limit")
+    assert "Your Free plan allows 1 bot." in note.inner_text()
+    assert _in_view(page, note)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(f"31-bot-limit-{viewport}")
+    page.goto("/app/bots/new/")  # typed or bookmarked: the page says it too, with no form to fill
+    assert page.locator("#id_name").count() == 0
+    assert "Your Free plan allows 1 bot." in page.locator("#bot-limit").inner_text()
+
+    page.goto("/app/settings/members/")
+    assert page.get_by_role("link", name="Leave").count() == 0
+    assert _in_view(page, page.get_by_text("Only owner: cannot leave"))
+    shot(f"32-sole-owner-{viewport}")
