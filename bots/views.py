@@ -73,8 +73,13 @@ def widget_edit(request, public_id):
         messages.success(request, "Widget saved.")
         return redirect("bots:widget-edit", public_id=bot.public_id)
     script_url = request.build_absolute_uri(reverse("chat:widget-script", args=[bot.public_id]))
-    return render(request, "bots/widget_edit.html", {"bot": bot, "form": form, "widget": widget,
-                                                     "script_url": script_url})
+    return render(request, "bots/widget_edit.html", {
+        "bot": bot, "form": form, "widget": widget, "script_url": script_url,
+        "open_example": OPEN_EXAMPLES.get(bot.language, OPEN_EXAMPLES["en"])})
+
+
+# The question in the page's KAIU.open(...) example, in the language the bot's visitors write.
+OPEN_EXAMPLES = {"en": "Do you ship to my city?", "es": "¿Hacen envíos a mi ciudad?"}
 
 
 # --- Prompt versions ----------------------------------------------------------------------

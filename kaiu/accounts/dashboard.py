@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from kaiu.accounts import quotas, selectors, services
+from kaiu.accounts import progress, quotas, selectors, services
 from kaiu.accounts.forms import (
     ApiKeyForm,
     InvitationForm,
@@ -16,15 +16,17 @@ from kaiu.accounts.forms import (
 from kaiu.accounts.models import LLMProvider, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
 from kaiu.crypto import decrypt, encrypt
-from kaiu.tenancy import tenant_view
+from kaiu.tenancy import can, tenant_view
 
 # --- Dashboard: overview and settings -----------------------------------------------------
 
 
 @tenant_view("overview")
 def overview(request):
+    steps = progress.steps_for(request.tenant) if can(request.membership, "bots") else []
     return render(request, "accounts/overview.html", {
         "usage": quotas.usage_for(request.tenant),
+        "steps": steps, "steps_done": sum(step.done for step in steps),
         "leave_refusal": services.membership_leave_refusal(request.membership)})
 
 

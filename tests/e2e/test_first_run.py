@@ -89,3 +89,33 @@ def test_limits_are_said_before_the_form(page, shot, tea_bot, viewport):
     assert page.get_by_role("link", name="Leave").count() == 0
     assert _in_view(page, page.get_by_text("Only owner: cannot leave"))
     shot(f"32-sole-owner-{viewport}")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_next_steps_labels_and_examples_follow_the_business(page, shot, owner, add_text, viewport):
+    from bots.services import bot_create
+
+    page.set_viewport_size(VIEWPORTS[viewport])
+    log_in(page, EMAIL, PASSWORD)
+    steps = page.locator(".steps li")
+    assert page.locator(".step-done").count() == 0
+    shot(f"33-next-steps-new-{viewport}")
+
+    bot = bot_create(tenant=owner.memberships.get().tenant, template=None, name="Tea questions", user=owner)
+    bot.language = "en"
+    bot.save()
+    add_text(bot, "Shipping", "We ship to all of Sweden in two to four working days.")
+    page.reload()
+    assert [step.inner_text().startswith("Done") for step in steps.all()] == [True, True, False, False]
+    assert "WhatsApp" not in page.locator("main").inner_text()
+    shot(f"34-next-steps-progress-{viewport}")
+    steps.filter(has_text="Try it in the playground").get_by_role("link").click()
+    page.wait_for_url(f"**/app/playground/{bot.public_id}/")
+
+    page.goto(f"/app/knowledge/{bot.public_id}/")
+    assert "Typed text · " in page.locator("#document-rows").inner_text()
+    page.goto(f"/app/bots/{bot.public_id}/widget/")
+    assert 'KAIU.open("Do you ship to my city?")' in page.locator("main").inner_text()
+    page.goto("/app/conversations/")
+    options = page.locator("#id_channel option").all_inner_texts()
+    assert options == ["All channels", "Widget", "Public page", "API", "Playground"]
