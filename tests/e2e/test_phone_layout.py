@@ -31,17 +31,20 @@ MEASURE = """() => {
   return {scrollWidth: document.documentElement.scrollWidth, width, broken};
 }"""
 
-# Whether an element is on screen and not hidden in a scroller: what is drawn at its centre
-# must be the element itself.
+# Whether an element is wholly on screen and not cut by a scroller: what is drawn at its left
+# and right ends must be the element itself.
 SEEN = """(element) => {
-  element.scrollIntoView({block: "center", inline: "nearest"});
-  window.scrollTo(0, window.scrollY);
+  // Scroll the page down to it, never sideways: a scroller must not bring it into view.
+  window.scrollBy(0, element.getBoundingClientRect().top - window.innerHeight / 2);
   const box = element.getBoundingClientRect();
-  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-  return box.left >= 0 && box.right <= window.innerWidth && !!hit && (hit === element || element.contains(hit));
+  const drawn = (x) => {
+    const hit = document.elementFromPoint(x, box.top + box.height / 2);
+    return !!hit && (hit === element || element.contains(hit));
+  };
+  return box.left >= 0 && box.right <= window.innerWidth && drawn(box.left + 3) && drawn(box.right - 3);
 }"""
 
-ROW_ACTIONS = ["Delete", "Retry", "Revoke", "Remove", "Leave"]
+ROW_ACTIONS = ["Delete", "Retry", "Revoke", "Remove", "Leave", "Open"]
 
 
 @pytest.fixture
@@ -91,12 +94,28 @@ TABLE_PAGES = [
     ("curated-answers", "/app/answers/"),
     ("members", "/app/settings/members/"),
     ("api-keys", "/app/settings/api-keys/"),
+    ("prompt-versions", "/app/bots/{bot}/prompts/"),
+]
+# Pages without a table, which must fit the screen too.
+OTHER_PAGES = [
+    ("overview", "/app/"),
+    ("bot", "/app/bots/{bot}/"),
+    ("widget", "/app/bots/{bot}/widget/"),
+    ("retrieval", "/app/bots/{bot}/settings/"),
+    ("playground", "/app/playground/{bot}/"),
+    ("conversation", "/app/conversations/{conversation}/"),
+    ("document", "/app/knowledge/documents/{document}/"),
+    ("settings", "/app/settings/"),
 ]
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+# A tablet too: beside the sidebar its tables are as narrow as a phone's.
+SIZES = {**VIEWPORTS, "tablet": {"width": 800, "height": 1000}}
+
+
+@pytest.mark.parametrize("viewport", SIZES)
 def test_every_table_page_fits_the_screen_with_its_actions_in_view(page, shot, busy_tenant, viewport):
-    page.set_viewport_size(VIEWPORTS[viewport])
+    page.set_viewport_size(SIZES[viewport])
     log_in(page, "sofia.lindqvist@teahouse.test", "en-lang-te-kanna")
     bot = busy_tenant.bots.get(name="Tea questions")
     for name, url in TABLE_PAGES:
@@ -108,6 +127,18 @@ def test_every_table_page_fits_the_screen_with_its_actions_in_view(page, shot, b
         for text in ROW_ACTIONS:
             for element in page.locator("main tbody").get_by_text(text, exact=True).element_handles():
                 assert page.evaluate(SEEN, element), f"“{text}” on {name} is out of view"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_other_dashboard_pages_fit_the_screen(page, shot, busy_tenant, viewport):
+    page.set_viewport_size(VIEWPORTS[viewport])
+    log_in(page, "sofia.lindqvist@teahouse.test", "en-lang-te-kanna")
+    bot = busy_tenant.bots.get(name="Tea questions")
+    ids = {"bot": bot.public_id, "conversation": bot.conversations.first().pk, "document": bot.documents.first().pk}
+    for name, url in OTHER_PAGES:
+        page.goto(url.format(**ids))
+        shot(f"22-{name}-{viewport}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name} is too wide"
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
