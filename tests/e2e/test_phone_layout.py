@@ -83,6 +83,7 @@ def busy_tenant(django_user_model, django_capture_on_commit_callbacks):
     invitation_create(inviter=owner.memberships.get(), email="newcomer@teahouse.test", role=Role.SUPPORT)
     api_key_create(tenant=tenant, name="Web shop", created_by=owner)
     api_key_revoke(tenant=tenant, key_id=api_key_create(tenant=tenant, name="Old app", created_by=owner).api_key.pk)
+    tenant_create(owner=owner, name="Lindqvist Catering")  # a second business: the top bar has a switcher
     return tenant
 
 
@@ -156,6 +157,7 @@ def test_the_navigation_fits_the_screen_and_opens_from_a_menu_on_a_phone(page, s
     else:
         assert not menu.is_visible()
     shot(f"21-navigation-{viewport}")
+    assert page.locator("#tenant-select").is_visible()
     assert links.count() == 5
     topbar = page.locator(".topbar a:visible, .topbar button:visible, .topbar select:visible")
     for element in links.element_handles() + topbar.element_handles():
