@@ -2,9 +2,6 @@ from django import forms
 
 from bots.models import Bot, Template, WidgetConfig, normalize_domain
 
-WELCOME_HELP = ("The first thing visitors read when they open the chat, unless the widget page sets a greeting "
-                "of its own.")
-
 
 class BotCreateForm(forms.Form):
     template = forms.ModelChoiceField(
@@ -18,9 +15,8 @@ class BotCreateForm(forms.Form):
 class BotForm(forms.ModelForm):
     class Meta:
         model = Bot
-        fields = ["name", "description", "language", "welcome_message"]
+        fields = ["name", "description", "language"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"welcome_message": WELCOME_HELP}
 
 
 class LinesField(forms.CharField):
@@ -36,9 +32,10 @@ class LinesField(forms.CharField):
 
 
 class WidgetConfigForm(forms.ModelForm):
-    greeting = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                               help_text="Replaces the bot's welcome message on the public page and in the widget; "
-                                         "leave it empty to use the welcome message.")
+    # The bot's own field, edited here beside the preview: the one place it is edited.
+    welcome_message = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text="The first thing visitors read when they open the chat, on the public "
+                                                "page, in the widget and in the playground. Empty: no welcome.")
     starter_questions = LinesField(
         required=False, help_text="One per line, up to 6. Shown as buttons before the first question."
     )
@@ -50,7 +47,7 @@ class WidgetConfigForm(forms.ModelForm):
 
     class Meta:
         model = WidgetConfig
-        fields = ["header_text", "primary_color", "greeting", "starter_questions", "position", "auto_open",
+        fields = ["header_text", "primary_color", "welcome_message", "starter_questions", "position", "auto_open",
                   "allowed_domains"]
         widgets = {"primary_color": forms.TextInput(attrs={"type": "color"})}
         labels = {"auto_open": "Open by itself when the page loads"}
@@ -101,7 +98,6 @@ class BotSettingsForm(forms.Form):
     chat_model = forms.CharField(max_length=120, required=False,
                                  help_text="Empty: the model set in Settings → AI provider.")
     temperature = forms.FloatField(min_value=0, max_value=2, help_text="0 is most literal; 1 and above more varied.")
-    welcome_message = forms.CharField(max_length=300, required=False, help_text=WELCOME_HELP)
 
     def __init__(self, *args, advanced: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -83,6 +83,7 @@ class Bot(models.Model):
     active_prompt = models.ForeignKey(
         "BotPrompt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The first thing visitors read, wherever they chat (edited with the widget's look).
     welcome_message = models.CharField(max_length=300, blank=True)
     knowledge_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -180,7 +181,6 @@ class WidgetConfig(models.Model):
     bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="widget")
     header_text = models.CharField(max_length=80, blank=True)
     primary_color = models.CharField(max_length=7, default="#2f7d5b", validators=[hex_color])
-    greeting = models.CharField(max_length=300, blank=True)
     starter_questions = models.JSONField(default=list, blank=True)
     position = models.CharField(max_length=5, choices=Position.choices, default=Position.RIGHT)
     auto_open = models.BooleanField(default=False)

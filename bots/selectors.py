@@ -30,7 +30,7 @@ def widget_config_get_for_bot(bot: Bot) -> WidgetConfig:
     try:
         return bot.widget
     except WidgetConfig.DoesNotExist:
-        return WidgetConfig(bot=bot, header_text=bot.name, greeting=bot.welcome_message)
+        return WidgetConfig(bot=bot, header_text=bot.name)
 
 
 def prompt_list_for_bot(bot: Bot):

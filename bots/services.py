@@ -26,13 +26,24 @@ def template_sync(template_model=Template) -> None:
             slug=definition["slug"], defaults={key: value for key, value in fields.items() if key in known})
 
 
+def _bot_limit_message(tenant: Tenant) -> str:
+    bots = "bot" if tenant.plan.max_bots == 1 else "bots"
+    return f"Your {{plan}} plan allows {{limit}} {bots}. Delete one or upgrade your plan to add more."
+
+
+def bot_create_refusal(tenant: Tenant) -> str | None:
+    """Why the tenant cannot create a bot now (its plan's limit is reached), or None: the pages
+    say it before the form, and bot_create still checks under the lock."""
+    if quotas.used(tenant, "bots") < quotas.limit(tenant, "bots"):
+        return None
+    return _bot_limit_message(tenant).format(limit=quotas.limit(tenant, "bots"), plan=tenant.plan.name)
+
+
 @transaction.atomic
 def bot_create(*, tenant: Tenant, template: Template | None, name: str, description: str = "", user=None) -> Bot:
     """A new bot with the template's defaults copied in, its first prompt and its widget."""
     # The check locks the tenant row: two simultaneous creations cannot both pass it.
-    bots = "bot" if tenant.plan.max_bots == 1 else "bots"
-    tenant = quotas.quota_check(tenant, "bots", message=(
-        f"Your {{plan}} plan allows {{limit}} {bots}. Delete one or upgrade your plan to add more."))
+    tenant = quotas.quota_check(tenant, "bots", message=_bot_limit_message(tenant))
     bot = Bot(tenant=tenant, template=template, name=name.strip(), description=description.strip(),
               language=tenant.language)
     if template is not None:
@@ -50,15 +61,13 @@ def bot_create(*, tenant: Tenant, template: Template | None, name: str, descript
     WidgetConfig.objects.create(
         bot=bot,
         header_text=bot.name,
-        greeting=bot.welcome_message,
         starter_questions=list(template.sample_queries) if template else [],
     )
     return bot
 
 
-def bot_update(*, bot: Bot, name: str, description: str, language: str, welcome_message: str) -> Bot:
-    bot.name, bot.description = name.strip(), description.strip()
-    bot.language, bot.welcome_message = language, welcome_message.strip()
+def bot_update(*, bot: Bot, name: str, description: str, language: str) -> Bot:
+    bot.name, bot.description, bot.language = name.strip(), description.strip(), language
     bot.full_clean()
     bot.save()
     return bot
@@ -85,7 +94,13 @@ def bot_set_knowledge_state(bot_id, *, status: str, bump_version: bool) -> None:
     local_caches_clear()  # other processes see the change within LOCAL_CACHE_SECONDS
 
 
-def widget_config_update(*, bot: Bot, **fields) -> WidgetConfig:
+@transaction.atomic
+def widget_config_update(*, bot: Bot, welcome_message: str, **fields) -> WidgetConfig:
+    """The chat's look and the bot's welcome message, which the widget page edits with it (the
+    one place it is edited: the public page, the widget and the playground all show it)."""
+    bot.welcome_message = welcome_message.strip()
+    bot.full_clean()
+    bot.save(update_fields=["welcome_message", "updated_at"])
     widget, _ = WidgetConfig.objects.get_or_create(bot=bot)
     for name, value in fields.items():
         setattr(widget, name, value)
@@ -148,7 +163,7 @@ def prompt_activate(*, prompt: BotPrompt) -> Bot:
 ADVANCED_RAG_FIELDS = ("search_mode", "chunk_size", "chunk_overlap")
 
 
-def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: float, welcome_message: str) -> bool:
+def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: float) -> bool:
     """Save retrieval and model settings; returns True when chunking changed (a re-index
     applies it to the documents already stored). Advanced fields stay as they were on plans
     without advanced retrieval."""
@@ -163,7 +178,7 @@ def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: fl
     merged = {**current, **rag}
     chunking_changed = any(merged.get(key) != current.get(key) for key in ("chunk_size", "chunk_overlap"))
     bot.rag_config = merged
-    bot.chat_model, bot.temperature, bot.welcome_message = chat_model.strip(), temperature, welcome_message.strip()
+    bot.chat_model, bot.temperature = chat_model.strip(), temperature
     bot.full_clean()
     bot.save()
     return chunking_changed

@@ -11,11 +11,15 @@ from kaiu.tenancy import tenant_view
 
 @tenant_view("bots")
 def bot_list(request):
-    return render(request, "bots/bot_list.html", {"bots": selectors.bot_list_for_tenant(request.tenant)})
+    return render(request, "bots/bot_list.html", {"bots": selectors.bot_list_for_tenant(request.tenant),
+                                                  "limit_reached": services.bot_create_refusal(request.tenant)})
 
 
 @tenant_view("bots")
 def bot_create(request):
+    limit_reached = services.bot_create_refusal(request.tenant)
+    if limit_reached and request.method != "POST":  # say so before the form, not after it
+        return render(request, "bots/bot_create.html", {"limit_reached": limit_reached})
     form = BotCreateForm(request.POST or None, initial={"template": selectors.template_list().first()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,7 +68,7 @@ def bot_delete(request, public_id):
 def widget_edit(request, public_id):
     bot = selectors.bot_get_for_tenant(request.tenant, public_id)
     widget = selectors.widget_config_get_for_bot(bot)
-    form = WidgetConfigForm(request.POST or None, instance=widget)
+    form = WidgetConfigForm(request.POST or None, instance=widget, initial={"welcome_message": bot.welcome_message})
     if request.method == "POST" and form.is_valid():
         services.widget_config_update(
             bot=bot, **{name: form.cleaned_data[name] for name in WidgetConfigForm.Meta.fields}
@@ -72,8 +76,13 @@ def widget_edit(request, public_id):
         messages.success(request, "Widget saved.")
         return redirect("bots:widget-edit", public_id=bot.public_id)
     script_url = request.build_absolute_uri(reverse("chat:widget-script", args=[bot.public_id]))
-    return render(request, "bots/widget_edit.html", {"bot": bot, "form": form, "widget": widget,
-                                                     "script_url": script_url})
+    return render(request, "bots/widget_edit.html", {
+        "bot": bot, "form": form, "widget": widget, "script_url": script_url,
+        "open_example": OPEN_EXAMPLES.get(bot.language, OPEN_EXAMPLES["en"])})
+
+
+# The question in the page's KAIU.open(...) example, in the language the bot's visitors write.
+OPEN_EXAMPLES = {"en": "Do you ship to my city?", "es": "¿Hacen envíos a mi ciudad?"}
 
 
 # --- Prompt versions ----------------------------------------------------------------------
@@ -136,16 +145,18 @@ def bot_settings(request, public_id):
     bot = selectors.bot_get_for_tenant(request.tenant, public_id)
     advanced = request.tenant.plan.allow_advanced_rag
     rag = {**default_rag_config(), **(bot.rag_config or {})}
-    initial = {**{key: rag.get(key) for key in RAG_FIELDS},
-               "chat_model": bot.chat_model, "temperature": bot.temperature, "welcome_message": bot.welcome_message}
+    initial = {
+        **{key: rag.get(key) for key in RAG_FIELDS},
+        "chat_model": bot.chat_model,
+        "temperature": bot.temperature,
+    }
     form = BotSettingsForm(request.POST or None, initial=initial, advanced=advanced)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             rechunk = services.bot_settings_update(
                 bot=bot, rag={key: data[key] for key in RAG_FIELDS},
-                chat_model=data["chat_model"], temperature=data["temperature"],
-                welcome_message=data["welcome_message"])
+                chat_model=data["chat_model"], temperature=data["temperature"])
         except services.BotError as error:
             form.add_error(None, str(error))
         else:

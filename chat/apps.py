@@ -8,7 +8,10 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from chat.progress import register_steps
+
         post_migrate.connect(_schedule_pruning, sender=self, dispatch_uid="chat.prune_schedule")
+        register_steps()  # the overview's "Next steps"
         # Whether a bot has curated answers is kept per process for a few seconds (chat.curated).
         from chat.models import CuratedAnswer
         from kaiu.local_cache import clear_on_change

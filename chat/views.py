@@ -38,7 +38,7 @@ def _public_bot(public_id: str) -> Bot:
 def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = False) -> dict:
     return {
         "bot": bot.public_id, "channel": channel, "language": bot.language, "debug": debug,
-        "title": widget.header_text or bot.name, "greeting": widget.greeting or bot.welcome_message,
+        "title": widget.header_text or bot.name, "greeting": bot.welcome_message,
         "starters": [q for q in (widget.starter_questions or []) if isinstance(q, str)][:6],
         "color": widget.primary_color, "ink": widget.ink, "brand_text": widget.brand_text,
         "storage_key": f"kaiu-chat-{channel}-{bot.public_id}",

@@ -8,7 +8,11 @@ from django.db.models import F, Func
 from pgvector.django import HnswIndex, VectorField
 
 from bots.models import Bot
+from documents.extract import CSV, JSON, MARKDOWN, PDF, TEXT
 from kaiu.accounts.models import Tenant
+
+# What a document is, said the same way for every file: by the type its content was read as.
+TYPE_LABELS = {PDF: "PDF", MARKDOWN: "Markdown", TEXT: "Text", CSV: "CSV", JSON: "JSON"}
 
 
 def upload_path(instance, filename):
@@ -71,6 +75,13 @@ class Document(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def type_label(self) -> str:
+        """PDF, Markdown, Text, CSV or JSON; typed text and the product catalog say so."""
+        if self.source_type in (self.SourceType.MANUAL_TEXT, self.SourceType.PRODUCT_CATALOG):
+            return self.get_source_type_display()
+        return TYPE_LABELS.get(self.mime_type, self.get_source_type_display())
 
     @property
     def is_busy(self):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from kaiu.accounts import invitations, quotas, selectors, services
+from kaiu.accounts import invitations, progress, quotas, selectors, services
 from kaiu.accounts.forms import (
     ApiKeyForm,
     InvitationForm,
@@ -17,14 +17,18 @@ from kaiu.accounts.forms import (
 from kaiu.accounts.models import LLMProvider, Role, TenantSettings
 from kaiu.ai.openai_client import ConnectionResult, test_connection
 from kaiu.crypto import decrypt, encrypt
-from kaiu.tenancy import tenant_view
+from kaiu.tenancy import can, tenant_view
 
 # --- Dashboard: overview and settings -----------------------------------------------------
 
 
 @tenant_view("overview")
 def overview(request):
-    return render(request, "accounts/overview.html", {"usage": quotas.usage_for(request.tenant)})
+    steps = progress.steps_for(request.tenant) if can(request.membership, "bots") else []
+    return render(request, "accounts/overview.html", {
+        "usage": quotas.usage_for(request.tenant),
+        "steps": steps, "steps_done": sum(step.done for step in steps),
+        "leave_refusal": services.membership_leave_refusal(request.membership)})
 
 
 @tenant_view("settings")
@@ -134,6 +138,7 @@ def members(request):
         "invitations": [i for i in request.tenant.invitations.filter(accepted_at__isnull=True) if i.is_pending],
         "issued_link": _issued_link(request),
         "link_days": settings.INVITATION_TTL_DAYS,
+        "leave_refusal": services.membership_leave_refusal(request.membership),
     })
     add_never_cache_headers(response)  # an invitation link may be on this page once
     return response
@@ -231,7 +236,7 @@ def leave(request):
         request.session.pop("tenant_id", None)
         messages.success(request, f"You left {request.tenant.name}.")
         return redirect("accounts:overview")
-    return render(request, "accounts/leave.html")
+    return render(request, "accounts/leave.html", {"refusal": services.membership_leave_refusal(request.membership)})
 
 
 # --- API keys -----------------------------------------------------------------------------

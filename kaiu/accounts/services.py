@@ -94,6 +94,17 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def membership_leave_refusal(membership: Membership) -> str | None:
+    """Why this member cannot leave (the business's only owner), or None: the pages say it
+    before offering Leave, and membership_remove still checks under the lock."""
+    if membership.role != Role.OWNER:
+        return None
+    if Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.OWNER).count() > 1:
+        return None
+    return (f"You are the only owner of {membership.tenant.name}, so you cannot leave it. Make someone else "
+            "owner first (Settings → Members).")
+
+
 @transaction.atomic
 def membership_remove(*, actor: Membership, membership: Membership) -> None:
     """Remove a member (or leave, when actor is membership). A tenant keeps one owner."""

@@ -8,6 +8,16 @@ document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
 });
 
+// The phone's Menu button opens and folds the navigation (a link to #main-nav without JS).
+document.querySelectorAll("[data-menu-toggle]").forEach((toggle) => {
+  const nav = document.getElementById(toggle.getAttribute("aria-controls"));
+  toggle.addEventListener("click", (event) => {
+    event.preventDefault();
+    const open = nav.classList.toggle("is-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+});
+
 // Drag and drop onto an upload form: the dropped files go into its file input, then submit.
 document.querySelectorAll("[data-dropzone]").forEach((zone) => {
   const input = zone.querySelector("input[type=file]");
@@ -53,7 +63,10 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
     preview.style.setProperty("--brand-ink", ink);
     preview.style.setProperty("--brand-text", textOnWhite(color));
     preview.querySelector('[data-preview="header_text"]').textContent = data.get("header_text") || "";
-    preview.querySelector('[data-preview="greeting"]').textContent = data.get("greeting") || "…";
+    // As visitors see it: no welcome bubble at all when the message is empty.
+    const welcome = preview.querySelector('[data-preview="welcome_message"]');
+    welcome.textContent = (data.get("welcome_message") || "").trim();
+    welcome.hidden = !welcome.textContent;
     const starters = preview.querySelector('[data-preview="starter_questions"]');
     starters.textContent = "";
     (data.get("starter_questions") || "").split("\n").map(function (q) { return q.trim(); }).filter(Boolean)

@@ -262,3 +262,28 @@ def test_parallel_resends_send_one_email(tenant, owner):
         outcomes = sorted(pool.map(resend, range(6)))
     assert outcomes == ["refused"] * 5 + ["sent"]
     assert len(mail.outbox) == 2
+
+
+def test_the_only_owner_is_told_before_leave_that_they_cannot(owner_client, tenant):
+    reason = "You are the only owner of Alpha Shop, so you cannot leave it."
+    overview = owner_client.get("/app/").content.decode()
+    assert 'href="/app/leave/"' not in overview
+    assert reason in overview
+    members = owner_client.get("/app/settings/members/").content.decode()
+    assert 'href="/app/leave/"' not in members
+    assert "Only owner: cannot leave" in members
+    leave = owner_client.get("/app/leave/").content.decode()
+    assert reason in leave
+    assert 'method="post"' not in leave.split('<main', 1)[1]  # no Leave button to press
+
+
+def test_an_owner_beside_another_owner_is_offered_leave(owner_client, tenant, member_with_role):
+    member_with_role(Role.OWNER)
+    assert 'href="/app/leave/"' in owner_client.get("/app/").content.decode()
+    assert 'href="/app/leave/"' in owner_client.get("/app/settings/members/").content.decode()
+    assert "button-danger\">Leave</button>" in owner_client.get("/app/leave/").content.decode()
+
+
+def test_a_member_who_is_not_an_owner_is_offered_leave(client, tenant, teammate):
+    client.force_login(teammate)
+    assert 'href="/app/leave/"' in client.get("/app/").content.decode()

@@ -46,11 +46,11 @@ def test_an_empty_name_is_refused(owner_client, tenant):
     assert not Bot.objects.exists()
 
 
-def test_edit_saves_name_description_language_and_welcome(owner_client, bot):
+def test_edit_saves_name_description_and_language(owner_client, bot):
     owner_client.post(f"/app/bots/{bot.public_id}/edit/", {
-        "name": "Renamed", "description": "New text", "language": "en", "welcome_message": "Hi!"})
+        "name": "Renamed", "description": "New text", "language": "en"})
     bot.refresh_from_db()
-    assert (bot.name, bot.description, bot.language, bot.welcome_message) == ("Renamed", "New text", "en", "Hi!")
+    assert (bot.name, bot.description, bot.language) == ("Renamed", "New text", "en")
 
 
 def test_delete_asks_for_confirmation_first(owner_client, bot):

@@ -83,7 +83,6 @@ def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_clie
         "chunk_overlap": 100,
         "chat_model": "gpt-4o",
         "temperature": 0.5,
-        "welcome_message": "¡Hola!",
     }
     before = dict(bot.rag_config)
     owner_client.post(f"/app/bots/{bot.public_id}/settings/", form)
@@ -91,7 +90,7 @@ def test_retrieval_settings_are_saved_and_advanced_ones_need_the_plan(owner_clie
     rag = bot.rag_config
     assert (rag["top_k"], rag["certainty"], rag["curated_certainty"]) == (8, "strict", "lenient")
     assert (rag["search_mode"], rag["chunk_size"]) == (before["search_mode"], before["chunk_size"])  # free plan
-    assert (bot.chat_model, bot.temperature, bot.welcome_message) == ("gpt-4o", 0.5, "¡Hola!")
+    assert (bot.chat_model, bot.temperature) == ("gpt-4o", 0.5)
 
     Plan.objects.filter(pk=bot.tenant.plan_id).update(allow_advanced_rag=True)
     response = owner_client.post(f"/app/bots/{bot.public_id}/settings/", form, follow=True)
@@ -114,7 +113,6 @@ def test_out_of_range_settings_change_nothing(owner_client, bot, field, value):
         "chunk_overlap": 200,
         "chat_model": "",
         "temperature": 0.2,
-        "welcome_message": "",
         field: value,
     }
     assert owner_client.post(f"/app/bots/{bot.public_id}/settings/", form).status_code == 200
@@ -126,7 +124,7 @@ def test_the_widget_page_saves_domains_and_shows_the_snippet(owner_client, bot):
     page = owner_client.get(f"/app/bots/{bot.public_id}/widget/").content.decode()
     assert f"/widget/{bot.public_id}.js" in page
     assert "No allowed domains yet" in page
-    form = {"header_text": "Tienda", "primary_color": "#aa3300", "greeting": "¡Hola!", "position": "left",
+    form = {"header_text": "Tienda", "primary_color": "#aa3300", "welcome_message": "¡Hola!", "position": "left",
             "starter_questions": "¿Hacen envíos?\n\n¿Cómo pago?", "allowed_domains": "https://Shop.example.com/\n*.tienda.co",
             "auto_open": "on"}
     owner_client.post(f"/app/bots/{bot.public_id}/widget/", form)

@@ -51,3 +51,12 @@ def test_support_staff_may_read_conversations_but_not_bots(client, shop_bot, ask
     client.force_login(member_with_role("SUPPORT"))
     assert client.get("/app/conversations/").status_code == 200
     assert client.get(f"/app/playground/{shop_bot.public_id}/").status_code == 403
+
+
+def test_whatsapp_is_not_offered_while_the_channel_does_not_exist(owner_client, bot):
+    page = owner_client.get("/app/conversations/").content.decode()
+    assert "WhatsApp" not in page
+    assert '<option value="WIDGET">Widget</option>' in page
+    refused = owner_client.get("/app/conversations/", {"channel": "WHATSAPP"}).content.decode()
+    assert "Select a valid choice" in refused
+    assert "WhatsApp" not in owner_client.get("/app/").content.decode()

@@ -1,5 +1,7 @@
 """The knowledge pages of the dashboard."""
 
+import re
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from documents.models import Chunk, Document
@@ -237,3 +239,21 @@ def test_the_retrieval_box_falls_back_to_keywords_when_the_provider_is_down(owne
     assert "Los envíos a Cali tardan" in html
     html = owner_client.get(knowledge_url(byok_bot, "test/"), {"q": "envíos Cali", "mode": "vector", "k": 3})
     assert "rejected the API key" in html.content.decode()
+
+
+def test_every_document_type_is_labelled_the_same_way(owner_client, bot, add_text, django_capture_on_commit_callbacks):
+    """By the type its content was read as: not "Uploaded file" for some and "CSV table" for others."""
+    post_files(owner_client, bot, django_capture_on_commit_callbacks,
+               ("guide.pdf", make_pdf(["Dilute the oils."])), ("faq.md", b"# Shipping\nTwo days."),
+               ("hours.txt", b"Open 9 to 5."), ("prices.csv", b"sku,price\nA-1,100\n"),
+               ("catalog.json", b'{"tea": "Earl Grey"}'))
+    add_text(bot, "Returns", "Thirty days to return.")
+    page = owner_client.get(knowledge_url(bot)).content.decode()
+    for name, label in [("guide.pdf", "PDF"), ("faq.md", "Markdown"), ("hours.txt", "Text"), ("prices.csv", "CSV"),
+                        ("catalog.json", "JSON"), ("Returns", "Typed text")]:
+        assert re.search(rf">{re.escape(name)}</a><br>\s*<small class=\"muted\">{label} · ", page), name
+    for old in ("Uploaded file", "CSV table", "JSON data"):
+        assert old not in page
+    document = Document.objects.get(name="prices.csv")
+    detail = owner_client.get(f"/app/knowledge/documents/{document.pk}/").content.decode()
+    assert "<dd>CSV (text/csv)</dd>" in detail
