@@ -49,13 +49,13 @@ def test_businesses_that_existed_keep_the_zone_they_saw(db, settings):
     the test's transaction: PostgreSQL rolls the schema back with it.)"""
     settings.TIME_ZONE = "America/Bogota"
     executor = MigrationExecutor(connection)
-    executor.migrate([("accounts", "0005_ratecounter_moves_to_platform")])
-    old_apps = executor.loader.project_state([("accounts", "0005_ratecounter_moves_to_platform")]).apps
+    executor.migrate([("accounts", "0007_invitation_sent_at")])
+    old_apps = executor.loader.project_state([("accounts", "0007_invitation_sent_at")]).apps
     plan = old_apps.get_model("accounts", "Plan").objects.first()
     old_apps.get_model("accounts", "Tenant").objects.create(name="Old shop", slug="old-shop", plan=plan,
                                                             currency="COP", language="es")
     with connection.cursor() as cursor:  # check the new row's keys now: PostgreSQL alters no table with checks pending
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
-    executor.migrate([("accounts", "0006_tenant_locale")])
+    executor.migrate([("accounts", "0008_tenant_locale")])
     assert Tenant.objects.get(slug="old-shop").time_zone == "America/Bogota"

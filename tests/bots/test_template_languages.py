@@ -22,7 +22,6 @@ def test_a_new_bot_of_an_english_business_speaks_english(english_tenant, slug):
     widget = WidgetConfig.objects.get(bot=bot)
     assert bot.language == "en"
     assert bot.welcome_message.startswith("Hi!")
-    assert widget.greeting == bot.welcome_message
     assert widget.starter_questions
     assert all(q.isascii() and not q.startswith("¿") for q in widget.starter_questions)
     assert bot.active_prompt.content.startswith("You ")
