@@ -111,14 +111,21 @@ def chat_completions(request):
     if refused is not None:
         return refused
     messages, stream_options = data["messages"], data.get("stream_options") or {}
+    conversation = None
+    if data.get("conversation") is not None:  # continue one: its stored turns are the history
+        conversation = selectors.conversation_find_for_tenant(request.api_key.tenant, data["conversation"])
+        if conversation is None or conversation.bot_id != bot.pk or conversation.channel != Channel.API:
+            return openai_error(404, "No such conversation with this model.", code="not_found",
+                                param="conversation")
     try:
         question = reply.clean_question(bot, _text(messages[-1].get("content")))
     except ChatError as error:
         return openai_error(400, _api_message(error), code=error.code, param="messages")
+    earlier = _history(messages[:-1])
     try:
         conversation, events = reply.question_ask(
             bot=bot, question=question, channel=Channel.API, visitor_id=str(data.get("user", ""))[:64],
-            history=_history(messages[:-1]))
+            conversation=conversation, history=earlier if earlier or conversation is None else None)
     except ChatError as error:
         if error.code == "not_found":  # the bot was deleted a moment ago
             return _model_not_found(model)

@@ -24,7 +24,9 @@ from django.db import IntegrityError
 
 from bots.models import Bot, BotPrompt
 from chat import selectors
+from chat.answer_stream import NotInPassages, Renumbering, unless_not_in_passages
 from chat.curated import curated_answer_match, curated_answer_served
+from chat.followup import standalone_question
 from chat.models import Conversation, Message
 from chat.response_cache import CacheLookup, response_cache_key
 from chat.services import Outcome, answer_store, conversation_new, question_store
@@ -36,7 +38,7 @@ from kaiu.ai.embeddings import EmbeddingError
 
 logger = logging.getLogger(__name__)
 
-PASSAGE_SHARE_OF_BEST = 0.6  # passages below this share of the best one's relevance are left out
+PASSAGE_SHARE_OF_BEST = 0.5  # passages below half the best one's relevance are left out
 
 
 @dataclass
@@ -148,9 +150,13 @@ def _from_cache(cache: CacheLookup, model: ChatModel, outcome: Outcome) -> Itera
 
 def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: CacheLookup,
                     outcome: Outcome) -> Iterator[str]:
-    """Retrieval, then the model over the passages above the bot's threshold."""
+    """Retrieval of the question made standalone, the judgement whether the passages answer it,
+    then the model over the passages that bear on it."""
+    searched = standalone_question(question, history, model)
+    if searched != question:
+        outcome.searched_as = searched
     try:
-        retrieval = retrieve(bot, question, record=False)  # counted in answer_store, in its statement
+        retrieval = retrieve(bot, searched, record=False)  # counted in answer_store, in its statement
     except EmbeddingError as error:  # vector mode and the provider is down
         outcome.origin, outcome.answered, outcome.error = "error", False, str(error)[:300]
         yield message_for("error", bot.language)
@@ -170,7 +176,18 @@ def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: C
     # The passages that bear on the question: a weak one beside a strong one only adds noise.
     hits = [hit for hit in retrieval.hits if (hit.relevance or 0) >= PASSAGE_SHARE_OF_BEST * judgement.confidence]
     outcome.sources = [_source(n, hit) for n, hit in enumerate(hits, start=1)]
-    yield from _from_model(bot, question, history, hits, model, outcome)
+    # A chat model reads the conversation itself; the extractive one picks sentences for the
+    # standalone question.
+    asked = question if model.reads_history else searched
+    renumbering = Renumbering()
+    try:
+        yield from renumbering(unless_not_in_passages(_from_model(bot, asked, history, hits, model, outcome)))
+    except NotInPassages:
+        outcome.origin, outcome.answered, outcome.reason = "unknown", False, "the model found no answer in the passages"
+        outcome.sources = []
+        yield message_for("unknown", bot.language)
+        return
+    outcome.sources = renumbering.sources(outcome.sources)
     if outcome.origin == "model":
         outcome.cache_key = cache.key
 

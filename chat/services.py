@@ -100,6 +100,7 @@ class Outcome:
     tokens_out: int = 0
     error: str = ""  # what went wrong (a provider's error), for the tenant
     reason: str = ""  # why it is not answered, or answered another way ("not found: …")
+    searched_as: str = ""  # the follow-up question made standalone, when it was (chat.followup)
     cache_key: tuple[int, str, str] | None = None  # (knowledge version, prompt, question): may be cached
     cache_entry_id: int | None = None  # the cached answer served
     retrieved_documents: set[str] = field(default_factory=set)  # counted with the stored answer
@@ -127,7 +128,7 @@ def _answer_store(bot: Bot, conversation: Conversation, question: str, answer: s
         conversation=conversation, role=Message.Role.ASSISTANT, content=answer, sources=outcome.sources,
         model=outcome.model, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
         timings=outcome.timings, top_score=outcome.top_score, answered=outcome.answered, origin=outcome.origin,
-        note=(outcome.error or outcome.reason)[:300])
+        note=_note(outcome))
     writes = [insert_statement(message), insert_statement(_query_log(bot, conversation, message, question, outcome))]
     if outcome.cache_key and outcome.answered and not outcome.error and answer:
         writes.append(response_cache.response_cache_put_statement(
@@ -151,6 +152,14 @@ def _answer_store(bot: Bot, conversation: Conversation, question: str, answer: s
         conversation.title = question[:120]
     conversation.message_count += 2
     return message
+
+
+def _note(outcome: Outcome) -> str:
+    """Why the answer is what it is, for the playground and the transcript."""
+    parts = [outcome.error or outcome.reason]
+    if outcome.searched_as:
+        parts.append(f"searched as “{outcome.searched_as}”")
+    return " · ".join(part for part in parts if part)[:300]
 
 
 def _query_log(bot: Bot, conversation: Conversation, message: Message, question: str, outcome: Outcome) -> QueryLog:

@@ -126,7 +126,8 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
         return Judgement(False, 0.0, "nothing found")
     best = ranked[0].relevance
     found = set().union(*(hit.lexemes for hit in ranked[:JUDGED_HITS]))
-    missing = [term for term in terms if term.weight >= MISSING_TERM_WEIGHT and term.lexeme not in found]
+    missing = sorted((term for term in terms if term.weight >= MISSING_TERM_WEIGHT and term.lexeme not in found),
+                     key=lambda term: -term.weight)
     total = sum(term.weight for term in terms)
     if missing and total and sum(term.weight for term in missing) / total >= MISSING_SHARE:
         words = ", ".join(f"“{term.word}”" for term in missing[:3])

@@ -1,0 +1,69 @@
+"""Follow-up questions made standalone before retrieval.
+
+"Do you ship to Denmark?" then "How long does it take?": searched alone, the second finds
+delivery times for anywhere and says them. Made standalone, it is a question about Denmark,
+which the bot may well not know. With a chat model the model rewrites the question from the
+conversation; offline, a question that depends on earlier turns (it is short, or points back
+with "it", "there", "eso"...) carries the informative words of the visitor's previous question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from documents.relevance import QUESTION_WORDS
+from kaiu.ai.chat import ChatModelError
+from kaiu.ai.embeddings import fold
+
+# Words that point back to something said before.
+POINTING_WORDS = frozenset("""
+    it its this that these those they them there then one ones same also else too
+    eso esa ese esos esas esto este esta estos estas ello lo la los las le les alli ahi alla aqui tambien
+    mismo misma mismos mismas otro otra
+    """.split())
+_STOP = QUESTION_WORDS | POINTING_WORDS | frozenset("""
+    a an the of to in on at for from with and or but by as be not no yes ok okay thanks
+    el la los las un una unos unas de del al a en con por para y o u pero sin sobre si no gracias
+    """.split())
+SHORT_QUESTION_WORDS = 4  # a question with this few words of its own leans on the conversation
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def content_words(text: str) -> list[str]:
+    return [word for word in _words(text) if fold(word) not in _STOP]
+
+
+def depends_on_earlier_turns(question: str) -> bool:
+    words = [fold(word) for word in _words(question)]
+    own = [word for word in words if word not in _STOP]
+    return len(own) <= SHORT_QUESTION_WORDS and (any(word in POINTING_WORDS for word in words) or len(own) <= 2)
+
+
+def standalone_offline(question: str, history: list[tuple[str, str]]) -> str:
+    """The question with the informative words of the visitor's last question it depends on."""
+    if not history or not depends_on_earlier_turns(question):
+        return question
+    earlier = next((content for role, content in reversed(history) if role == "user"), "")
+    carried = [word for word in content_words(earlier) if fold(word) not in {fold(w) for w in _words(question)}]
+    if not carried:
+        return question
+    return f"{question} ({' '.join(carried)})"
+
+
+def standalone_question(question: str, history: list[tuple[str, str]], model) -> str:
+    """What to search for: the question, made standalone when it depends on earlier turns, by
+    the chat model when it can (one short extra call), else offline."""
+    if not history or not depends_on_earlier_turns(question):
+        return question
+    rewrite = getattr(model, "rewrite_question", None)
+    if rewrite is not None:
+        try:
+            rewritten = rewrite(history, question)
+        except ChatModelError:
+            rewritten = ""
+        if rewritten:
+            return rewritten
+    return standalone_offline(question, history)

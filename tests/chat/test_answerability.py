@@ -1,0 +1,146 @@
+"""Answers a customer can trust: "I don't know" with its reason when the documents do not
+hold the answer, follow-ups made standalone, the model's own "not in the passages", and
+citations numbered 1..n."""
+
+
+import pytest
+
+from chat.models import Message, QueryLog
+from tests.fakes.openai_server import json_response
+
+
+def test_a_city_the_documents_never_mention_gets_i_dont_know_with_the_reason(shop_bot, ask):
+    text, message = ask(shop_bot, "¿Hacen envíos a Pereira?")
+    assert text.startswith("No encontré esa información")
+    assert message.answered is False
+    assert message.sources == []
+    assert message.note == "not found: “Pereira”"
+    assert QueryLog.objects.get(message=message).reason.startswith("not found")
+
+
+def test_a_question_the_documents_answer_is_answered(shop_bot, ask):
+    text, message = ask(shop_bot, "¿Cuánto tarda el envío a Cali?")
+    assert message.answered
+    assert "3 a 5 días" in text
+
+
+@pytest.mark.parametrize("question", [
+    "¿Cuál es la política de privacidad de datos?",
+    "¿Quién ganó el mundial de fútbol de 1986?",
+    "¿Cuántos empleados tiene la empresa?",
+])
+def test_questions_outside_the_documents_are_refused(shop_bot, ask, question):
+    _, message = ask(shop_bot, question)
+    assert message.answered is False, message.content
+    assert message.note
+
+
+def test_a_follow_up_carries_the_earlier_question_offline(shop_bot, ask):
+    _, first = ask(shop_bot, "¿Hacen envíos a Cali?")
+    text, follow_up = ask(shop_bot, "¿Y cuánto tarda?", conversation=first.conversation)
+    assert follow_up.answered
+    assert "3 a 5 días" in text
+    assert "searched as" in follow_up.note
+
+
+def test_a_follow_up_about_a_place_the_documents_do_not_list_is_not_answered(shop_bot, ask):
+    _, first = ask(shop_bot, "¿Hacen envíos a Dinamarca?")
+    _, follow_up = ask(shop_bot, "¿Y cuánto tarda?", conversation=first.conversation)
+    assert follow_up.answered is False
+    assert "Dinamarca" in follow_up.note
+
+
+def test_the_chat_model_rewrites_a_follow_up_before_retrieval(llm_bot, ask, fake_openai):
+    from tests.fakes.openai_server import chat_handler
+
+    answer = chat_handler(pieces=("Tarda de 3 a 5 días hábiles [1].",))
+
+    def handler(request):
+        system = request["body"]["messages"][0]["content"]
+        if system.startswith("Rewrite the user's last question"):
+            return json_response({"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": "¿Cuánto tarda el envío a Cali?"},
+                 "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}})
+        return answer(request)
+
+    fake_openai.routes[("POST", "/v1/chat/completions")] = handler
+    _, first = ask(llm_bot, "¿Hacen envíos a Cali?")
+    text, follow_up = ask(llm_bot, "¿Y eso cuánto tarda?", conversation=first.conversation)
+    assert follow_up.answered
+    assert "searched as “¿Cuánto tarda el envío a Cali?”" in follow_up.note
+    assert "3 a 5 días" in text
+
+
+def test_the_models_not_in_passages_is_an_unanswered_i_dont_know(llm_bot, ask, fake_openai):
+    from tests.fakes.openai_server import chat_handler
+
+    fake_openai.routes[("POST", "/v1/chat/completions")] = chat_handler(pieces=("NOT_IN", "_PASSAGES",))
+    text, message = ask(llm_bot, "¿Cuánto tarda el envío a Cali?")
+    assert "NOT_IN" not in text
+    assert text.startswith("No encontré esa información")
+    assert message.answered is False
+    assert message.sources == []
+    assert QueryLog.objects.get(message=message).reason == "the model found no answer in the passages"
+
+
+def test_the_rules_ask_the_model_for_the_marker(llm_bot, ask, fake_openai):
+    ask(llm_bot, "¿Cuánto tarda el envío a Cali?")
+    system = [r for r in fake_openai.requests if r["path"] == "/v1/chat/completions"][-1]["body"]["messages"][0]
+    assert "NOT_IN_PASSAGES" in system["content"]
+
+
+def test_citations_are_renumbered_in_the_order_they_appear(llm_bot, ask, fake_openai):
+    from tests.fakes.openai_server import chat_handler
+
+    fake_openai.routes[("POST", "/v1/chat/completions")] = chat_handler(
+        pieces=("Pagas contra entrega [", "2]. Tarda 3 a 5 días [", "1]."))
+    text, message = ask(llm_bot, "¿Cuánto tarda el envío a Cali y puedo pagar contra entrega?")
+    assert "[1]" in text
+    assert "[2]" in text
+    assert text.index("[1]") < text.index("[2]")
+    cited = [source for source in message.sources if source["cited"]]
+    assert [source["n"] for source in cited] == [1, 2]
+    assert [source["n"] for source in message.sources] == sorted(source["n"] for source in message.sources)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_api_continues_a_conversation_by_its_id(shop_bot, tenant, owner, live_server):
+    import openai
+
+    from kaiu.accounts.services import api_key_create
+
+    secret = api_key_create(tenant=tenant, name="Tests", created_by=owner).secret
+    client = openai.OpenAI(api_key=secret, base_url=f"{live_server.url}/api/v1", max_retries=0)
+    first = client.chat.completions.create(
+        model=shop_bot.public_id, messages=[{"role": "user", "content": "¿Hacen envíos a Cali?"}])
+    conversation = first.model_extra["kaiu"]["conversation"]
+    follow_up = client.chat.completions.create(
+        model=shop_bot.public_id, messages=[{"role": "user", "content": "¿Y cuánto tarda?"}],
+        extra_body={"conversation": conversation})
+    assert follow_up.model_extra["kaiu"]["conversation"] == conversation
+    assert "3 a 5 días" in follow_up.choices[0].message.content
+    assert Message.objects.filter(conversation_id=conversation).count() == 4
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model=shop_bot.public_id, messages=[{"role": "user", "content": "Hola"}],
+                                       extra_body={"conversation": "00000000-0000-0000-0000-000000000000"})
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_api_follows_a_multi_turn_messages_list(shop_bot, tenant, owner, live_server):
+    import openai
+
+    from kaiu.accounts.services import api_key_create
+
+    secret = api_key_create(tenant=tenant, name="Tests", created_by=owner).secret
+    client = openai.OpenAI(api_key=secret, base_url=f"{live_server.url}/api/v1", max_retries=0)
+    completion = client.chat.completions.create(model=shop_bot.public_id, messages=[
+        {"role": "user", "content": "¿Hacen envíos a Dinamarca?"},
+        {"role": "assistant", "content": "No encontré esa información en mis documentos."},
+        {"role": "user", "content": "¿Y cuánto tarda?"}])
+    assert completion.model_extra["kaiu"]["answered"] is False
+
+
+def test_the_transcript_shows_why_a_question_was_not_answered(shop_bot, ask, owner_client):
+    _, message = ask(shop_bot, "¿Hacen envíos a Pereira?")
+    page = owner_client.get(f"/app/conversations/{message.conversation_id}/").content.decode()
+    assert "not found: “Pereira”" in page
