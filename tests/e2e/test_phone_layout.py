@@ -58,8 +58,9 @@ def busy_tenant(django_user_model, django_capture_on_commit_callbacks):
     from chat.reply import reply
     from chat.services import conversation_start
     from documents.services import document_add_text, document_upload
+    from kaiu.accounts.invitations import invitation_create
     from kaiu.accounts.models import Membership, Role
-    from kaiu.accounts.services import api_key_create, api_key_revoke, invitation_create, tenant_create
+    from kaiu.accounts.services import api_key_create, api_key_revoke, tenant_create
 
     owner = django_user_model.objects.create_user(email="sofia.lindqvist@teahouse.test", password="en-lang-te-kanna",
                                                   full_name="Sofia Lindqvist")
