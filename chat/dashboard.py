@@ -5,10 +5,12 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 
-from bots.selectors import bot_list_for_tenant
+from bots.selectors import bot_get_for_tenant, bot_list_for_tenant
 from chat import curated, selectors
 from chat.models import Channel
+from chat.render import render_answer
 from chat.texts import ChatError
 from chat.web import message_payload
 from kaiu.tenancy import tenant_view
@@ -40,10 +42,25 @@ class HistoryFilterForm(forms.Form):
 
 
 class CuratedAnswerForm(forms.Form):
-    question = forms.CharField(max_length=500, help_text="Questions worded closely like this one get the answer below.")
+    question = forms.CharField(max_length=500, help_text="Questions that reword this one get the answer below "
+                                                         "(how close they must be: the bot's Retrieval settings).")
     answer = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown works: **bold**, lists, links."
     )
+
+
+class CuratedAnswerAddForm(CuratedAnswerForm):
+    bot = forms.ChoiceField()
+    field_order = ["bot", "question", "answer"]
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bot"].choices = [(b.public_id, b.name) for b in bot_list_for_tenant(tenant)]
+
+
+class CuratedAnswerEditForm(CuratedAnswerForm):
+    is_enabled = forms.BooleanField(required=False, label="Served", help_text="Off: the bot answers from its "
+                                                                                "documents instead.")
 
 
 @tenant_view("conversations")
@@ -89,7 +106,43 @@ def message_improve(request, conversation_id, message_id):
 @tenant_view("conversations")
 def curated_list(request):
     page = Paginator(selectors.curated_answer_list_for_tenant(request.tenant), 25).get_page(request.GET.get("page"))
-    return render(request, "chat/curated_list.html", {"page": page})
+    # render_answer cleans its HTML with nh3 (chat.render), so it may be shown as it is.
+    rendered = [(answer, mark_safe(render_answer(answer.answer))) for answer in page]
+    return render(request, "chat/curated_list.html", {"page": page, "rendered": rendered})
+
+
+@tenant_view("conversations")
+def curated_create(request):
+    form = CuratedAnswerAddForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        bot = bot_get_for_tenant(request.tenant, form.cleaned_data["bot"])
+        try:
+            curated.curated_answer_create(bot=bot, question=form.cleaned_data["question"],
+                                           answer=form.cleaned_data["answer"], user=request.user)
+        except ChatError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved. {bot.name} now gives your answer to questions like this one.")
+            return redirect("chat:curated-list")
+    return render(request, "chat/curated_form.html", {"form": form, "title": "Add a curated answer"})
+
+
+@tenant_view("conversations")
+def curated_edit(request, answer_id):
+    answer = selectors.curated_answer_get_for_tenant(request.tenant, answer_id)
+    form = CuratedAnswerEditForm(request.POST or None, initial={
+        "question": answer.question, "answer": answer.answer, "is_enabled": answer.is_enabled})
+    if request.method == "POST" and form.is_valid():
+        try:
+            curated.curated_answer_update(answer=answer, question=form.cleaned_data["question"],
+                                          text=form.cleaned_data["answer"], is_enabled=form.cleaned_data["is_enabled"])
+        except ChatError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Curated answer saved.")
+            return redirect("chat:curated-list")
+    return render(request, "chat/curated_form.html", {"form": form, "answer": answer,
+                                                      "title": f"Edit the answer of {answer.bot.name}"})
 
 
 @tenant_view("conversations")

@@ -24,6 +24,8 @@ urlpatterns = [
     path("app/conversations/<uuid:conversation_id>/messages/<uuid:message_id>/improve/", dashboard.message_improve,
          name="message-improve"),
     path("app/answers/", dashboard.curated_list, name="curated-list"),
+    path("app/answers/new/", dashboard.curated_create, name="curated-create"),
+    path("app/answers/<uuid:answer_id>/", dashboard.curated_edit, name="curated-edit"),
     path("app/answers/<uuid:answer_id>/delete/", dashboard.curated_delete, name="curated-delete"),
     path("app/playground/<slug:public_id>/", views.playground, name="playground"),
     path("app/playground/<slug:public_id>/messages/", views.playground_messages, name="playground-messages"),

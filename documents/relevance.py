@@ -44,11 +44,31 @@ MISSING_SHARE = 0.34  # ... and when such terms are this much of the question, i
 JUDGED_HITS = 3  # the best passages whose terms together count as what the bot found
 
 
+# Words a customer uses for the same thing (as the search index stems them, English and
+# Spanish): "How much does it cost?" asks for the price a passage gives. Each group counts as
+# one term, so a passage holding any of its words holds it.
+SYNONYMS = [
+    {"price", "cost", "fee", "charg", "preci", "cuest", "val", "valor", "tarif"},
+    {"ship", "deliv", "deliveri", "send", "sent", "envi", "despach", "entreg", "mand"},
+    {"return", "refund", "devolu", "devolv", "reembols", "reintegr"},
+    {"pay", "payment", "pag", "pago", "abon"},
+    {"stock", "avail", "inventori", "disponibl", "exist", "agot"},
+    {"hour", "open", "horari", "abiert", "abr"},
+    {"time", "durat", "tard", "demor", "tiemp", "dur"},
+]
+CONCEPT = {lexeme: min(group) for group in SYNONYMS for lexeme in group}
+
+
+def concept(lexeme: str) -> str:
+    return CONCEPT.get(lexeme, lexeme)
+
+
 @dataclass(frozen=True)
 class Term:
     lexeme: str  # as the search index has it (stemmed, accents folded)
     word: str  # as the question wrote it
     weight: float  # 0 (in every passage of the bot) to 1 (in none)
+    entity: bool = False  # a name or a code (Medellín, SKU-88, 1042): no other word can stand for it
 
 
 @dataclass(frozen=True)
@@ -75,12 +95,24 @@ QUESTION_WORDS = frozenset("""
 def question_terms(question: str, lexemes, profile) -> list[Term]:
     """The question's search terms with their information weight in this bot."""
     words = re.findall(r"\w+", question)
+    names = _names(question)
     terms = []
     for lexeme in dict.fromkeys(lexemes):
         word = _word_for(lexeme, words)
         if fold(word) not in QUESTION_WORDS:
-            terms.append(Term(lexeme, word, term_weight(profile, lexeme)))
+            entity = word in names or (any(ch.isdigit() for ch in word) and len(word) >= 3)
+            terms.append(Term(lexeme, word, term_weight(profile, lexeme), entity))
     return terms
+
+
+def _names(question: str) -> set[str]:
+    """Words written as names: capitalised but not opening a sentence, or in capitals."""
+    names = set()
+    for sentence in re.split(r"[.!?¿¡]+", question):
+        for position, word in enumerate(re.findall(r"\w+", sentence)):
+            if (word[:1].isupper() and position > 0) or (len(word) > 1 and word.isupper()):
+                names.add(word)
+    return names
 
 
 def term_weight(profile, lexeme: str) -> float:
@@ -101,7 +133,14 @@ def coverage(terms: list[Term], lexemes) -> float:
     total = sum(term.weight for term in terms)
     if total <= 0:
         return 0.0
-    return sum(term.weight for term in terms if term.lexeme in lexemes) / total
+    return sum(term.weight for term in terms if holds(lexemes, term)) / total
+
+
+def holds(lexemes, term: Term) -> bool:
+    """Whether a passage with these search terms holds `term`, itself or a synonym."""
+    if term.lexeme in lexemes:
+        return True
+    return term.lexeme in CONCEPT and any(concept(lexeme) == concept(term.lexeme) for lexeme in lexemes)
 
 
 def passage_relevance(terms: list[Term], lexemes, similarity: float | None, model_name: str, *,
@@ -126,7 +165,11 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
         return Judgement(False, 0.0, "nothing found")
     best = ranked[0].relevance
     found = set().union(*(hit.lexemes for hit in ranked[:JUDGED_HITS]))
-    missing = sorted((term for term in terms if term.weight >= MISSING_TERM_WEIGHT and term.lexeme not in found),
+    names = [term for term in terms if term.entity and not holds(found, term)]
+    if names:  # a place, a product or a code the bot's passages never name: it does not know
+        words = ", ".join(f"“{term.word}”" for term in names[:3])
+        return Judgement(False, best, f"not found: {words}", tuple(term.word for term in names))
+    missing = sorted((term for term in terms if term.weight >= MISSING_TERM_WEIGHT and not holds(found, term)),
                      key=lambda term: -term.weight)
     total = sum(term.weight for term in terms)
     if missing and total and sum(term.weight for term in missing) / total >= MISSING_SHARE:
