@@ -111,7 +111,7 @@ def build(dataset: dict, languages: list[str]) -> tuple[dict, list[list]]:
     for language in languages:
         bot = bot_create(tenant=tenant, template=Template.objects.get(slug="customer-support"),
                          name=f"Quality {language}")
-        bot_update(bot=bot, name=bot.name, description="", language=language, welcome_message=bot.welcome_message)
+        bot_update(bot=bot, name=bot.name, description="", language=language)
         for info in (d for d in dataset["documents"] if d["language"] == language):
             data = (DATA / "documents" / info["file"]).read_bytes()
             with c.Timer() as timer:
