@@ -194,7 +194,8 @@ def measure_answers(questions: list[dict], bots: dict) -> list[dict]:
             [message] = [event.message for event in events if event.type == "done"]
         conversations[question["id"]] = (conversation.pk, root)
         outcomes.append({"id": question["id"], "answer": message.content, "answered": message.answered,
-                         "origin": message.origin, "top_score": message.top_score, "ms": timer.seconds * 1000,
+                         "origin": message.origin, "top_score": message.top_score, "note": message.note,
+                         "ms": timer.seconds * 1000,
                          "fact": question["answerable"] and holds_fact(message.content, question["facts"])})
     return outcomes
 
@@ -273,7 +274,7 @@ def print_misses(questions: list[dict], retrievals: list[dict], answers: list[di
             what = "refused" if not outcome["answered"] else f"no fact of {question['facts']}"
         else:
             what = "answered, but the documents do not hold the answer"
-        print(f"- {question['id']} {question['question']}\n    {what}; top score {outcome['top_score']}\n"
+        print(f"- {question['id']} {question['question']}\n    {what}; top score {outcome['top_score']}; {outcome.get('note', '')}\n"
               f"    answer: {' '.join(outcome['answer'].split())[:300]}")
 
 
