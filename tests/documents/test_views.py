@@ -1,5 +1,7 @@
 """The knowledge pages of the dashboard."""
 
+import json
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from documents.models import Chunk, Document
@@ -237,3 +239,21 @@ def test_the_retrieval_box_falls_back_to_keywords_when_the_provider_is_down(owne
     assert "Los envíos a Cali tardan" in html
     html = owner_client.get(knowledge_url(byok_bot, "test/"), {"q": "envíos Cali", "mode": "vector", "k": 3})
     assert "rejected the API key" in html.content.decode()
+
+
+def test_the_document_page_says_which_rows_or_items_each_chunk_holds(owner_client, bot,
+                                                                    django_capture_on_commit_callbacks):
+    bot.rag_config = {**bot.rag_config, "chunk_size": 200, "chunk_overlap": 60}
+    bot.save()
+    rows = "".join(f"Tea {n},{60 + n},Japan\n" for n in range(1, 13))
+    items = json.dumps([{"name": f"Tea {n}", "price_sek": 60 + n} for n in range(1, 13)])
+    post_files(owner_client, bot, django_capture_on_commit_callbacks,
+               ("teas.csv", f"name,price_sek,origin\n{rows}".encode()), ("teas.json", items.encode()))
+    for document in Document.objects.filter(bot=bot):
+        page = owner_client.get(f"/app/knowledge/documents/{document.pk}/").content.decode()
+        label = "row" if document.name.endswith(".csv") else "item"
+        for chunk in document.chunks.all():
+            first, last = chunk.metadata[label], chunk.metadata.get(f"{label}_end", chunk.metadata[label])
+            assert f"{label} {first}–{last}" in page if last != first else f"{label} {first}<" in page
+            assert chunk.text.startswith(f"name: Tea {first}\n")  # a chunk begins with its first record
+            assert chunk.text.rstrip().endswith(f"{60 + last}" if label == "item" else "origin: Japan")
