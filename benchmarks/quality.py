@@ -274,7 +274,8 @@ def print_misses(questions: list[dict], retrievals: list[dict], answers: list[di
             what = "refused" if not outcome["answered"] else f"no fact of {question['facts']}"
         else:
             what = "answered, but the documents do not hold the answer"
-        print(f"- {question['id']} {question['question']}\n    {what}; top score {outcome['top_score']}; {outcome.get('note', '')}\n"
+        print(f"- {question['id']} {question['question']}\n"
+              f"    {what}; top score {outcome['top_score']}; {outcome.get('note', '')}\n"
               f"    answer: {' '.join(outcome['answer'].split())[:300]}")
 
 

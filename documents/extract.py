@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from documents.pdf_worker import OUT_OF_MEMORY
+from documents.reflow import hard_wrapped, reflow, reflow_pages
 
 
 class ExtractionError(Exception):
@@ -114,7 +115,9 @@ def _clean(text: str) -> str:
 
 
 def extract_text(data: bytes) -> list[Section]:
-    return [Section(decode_text(data))]
+    # Hard-wrapped text breaks sentences at its line width, as a PDF does; other text is left as written.
+    text = decode_text(data)
+    return [Section(reflow(text) if hard_wrapped(text) else text)]
 
 
 def extract_markdown(data: bytes) -> list[Section]:
@@ -230,14 +233,30 @@ def _json_depth(document) -> int:
 
 
 def extract_json(data: bytes) -> list[Section]:
-    """Nested objects and arrays flattened to "path: value" lines; one section per top-level item."""
+    """Nested objects and arrays flattened to "path: value" lines; one section per record: each
+    item of a top-level list, or of a list of objects under a top-level key ({"products": [...]},
+    numbered on through the file, the key as heading), so chunking never splits a record."""
     document = load_json(decode_text(data))
-    items = document if isinstance(document, list) else [document]
-    sections = []
-    for number, item in enumerate(items, start=1):
-        lines = [f"{path}: {value}" if path else str(value) for path, value in _flatten(item, "")]
-        sections.append(Section("\n".join(lines), {"item": number} if isinstance(document, list) else {}))
+    if isinstance(document, list):
+        return [_json_section(item, {"item": number}) for number, item in enumerate(document, start=1)]
+    lists = [key for key, value in document.items() if _is_record_list(value)] if isinstance(document, dict) else []
+    if not lists:
+        return [_json_section(document, {})]
+    rest = {key: value for key, value in document.items() if key not in lists}
+    sections = [_json_section(rest, {})] if rest else []
+    items = [(key, item) for key in lists for item in document[key]]
+    sections += [_json_section(item, {"item": number, "heading": str(key)})
+                 for number, (key, item) in enumerate(items, start=1)]
     return sections
+
+
+def _is_record_list(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
+def _json_section(value, metadata: dict) -> Section:
+    return Section("\n".join(f"{path}: {inner}" if path else str(inner) for path, inner in _flatten(value, "")),
+                   metadata)
 
 
 def _flatten(value, path):
@@ -277,7 +296,7 @@ def extract_pdf(data: bytes) -> list[Section]:
             raise ExtractionError("The PDF reader crashed on this file. It may be corrupt; try re-saving it as PDF.",
                                   permanent=False)
         raise ExtractionError(message[-1].removeprefix("KAIU:").strip())
-    pages = json.loads(completed.stdout)
+    pages = reflow_pages(json.loads(completed.stdout))
     return [Section(text, {"page": number}) for number, text in enumerate(pages, start=1)]
 
 

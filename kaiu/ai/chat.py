@@ -10,9 +10,6 @@ once the stream has ended.
 
 from __future__ import annotations
 
-import functools
-import math
-import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +19,7 @@ import openai
 from django.conf import settings
 
 from kaiu.ai.breaker import breaker_failure, breaker_paused, breaker_success
-from kaiu.ai.embeddings import fold
+from kaiu.ai.extractive import pick
 from kaiu.ai.openai_client import ProviderConfig, client_for, describe_provider_error, provider_config_for_tenant
 
 
@@ -128,28 +125,11 @@ def build_messages(request: ChatRequest) -> list[dict]:
 
 # --- Built-in: extractive -----------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
-_TERM = re.compile(r"[0-9a-zñ]+(?:[-_.][0-9a-zñ]+)*")
-_STOPWORDS = set(
-    "a al algo como con de del donde el ella en es esta este esto hay la las lo los mas me mi mis muy "
-    "no o para pero por que se si sin sobre su sus tu un una uno y ya cual cuales cuando cuanto puedo "
-    "tienen tiene tienes hacer hace quiero saber the an and are can do does for how i in is it my of "
-    "on or what when where which who why with you your".split())
-
-
-def _stems(text: str) -> list[str]:
-    """Folded words cut to five letters: a crude stemmer, enough to match envío / envíos."""
-    return _stems_of(_TERM.findall(fold(text)))
-
-
-def _stems_of(words: list[str]) -> list[str]:
-    return [word[:5] for word in words if word not in _STOPWORDS and len(word) > 1]
-
 
 class BuiltinChatModel:
-    """Answers with the sentences of the passages that share the most (rare) words with the
-    question, each followed by its citation. Deterministic, offline, and never says more
-    than the passages do."""
+    """Answers with the whole sentences (or records) of the passages that best cover the
+    question's rare words, each followed by its citation (kaiu.ai.extractive). Deterministic,
+    offline, and never says more than the passages do."""
 
     model_name = "kaiu-extractive-v1"
     max_sentences = 3
@@ -160,64 +140,14 @@ class BuiltinChatModel:
         self.fallback_reason = fallback_reason  # answering for a provider that is paused (kaiu.ai.breaker)
 
     def stream(self, request: ChatRequest) -> Iterator[str]:
-        question = set(_stems(request.question))
-        sentences, seen = [], set()  # (passage rank, position, text, citation, stems)
-        for rank, passage in enumerate(request.passages):
-            for position, (sentence, key, stems) in enumerate(_read(passage.text)):
-                if key and key not in seen:  # overlapping chunks repeat sentences
-                    seen.add(key)
-                    sentences.append((rank, position, sentence, passage.number, stems))
-        if not sentences:
+        picked = pick(request.question, request.passages, limit=self.max_sentences)
+        if not picked:
             return
-        # Rare words say more: weight each question word by how few sentences hold it.
-        holders = {term: sum(term in s[4] for s in sentences) for term in question}
-        weight = {term: math.log(1 + len(sentences) / count) for term, count in holders.items() if count}
-
-        def score(item):
-            rank, _, _, _, terms = item
-            return sum(weight.get(term, 0) for term in terms & question) / (1 + 0.15 * rank)
-
-        ranked = sorted(sentences, key=lambda s: (-score(s), s[0], s[1]))
-        picked = [s for s in ranked[:self.max_sentences] if score(s) > 0] or ranked[:1]
-        picked.sort(key=lambda s: (s[0], s[1]))  # read in the passages' order
         self.usage = Usage(tokens_in=sum(len(p.text) for p in request.passages) // 4)
-        for index, (_, _, sentence, number, _) in enumerate(picked):
-            piece = f"{'' if index == 0 else ' '}{sentence} [{number}]"
+        for index, (text, number) in enumerate(picked):
+            piece = f"{'' if index == 0 else ' '}{text} [{number}]"
             self.usage.tokens_out += max(1, len(piece) // 4)
             yield piece
-
-
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-
-
-@functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
-def _read(passage: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
-    """The passage's sentences, each with its folded words (to spot repeats) and its stems.
-    Kept per process: a bot answers from the same passages again and again, and reading
-    them was 80 % of the extractive model's time (1.3 ms an answer, 0.3 with them read)."""
-    read = []
-    for sentence in _sentences(passage):
-        words = _TERM.findall(fold(sentence))
-        read.append((sentence, " ".join(words), frozenset(_stems_of(words))))
-    return tuple(read)
-
-
-def _sentences(text: str) -> list[str]:
-    """The passage's whole sentences: headings, list markers and the cut-off pieces a chunk
-    boundary leaves (a first "sentence" starting in lower case) are left out."""
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", "|")):
-            continue
-        line = _BULLET.sub("", line)
-        for sentence in _SENTENCE_END.split(line):
-            sentence = sentence.strip()
-            if len(sentence) > 3:
-                out.append(sentence)
-    if out and out[0][:1].islower() and len(out) > 1:
-        out = out[1:]
-    return out
 
 
 # --- OpenAI-compatible --------------------------------------------------------------------

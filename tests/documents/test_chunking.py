@@ -1,8 +1,9 @@
 import itertools
+import json
 import random
 
 from documents.chunking import chunk_sections
-from documents.extract import Section
+from documents.extract import JSON, Section, extract
 
 WORDS = ["aceite", "lavanda", "eucalipto", "menta", "romero", "naranja", "limon", "canela", "clavo", "jengibre"]
 
@@ -78,3 +79,91 @@ def test_a_monster_word_is_cut_only_because_it_must():
     assert "".join(c.text for c in chunks) == "x" * 2500
     assert len(chunks) == 3
     assert all(len(c.text) <= 1000 for c in chunks)
+
+
+# --- Whole sentences, whole records (issue 15) ----------------------------------------------
+
+TEAS = [("Gyokuro Asahi", 189, "Japan"), ("Sencha Yutaka", 89, "Japan"), ("Sencha Kirishima", 129, "Japan"),
+        ("Sencha Fukamushi", 79, "Japan"), ("Darjeeling First Flush", 149, "India"), ("Kenya Milima", 69, "Kenya")]
+
+
+def tea_rows(count=30):
+    """CSV rows as extract_csv renders them, of uneven length like a real catalogue's."""
+    rows = []
+    for number in range(1, count + 1):
+        name, price, origin = TEAS[number % len(TEAS)]
+        description = "A tea with a story of its own. " * (number % 5)
+        text = f"name: {name} {number}\nprice_sek: {price}\nweight: 100 g\norigin: {origin}"
+        rows.append(Section(text + (f"\ndescription: {description.strip()}" if description else ""), {"row": number}))
+    return rows
+
+
+def test_a_csv_row_is_never_split_and_a_chunk_begins_with_the_first_row_it_is_labelled_with():
+    rows = tea_rows()
+    chunks = chunk_sections(rows, size=300, overlap=80)
+    assert len(chunks) > 5
+    for chunk in chunks:
+        first, last = chunk.metadata["row"], chunk.metadata.get("row_end", chunk.metadata["row"])
+        assert chunk.text == "\n\n".join(row.text for row in rows[first - 1:last])
+    covered = [row for chunk in chunks
+               for row in range(chunk.metadata["row"], chunk.metadata.get("row_end", chunk.metadata["row"]) + 1)]
+    assert covered == list(range(1, 31))
+
+
+def test_a_record_longer_than_a_chunk_is_a_chunk_of_its_own():
+    rows = tea_rows(6)
+    description = ("Steamed sencha from Kyushu. " * 20).strip()
+    rows[2] = Section(f"name: Sencha Kagoshima\nprice_sek: 129\ndescription: {description}", {"row": 3})
+    chunks = chunk_sections(rows, size=300, overlap=80)
+    assert len(rows[2].text) > 300
+    [own] = [chunk for chunk in chunks if "Kagoshima" in chunk.text]
+    assert own.text == rows[2].text
+    assert own.metadata == {"row": 3}
+
+
+def test_a_record_past_the_hard_cap_is_cut_and_each_piece_names_its_record():
+    description = " ".join(f"Note {i} about the harvest." for i in range(200))
+    record = Section(f"name: Sencha Kirishima\nprice_sek: 129\ndescription: {description}\norigin: Japan", {"row": 7})
+    chunks = chunk_sections([record], size=300, overlap=80)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert chunk.text.startswith("name: Sencha Kirishima\n")
+        assert len(chunk.text) <= 4 * 300
+        assert chunk.metadata == {"row": 7}
+    assert "price_sek: 129" in chunks[0].text
+    assert chunks[-1].text.endswith("origin: Japan")
+    assert " ".join(chunk.text for chunk in chunks).count("Note 199 about the harvest.") == 1
+
+
+def test_the_items_of_a_json_object_s_product_list_are_records_too():
+    data = json.dumps({"shop": "Te Verde", "products": [
+        {"name": name, "price_sek": price, "notes": "Loose leaf tea, packed by hand."}
+        for name, price, _ in TEAS]}).encode()
+    sections = extract(data, JSON)
+    assert sections[0].text == "shop: Te Verde"
+    assert [s.metadata for s in sections[1:3]] == [{"item": 1, "heading": "products"},
+                                                   {"item": 2, "heading": "products"}]
+    assert sections[3].text.startswith("name: Sencha Kirishima\nprice_sek: 129\n")
+    chunks = chunk_sections(sections, size=300, overlap=80)
+    assert [chunk.text.split("\n\n") for chunk in chunks] == [
+        [s.text for s in sections[first:last]] for first, last in ((0, 1), (1, 4), (4, 7))]
+
+
+def test_the_overlap_starts_at_a_sentence_and_lines_keep_their_breaks():
+    text = ("Returns\n" + " ".join(f"Rule {i} says tea number {i} may come back within {i} days." for i in range(12))
+            + "\nShipping\n- Free over 500 SEK.\n- A flat fee of 49 SEK below that.")
+    chunks = chunk_sections([Section(text)], size=300, overlap=120)
+    assert len(chunks) > 2
+    for chunk in chunks[1:]:
+        assert chunk.text.startswith(("Rule ", "Shipping", "- "))
+    assert chunks[0].text.startswith("Returns\nRule 0 says")  # a heading is not run into the sentence after it
+    assert chunks[-1].text.endswith("days.\nShipping\n\n- Free over 500 SEK.\n- A flat fee of 49 SEK below that.")
+
+
+def test_a_chunk_never_opens_with_a_piece_of_a_sentence_longer_than_the_overlap():
+    sentences = [f"Orders to zone {i} arrive within {i} working days; orders to the other Nordic countries take "
+                 f"{i + 2} to {i + 4} working days with PostNord." for i in range(10)]
+    chunks = chunk_sections([Section(" ".join(sentences))], size=300, overlap=80)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        assert chunk.text.startswith("Orders to zone ")

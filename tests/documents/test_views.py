@@ -1,5 +1,6 @@
 """The knowledge pages of the dashboard."""
 
+import json
 import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -257,3 +258,21 @@ def test_every_document_type_is_labelled_the_same_way(owner_client, bot, add_tex
     document = Document.objects.get(name="prices.csv")
     detail = owner_client.get(f"/app/knowledge/documents/{document.pk}/").content.decode()
     assert "<dd>CSV (text/csv)</dd>" in detail
+
+
+def test_the_document_page_says_which_rows_or_items_each_chunk_holds(owner_client, bot,
+                                                                    django_capture_on_commit_callbacks):
+    bot.rag_config = {**bot.rag_config, "chunk_size": 200, "chunk_overlap": 60}
+    bot.save()
+    rows = "".join(f"Tea {n},{60 + n},Japan\n" for n in range(1, 13))
+    items = json.dumps([{"name": f"Tea {n}", "price_sek": 60 + n} for n in range(1, 13)])
+    post_files(owner_client, bot, django_capture_on_commit_callbacks,
+               ("teas.csv", f"name,price_sek,origin\n{rows}".encode()), ("teas.json", items.encode()))
+    for document in Document.objects.filter(bot=bot):
+        page = owner_client.get(f"/app/knowledge/documents/{document.pk}/").content.decode()
+        label = "row" if document.name.endswith(".csv") else "item"
+        for chunk in document.chunks.all():
+            first, last = chunk.metadata[label], chunk.metadata.get(f"{label}_end", chunk.metadata[label])
+            assert f"{label} {first}–{last}" in page if last != first else f"{label} {first}<" in page
+            assert chunk.text.startswith(f"name: Tea {first}\n")  # a chunk begins with its first record
+            assert chunk.text.rstrip().endswith(f"{60 + last}" if label == "item" else "origin: Japan")
