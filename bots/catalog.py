@@ -97,7 +97,7 @@ TEMPLATES = [
             "chunk_size": 600,
             "chunk_overlap": 100,
             "top_k": 4,
-            "certainty": "strict",
+            "certainty": "balanced",
             "search_mode": "hybrid",
         },
         "texts": {

@@ -36,10 +36,19 @@ def content_words(text: str) -> list[str]:
     return [word for word in _words(text) if fold(word) not in _STOP]
 
 
+CONTINUING = ("y ", "and ", "what about", "how about", "y si", "tambien", "also", "and if", "e ")
+
+
 def depends_on_earlier_turns(question: str) -> bool:
-    words = [fold(word) for word in _words(question)]
+    """A question that goes on from the last one: it points back ("it", "eso"), opens like a
+    continuation ("¿Y cuánto tarda?", "What about Sweden?"), or has no words of its own. A
+    short question with a subject of its own ("Do you accept Swish?") stands alone."""
+    text = fold(question).lstrip("¿¡ ")
+    words = _words(text)
     own = [word for word in words if word not in _STOP]
-    return len(own) <= SHORT_QUESTION_WORDS and (any(word in POINTING_WORDS for word in words) or len(own) <= 2)
+    if len(own) > SHORT_QUESTION_WORDS:
+        return False
+    return not own or text.startswith(CONTINUING) or any(word in POINTING_WORDS for word in words)
 
 
 def standalone_offline(question: str, history: list[tuple[str, str]]) -> str:

@@ -40,7 +40,7 @@ DEFAULT_CERTAINTY = "balanced"
 
 COVERAGE_WEIGHT, VECTOR_WEIGHT, AGREEMENT_BONUS = 0.7, 0.3, 0.05
 MISSING_TERM_WEIGHT = 0.75  # a term this rare in the bot, found in no passage, is information the bot lacks
-MISSING_SHARE = 0.34  # ... and when such terms are this much of the question, it is not answerable
+MISSING_SHARE = 0.6  # ... and when such terms are this much of the question, it is not answerable
 JUDGED_HITS = 3  # the best passages whose terms together count as what the bot found
 
 
@@ -48,13 +48,13 @@ JUDGED_HITS = 3  # the best passages whose terms together count as what the bot 
 # Spanish): "How much does it cost?" asks for the price a passage gives. Each group counts as
 # one term, so a passage holding any of its words holds it.
 SYNONYMS = [
-    {"price", "cost", "fee", "charg", "preci", "cuest", "val", "valor", "tarif"},
+    {"price", "cost", "fee", "charg", "preci", "precio", "cuest", "cuesta", "val", "valor", "tarif"},
     {"ship", "deliv", "deliveri", "send", "sent", "envi", "despach", "entreg", "mand"},
     {"return", "refund", "devolu", "devolv", "reembols", "reintegr"},
     {"pay", "payment", "pag", "pago", "abon"},
     {"stock", "avail", "inventori", "disponibl", "exist", "agot"},
-    {"hour", "open", "horari", "abiert", "abr"},
-    {"time", "durat", "tard", "demor", "tiemp", "dur"},
+    {"open", "horari", "abiert", "abr", "schedul"},
+    {"time", "durat", "tard", "demor", "tiemp", "dur", "day", "dia", "dias", "week", "seman", "hour", "hor"},
 ]
 CONCEPT = {lexeme: min(group) for group in SYNONYMS for lexeme in group}
 
@@ -89,7 +89,11 @@ QUESTION_WORDS = frozenset("""
     que cual cuales quien quienes cuando donde adonde como cuanto cuanta cuantos cuantas cuan por para
     puedo puede pueden podria podrian podemos hay tienen tiene tienes tengo hacen hace hago saber sabe quiero
     quisiera necesito me mi mis usted ustedes favor dime decir digan es son esta estan ser algo alguna alguno
-    """.split())
+    the a an of to in on at for from with and or by as el la los las lo un una unos unas de del al en con y o u
+    come comes came coming go goes going went make makes made use used using work works find found look see
+    viene vienen venir va van ir usar uso usa funciona funcionan hacer hago hacen encontrar ver
+    """.split())  # the function words of both languages, which a question in the other one keeps, and
+# the verbs that carry a question rather than its subject ("Which tea comes from Kenya?")
 
 
 def question_terms(question: str, lexemes, profile) -> list[Term]:

@@ -94,6 +94,7 @@ COMMON_TERM_SHARE = 0.05
 PROFILE_MIN_CHUNKS = 500  # smaller bots have no common terms: finding every match is cheap there
 PROFILE_SAMPLE = 2000  # passages sampled for term frequencies
 PROFILE_TERMS = 5000  # the most frequent terms kept per bot; any other is rare (documents.relevance)
+RERANK_POOL = 12  # passages read to choose the top k from by relevance
 BUILTIN_EXACT_MAX_CHUNKS = 4000  # above this, built-in vectors rank the keyword pool (VectorScope)
 # Per process, under the bot's knowledge version: a change of its passages is a new key, so
 # an entry cannot go stale and is kept an hour (a profile of a large bot takes ~50 ms).
@@ -142,7 +143,10 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     # seconds old (the bot came from a process's cache), so an empty one is checked.
     if not profile.chunks and not chunk_partition_exists(bot.pk):
         return result
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": k, "candidates": max(40, 4 * k),
+    # A few more passages than asked for, ordered again by relevance (documents.relevance): on
+    # the labelled set, reading 12 for 4 put the answer in the top 4 two to four points more often.
+    fetched = max(k, min(RERANK_POOL, 3 * k))
+    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": fetched, "candidates": max(40, 4 * k),
               "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS,
               "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
               "common": profile.common_terms_array}
@@ -161,6 +165,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     result.search_ms = (time.perf_counter() - started) * 1000
     result.hits = [_hit(rank, row) for rank, row in enumerate(rows, start=1)]
     _weigh(result, query, rows, profile, params["model"])
+    result.hits = sorted(result.hits, key=lambda hit: -(hit.relevance or 0))[:k]
     if record and result.hits:
         retrievals_record({hit.document_id for hit in result.hits})
     return result

@@ -5,7 +5,7 @@ def to_certainty(threshold) -> str:
     """The old minimum similarity, as the nearest level of certainty."""
     if threshold is None:
         return "balanced"
-    return "strict" if threshold >= 0.3 else "lenient" if threshold < 0.15 else "balanced"
+    return "strict" if threshold >= 0.35 else "lenient" if threshold < 0.15 else "balanced"
 
 
 def forwards(apps, schema_editor):
