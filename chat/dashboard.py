@@ -88,7 +88,8 @@ def message_improve(request, conversation_id, message_id):
     conversation = selectors.conversation_get_for_tenant(request.tenant, conversation_id)
     message = selectors.answer_get_for_conversation(conversation, message_id)
     form = CuratedAnswerForm(request.POST or None,
-                             initial={"question": selectors.question_before(message), "answer": message.content})
+                             initial={"question": selectors.question_before(message),
+                                      "answer": message.content if message.answered else ""})
     if request.method == "POST" and form.is_valid():
         try:
             curated.curated_answer_create(bot=conversation.bot, question=form.cleaned_data["question"],

@@ -83,6 +83,13 @@ class Message(models.Model):
     def __str__(self):
         return f"{self.role}: {self.content[:60]}"
 
+    ORIGIN_LABELS = {"model": "answered", "cache": "from the cache", "curated": "curated answer",
+                     "unknown": "not answered", "error": "error", "fallback": "built-in model (provider paused)"}
+
+    @property
+    def origin_label(self) -> str:
+        return self.ORIGIN_LABELS.get(self.origin, self.origin)
+
     @property
     def cache_hit(self) -> bool:
         return self.origin == "cache"

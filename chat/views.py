@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from bots.models import Bot
 from bots.selectors import bot_get_for_public, bot_get_for_tenant, prompt_find_for_bot, widget_config_get_for_bot
@@ -55,7 +55,7 @@ def _public_urls(public_id: str) -> dict:
 # --- Public page and widget ---------------------------------------------------------------
 
 
-@require_GET
+@require_safe  # GET or HEAD: link checkers and monitors ask with HEAD
 def public_page(request, public_id):
     return _chat_page(request, public_id, channel=Channel.PAGE)
 

@@ -27,13 +27,21 @@ def utc_offset(moment: datetime) -> str:
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    """Every zone, labelled with its offset today so a person can tell the ones they know."""
+    """Every zone named after a place (Europe/Stockholm), and UTC, labelled with its offset
+    today so a person can tell the ones they know. Old aliases (Cuba, Zulu, GB-Eire, US/Eastern)
+    are not offered, though a business that has one keeps it."""
     now = datetime.now(UTC)
     choices = []
-    for name in sorted(time_zone_names()):
+    for name in sorted(name for name in time_zone_names() if _offered(name)):
         offset = utc_offset(now.astimezone(zoneinfo.ZoneInfo(name)))
         choices.append((name, name if name == offset else f"{name} ({offset})"))
     return choices
+
+
+def _offered(name: str) -> bool:
+    area = name.split("/", 1)[0]
+    return name == "UTC" or ("/" in name and area not in {"Etc", "SystemV", "US", "posix", "right", "Brazil",
+                                                          "Canada", "Chile", "Mexico"})
 
 
 def validate_time_zone(name: str) -> None:

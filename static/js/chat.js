@@ -102,7 +102,7 @@
       let label = "[" + source.n + "] " + (source.document_name || "");
       if (source.page) label += ", " + texts.page + " " + source.page;
       if (config.debug && source.score !== undefined && source.score !== null) {
-        label += " · " + Number(source.score).toFixed(3) + (source.cited ? "" : " · not cited");
+        label += " · relevance " + Math.round(Number(source.score) * 100) + "%" + (source.cited ? "" : " · not cited");
       }
       details.appendChild(element("summary", null, label));
       details.appendChild(passageQuote(source.text || ""));
@@ -133,7 +133,7 @@
       "total " + (t.total || 0) + " ms (embed " + (t.embed || 0) + ", retrieve " + (t.retrieve || 0) + ", model " + (t.llm || 0) + ")",
       "tokens " + message.tokens.in + " in / " + message.tokens.out + " out",
     ];
-    if (message.top_score !== null && message.top_score !== undefined) parts.push("top score " + Number(message.top_score).toFixed(3));
+    if (message.top_score !== null && message.top_score !== undefined) parts.push("relevance " + Math.round(Number(message.top_score) * 100) + "%");
     bubble.appendChild(element("p", "debug", parts.join(" · ")));
     if (message.note) bubble.appendChild(element("p", "debug debug-note", message.note));
   }

@@ -144,3 +144,25 @@ def test_the_transcript_shows_why_a_question_was_not_answered(shop_bot, ask, own
     _, message = ask(shop_bot, "¿Hacen envíos a Pereira?")
     page = owner_client.get(f"/app/conversations/{message.conversation_id}/").content.decode()
     assert "not found: “Pereira”" in page
+
+
+def test_the_playground_and_test_retrieval_show_the_same_relevance(shop_bot, owner_client):
+    import re
+
+    from tests.chat.test_web import read_events
+
+    question = "¿Cuánto tarda el envío a Cali?"
+    events = read_events(owner_client.post(f"/app/playground/{shop_bot.public_id}/messages/",
+                                           {"message": question}, content_type="application/json"))
+    source = events[-1][1]["sources"][0]
+    page = owner_client.get(f"/app/knowledge/{shop_bot.public_id}/test/", {"q": question, "mode": "hybrid", "k": 5})
+    shown = re.findall(r"relevance <strong>(\d+)%</strong>", page.content.decode())
+    assert shown[0] == str(round(source["score"] * 100))
+    transcript = owner_client.get(f"/app/conversations/{Message.objects.first().conversation_id}/").content.decode()
+    assert f"relevance {shown[0]}%" in transcript
+
+
+def test_test_retrieval_says_when_the_bot_would_not_answer(shop_bot, owner_client):
+    page = owner_client.get(f"/app/knowledge/{shop_bot.public_id}/test/", {"q": "¿Hacen envíos a Pereira?",
+                                                                          "mode": "hybrid", "k": 5})
+    assert "The bot would say it does not know: not found: “Pereira”." in page.content.decode()
