@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from kaiu.ai.embeddings import fold
 from kaiu.ai.sentences import ENDS_SENTENCE, LIST_ITEM, join_broken_lines, left_open
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# A sentence ends at . ! ? … followed by one that starts as sentences do: "a las 2 p. m. de
+# un día hábil" is one sentence, not two.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“'(¿¡*_\d]|[^\W\d_](?<=[A-ZÁÉÍÓÚÜÑ]))")
 _TERM = re.compile(r"[0-9a-zñ]+(?:[-_.][0-9a-zñ]+)*")
 _STOPWORDS = set(
     "a al algo como con de del donde el ella en es esta este esto hay la las lo los mas me mi mis muy "
@@ -67,6 +69,23 @@ def _stems_of(words: list[str]) -> list[str]:
 
 _GROUP_OF = {stem: group for group, words in enumerate(_FIELD_WORDS) for stem in _stems(words)}
 
+# Words a customer and a shop's text use for the same thing: "¿Cuánto tarda el envío?" is
+# answered by "Cali: 2 a 3 días hábiles", which shares no word with it. A sentence holding a
+# word of a group holds the group's marker ("c0"), and so does a question.
+_CONCEPT_WORDS = [
+    "tarda tardan tardara demora demoran tiempo plazo long take takes dias dia days day semanas semana weeks "
+    "week horas hours habiles",
+    "precio precios cuesta cuestan costo coste cost costs price prices vale valor tarifa fee",
+    "pago pagos pagar paga pagan pay payment payments tarjeta tarjetas card cards efectivo cash",
+    "envio envios enviar enviamos envian ship ships shipping delivery deliver despacho despachamos",
+    "devolucion devoluciones devolver return returns refund refunds reembolso reembolsos",
+]
+_CONCEPT_OF = {stem: group for group, words in enumerate(_CONCEPT_WORDS) for stem in _stems(words)}
+
+
+def _with_concepts(stems) -> frozenset[str]:
+    return frozenset(stems) | {f"c{_CONCEPT_OF[stem]}" for stem in stems if stem in _CONCEPT_OF}
+
 
 @dataclass(frozen=True)
 class Field:
@@ -96,7 +115,7 @@ def _read(passage: str) -> tuple[Unit, ...]:
     read = []
     for sentence in _sentences(passage):
         words = _TERM.findall(fold(sentence))
-        read.append(Unit(sentence, " ".join(words), frozenset(_stems_of(words))))
+        read.append(Unit(sentence, " ".join(words), _with_concepts(_stems_of(words))))
     return tuple(read)
 
 
@@ -173,8 +192,11 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
     """What answers `question` from `passages` (objects with .number, .text and
     .document_name), each with the number of the passage it quotes: the unit that best
     covers the question's rare words first, then up to `limit` - 1 others that bear on it."""
-    asked = set(_stems(question))
-    asked |= {f"g{_GROUP_OF[stem]}" for stem in asked if stem in _GROUP_OF}
+    # A question's word of a group counts as the group alone, so "envío" is one term, not two.
+    stems = _stems(question)
+    asked = {f"c{_CONCEPT_OF[stem]}" if stem in _CONCEPT_OF else stem for stem in stems}
+    asked |= {f"g{_GROUP_OF[stem]}" for stem in stems if stem in _GROUP_OF}
+    asked |= {stem for stem in stems if stem in _GROUP_OF}  # a column is named by its own word too
     candidates = _candidates(passages)
     if not candidates:
         return []
