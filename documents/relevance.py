@@ -55,8 +55,16 @@ SYNONYMS = [
     {"stock", "avail", "inventori", "disponibl", "exist", "agot"},
     {"open", "horari", "abiert", "abr", "schedul"},
     {"time", "durat", "tard", "demor", "tiemp", "dur", "day", "dia", "dias", "week", "seman", "hour", "hor"},
+    {"warranti", "guarante", "garant", "garantia"},
+    {"weigh", "weight", "pes", "pesa", "peso", "gram", "gramo", "kilo", "kg"},
+    {"color", "colour", "colore"},
+    {"size", "dimens", "tamano", "tamaño", "medid", "larg", "anch", "width", "height", "length"},
 ]
 CONCEPT = {lexeme: min(group) for group in SYNONYMS for lexeme in group}
+# What a question asks about a thing rather than the thing itself: when none of the words for
+# it is in the passages, they do not say it, however well they know the thing ("How much does
+# the ExpEYES-17 kit cost?" of a manual that names the kit on every page and no price).
+ATTRIBUTES = {CONCEPT[word] for word in ("price", "warranti", "weight", "color", "size", "open")}
 
 
 def concept(lexeme: str) -> str:
@@ -173,6 +181,10 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
     if names:  # a place, a product or a code the bot's passages never name: it does not know
         words = ", ".join(f"“{term.word}”" for term in names[:3])
         return Judgement(False, best, f"not found: {words}", tuple(term.word for term in names))
+    asked_about = [term for term in terms if concept(term.lexeme) in ATTRIBUTES and not holds(found, term)]
+    if asked_about:
+        words = ", ".join(f"“{term.word}”" for term in asked_about[:3])
+        return Judgement(False, best, f"not found: {words}", tuple(term.word for term in asked_about))
     missing = sorted((term for term in terms if term.weight >= MISSING_TERM_WEIGHT and not holds(found, term)),
                      key=lambda term: -term.weight)
     total = sum(term.weight for term in terms)

@@ -166,3 +166,14 @@ def test_test_retrieval_says_when_the_bot_would_not_answer(shop_bot, owner_clien
     page = owner_client.get(f"/app/knowledge/{shop_bot.public_id}/test/", {"q": "¿Hacen envíos a Pereira?",
                                                                           "mode": "hybrid", "k": 5})
     assert "The bot would say it does not know: not found: “Pereira”." in page.content.decode()
+
+
+@pytest.mark.parametrize(("question", "missing"), [
+    ("¿Cuánto pesa un aceite esencial?", "pesa"),
+    ("¿Qué garantía tienen los aceites esenciales?", "garantía"),
+])
+def test_an_attribute_the_passages_never_state_is_not_answered(shop_bot, ask, question, missing):
+    """The passages know the thing well (essential oils) but say nothing of what is asked."""
+    _, message = ask(shop_bot, question)
+    assert message.answered is False
+    assert f"“{missing}”" in message.note
