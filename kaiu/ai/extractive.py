@@ -113,26 +113,34 @@ def _read(passage: str) -> tuple[Unit, ...]:
     if records:
         return records
     read = []
-    for sentence in _sentences(passage):
+    for sentence, heading in _sentences(passage):
         words = _TERM.findall(fold(sentence))
-        read.append(Unit(sentence, " ".join(words), _with_concepts(_stems_of(words))))
+        # A sentence also says what its heading says: "PSE para pagos desde tu cuenta" under
+        # "Medios de pago / Aceptamos:" answers "¿Qué medios de pago aceptan?".
+        read.append(Unit(sentence, " ".join(words), _with_concepts(_stems_of(words) + _stems(heading))))
     return tuple(read)
 
 
-def _sentences(text: str) -> list[str]:
-    """The passage's whole sentences: lines a page width broke are joined; headings,
-    navigation, list markers and the pieces a chunk boundary leaves (a first sentence
-    starting in lower case, a last one left open: "Gift cards can be combined with") are
-    left out."""
-    out = []
+def _sentences(text: str) -> list[tuple[str, str]]:
+    """The passage's whole sentences, each with the headings above it: lines a page width
+    broke are joined; headings, navigation, list markers and the pieces a chunk boundary
+    leaves (a first sentence starting in lower case, a last one left open: "Gift cards can be
+    combined with") are left out."""
+    out, headings = [], {}
     for line in join_broken_lines(text):
-        if _is_heading(line) or _NAVIGATION.search(fold(line)):
+        if _NAVIGATION.search(fold(line)):
+            continue
+        if _is_heading(line):
+            level = len(line) - len(line.lstrip("#")) if line.startswith("#") else 9  # "Aceptamos:" under its title
+            headings = {depth: title for depth, title in headings.items() if depth < level}
+            headings[level] = line.lstrip("#| ").rstrip(":| ")
             continue
         line = _BULLET.sub("", line)
-        out += [sentence.strip() for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
-    if len(out) > 1 and out[0][:1].islower():
+        context = " ".join(headings[depth] for depth in sorted(headings))
+        out += [(sentence.strip(), context) for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
+    if len(out) > 1 and out[0][0][:1].islower():
         out = out[1:]
-    if len(out) > 1 and left_open(out[-1]):
+    if len(out) > 1 and left_open(out[-1][0]):
         out = out[:-1]
     return out
 

@@ -33,3 +33,11 @@ def test_what_the_documents_do_not_hold_gets_i_dont_know_in_spanish(demo_bot, as
     text, message = ask(demo_bot, question)
     assert message.answered is False
     assert text.startswith("No encontré esa información")
+
+
+def test_a_list_is_answered_from_its_items_under_their_heading(demo_bot, ask):
+    """pagos.md lists the payment methods under "Medios de pago / Aceptamos:"."""
+    text, _ = ask(demo_bot, "¿Qué medios de pago aceptan?")
+    assert text.startswith("**Tarjeta de crédito y débito**")
+    assert "**PSE**" in text
+    assert "reembolso" not in text
