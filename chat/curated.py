@@ -82,7 +82,9 @@ def curated_answer_match(bot: Bot, question: str) -> CuratedAnswer | None:
         if _numbers(curated_question) != numbers or not _same_names(asked, curated_terms):
             continue  # an answer for order 1042, or for Sencha Kirishima, is not one for 1043 or Sencha Uji
         if paraphrase_score(asked, curated_terms, similarity) >= threshold:
-            return CuratedAnswer.objects.get(pk=pk)
+            answer = CuratedAnswer.objects.filter(pk=pk).first()  # None if deleted a moment ago
+            if answer is not None:
+                return answer
     return None
 
 

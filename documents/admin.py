@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from documents import services
 from documents.models import Chunk, Document, EmbeddingCache, IngestJob
@@ -51,7 +51,10 @@ class ChunkAdmin(admin.ModelAdmin):
         # Through the dashboard's service: the bot's knowledge moves on, so no cached answer
         # keeps quoting a chunk that was just disabled.
         if "is_enabled" in form.changed_data:
-            services.chunk_set_enabled(chunk=obj, enabled=obj.is_enabled)
+            try:
+                services.chunk_set_enabled(chunk=obj, enabled=obj.is_enabled)
+            except services.DocumentError as error:  # its document is being processed
+                self.message_user(request, str(error), messages.ERROR)
 
 
 @admin.register(EmbeddingCache)

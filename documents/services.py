@@ -54,7 +54,7 @@ def ingest_jobs_this_month(tenant: Tenant) -> int:
     return IngestJob.objects.filter(tenant=tenant, created_at__gte=start).count()
 
 
-def _check_quotas(bot: Bot, *, new_documents: int, new_bytes: int) -> None:
+def _check_quotas(bot: Bot, *, new_documents: int, new_bytes: int, jobs: int | None = None) -> None:
     """Every plan limit the new documents count against. Locks the tenant (quota_check): call
     it in the transaction that stores them."""
     tenant = bot.tenant
@@ -69,7 +69,7 @@ def _check_quotas(bot: Bot, *, new_documents: int, new_bytes: int) -> None:
             message="This would pass the {limit} MB of storage your {plan} plan allows. "
                     "Delete some documents or upgrade your plan.")
     quotas.quota_check(
-        tenant, "ingest_jobs_month", adding=max(1, new_documents),
+        tenant, "ingest_jobs_month", adding=jobs or max(1, new_documents),
         message="Your {plan} plan allows {limit} processing jobs a month and they are used up. "
                 "They renew on the 1st, or upgrade your plan.")
 
@@ -188,8 +188,13 @@ def bot_reindex(*, bot: Bot) -> int:
     good (the same file would fail the same way); return how many."""
     documents = list(Document.objects.filter(bot=bot).exclude(
         status__in=[Document.Status.PENDING, Document.Status.PROCESSING]).exclude(permanent_failure=True))
-    for document in documents:
-        document_reindex(document=document)
+    if not documents:
+        return 0
+    with transaction.atomic():  # all of them, or none when the month's jobs do not cover them all
+        _check_quotas(Bot.objects.select_related("tenant__plan").get(pk=bot.pk), new_documents=0,
+                      new_bytes=0, jobs=len(documents))
+        for document in documents:
+            _requeue(document, "reindex")
     return len(documents)
 
 

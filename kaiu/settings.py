@@ -139,6 +139,8 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Invitations are sent inside a short transaction: a mail server that hangs must not hold it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="KAIU <no-reply@kaiu.local>")
 
 # --- AI providers -----------------------------------------------------------------------

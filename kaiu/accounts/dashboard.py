@@ -161,8 +161,12 @@ def invitation_resend(request, invitation_id):
 @require_POST
 def invitation_revoke(request, invitation_id):
     invitation = selectors.invitation_get_for_tenant(request.tenant, invitation_id)
-    invitations.invitation_revoke(tenant=request.tenant, invitation_id=invitation.pk)
-    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    try:
+        invitations.invitation_revoke(actor=request.membership, invitation=invitation)
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Invitation for {invitation.email} revoked.")
     return redirect("accounts:members")
 
 

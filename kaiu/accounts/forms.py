@@ -93,6 +93,14 @@ class TenantForm(BusinessLocaleForm):
 
     name = forms.CharField(label="Business name", max_length=120)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A zone no longer offered (an old alias such as US/Eastern) stays selectable for the
+        # business that has it, so saving other settings does not move it to another zone.
+        current = self.initial.get("time_zone")
+        field = self.fields["time_zone"]
+        if current and current not in {value for value, _ in field.choices}:
+            field.choices = [(current, current), *field.choices]
 
 class LLMSettingsForm(forms.Form):
     provider = forms.ChoiceField(choices=LLMProvider.choices, label="Provider")

@@ -62,7 +62,7 @@ def invitation_create(*, inviter: Membership, email: str, role: str) -> SentInvi
         raise AccountError(f"{email} is already a member of {tenant.name}.")
     with transaction.atomic():
         # One invitation per address: two people inviting the same address at once take turns.
-        Tenant.objects.select_for_update().get(pk=tenant.pk)
+        Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)  # not blocking the tenant's chats
         unaccepted = tenant.invitations.filter(email__iexact=email, accepted_at__isnull=True)
         unaccepted.filter(expires_at__lte=timezone.now()).delete()
         invitation = unaccepted.first()
@@ -150,5 +150,7 @@ def user_signup_by_invitation(*, invitation: Invitation, password: str, full_nam
     return invitation_accept(invitation=invitation, user=user)
 
 
-def invitation_revoke(*, tenant: Tenant, invitation_id) -> None:
-    tenant.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
+    """Only someone who may invite with the invitation's role may take it back."""
+    _check_may_grant(actor, invitation.role)
+    Invitation.objects.filter(pk=invitation.pk, tenant_id=actor.tenant_id, accepted_at__isnull=True).delete()

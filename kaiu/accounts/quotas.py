@@ -68,7 +68,9 @@ def limit(tenant: Tenant, key: str) -> int:
 def quota_lock(tenant: Tenant) -> Tenant:
     """The tenant row, locked until the caller's transaction ends, with its plan: every quota
     check of the tenant waits for the one before it to commit what it counted."""
-    return Tenant.objects.select_for_update(of=("self",)).select_related("plan").get(pk=tenant.pk)
+    # NO KEY: quota checks take turns, but rows that only reference the tenant (a conversation,
+    # an answer's log) are still written meanwhile; a plain FOR UPDATE would hold them up.
+    return Tenant.objects.select_for_update(of=("self",), no_key=True).select_related("plan").get(pk=tenant.pk)
 
 
 def quota_check(tenant: Tenant, key: str, *, adding: float = 1, message: str,

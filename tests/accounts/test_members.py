@@ -287,3 +287,13 @@ def test_an_owner_beside_another_owner_is_offered_leave(owner_client, tenant, me
 def test_a_member_who_is_not_an_owner_is_offered_leave(client, tenant, teammate):
     client.force_login(teammate)
     assert 'href="/app/leave/"' in client.get("/app/").content.decode()
+
+
+def test_an_admin_cannot_revoke_an_owner_invitation(client, owner_client, tenant, member_with_role):
+    owner_client.post("/app/settings/members/", {"email": "boss@alpha.test", "role": "OWNER"})
+    invitation = Invitation.objects.get()
+    client.force_login(member_with_role(Role.ADMIN))
+    assert f"/invitations/{invitation.pk}/revoke/" not in client.get("/app/settings/members/").content.decode()
+    response = client.post(f"/app/settings/invitations/{invitation.pk}/revoke/", follow=True)
+    assert "cannot invite someone as Owner" in response.content.decode()
+    assert Invitation.objects.filter(pk=invitation.pk).exists()

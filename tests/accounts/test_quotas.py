@@ -90,3 +90,46 @@ def test_usage_lists_taken_and_counted_meters(tenant, owner):
 def test_only_counted_meters_take_a_counter():
     with pytest.raises(KeyError):
         quotas.register_counter("questions_month", lambda tenant: 0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_quota_check_in_progress_does_not_hold_up_the_tenants_chats(tenant, owner):
+    """The quota lock serialises quota checks only: a conversation (which references the
+    tenant) is written meanwhile."""
+    from django.db import transaction
+
+    from chat.models import Conversation
+
+    bot = bot_create(tenant=tenant, template=None, name="Helper", user=owner)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with transaction.atomic():
+            quotas.quota_lock(tenant)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    locked.wait(10)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")  # fails, rather than waits, behind a FOR UPDATE
+            Conversation.objects.create(tenant=tenant, bot=bot, channel="PAGE")
+    finally:
+        release.set()
+        holder.join()
+    assert Conversation.objects.filter(bot=bot).count() == 1
+
+
+def test_re_index_all_is_refused_whole_when_the_months_jobs_do_not_cover_it(tenant, owner, add_text):
+    from documents.services import bot_reindex
+
+    bot = bot_create(tenant=tenant, template=None, name="Helper", user=owner)
+    for number in range(3):
+        add_text(bot, f"Note {number}", f"Nota número {number}.")
+    Plan.objects.filter(pk=tenant.plan_id).update(max_ingest_jobs_per_month=4)  # 3 used, 1 left
+    with pytest.raises(QuotaExceeded):
+        bot_reindex(bot=bot)
+    assert not Document.objects.filter(bot=bot, status="PENDING").exists()

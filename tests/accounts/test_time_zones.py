@@ -59,3 +59,10 @@ def test_businesses_that_existed_keep_the_zone_they_saw(db, settings):
     executor = MigrationExecutor(connection)
     executor.migrate([("accounts", "0008_tenant_locale")])
     assert Tenant.objects.get(slug="old-shop").time_zone == "America/Bogota"
+
+
+def test_saving_settings_keeps_a_zone_no_longer_offered(owner_client, tenant):
+    tenant.time_zone = "US/Eastern"  # an alias an older business may have
+    tenant.save()
+    page = owner_client.get("/app/settings/").content.decode()
+    assert 'value="US/Eastern" selected' in page
