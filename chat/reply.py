@@ -31,7 +31,7 @@ from chat.models import Conversation, Message
 from chat.response_cache import CacheLookup, response_cache_key
 from chat.services import Outcome, answer_store, conversation_new, question_store
 from chat.texts import ChatError, message_for
-from documents.relevance import DEFAULT_CERTAINTY
+from documents.relevance import certainty_for
 from documents.search import retrieve
 from kaiu.ai.chat import ChatModel, ChatModelError, ChatRequest, Passage, chat_model_for
 from kaiu.ai.embeddings import EmbeddingError
@@ -167,7 +167,7 @@ def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: C
     outcome.timings["embed"] = round(retrieval.embed_ms, 2)
     outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
     outcome.retrieved_documents = {hit.document_id for hit in retrieval.hits}
-    judgement = retrieval.judge((bot.rag_config or {}).get("certainty", DEFAULT_CERTAINTY))
+    judgement = retrieval.judge(certainty_for(bot))
     outcome.top_score = judgement.confidence
     if not judgement.answerable:  # said, logged unanswered with the reason, nothing cited
         outcome.origin, outcome.answered, outcome.reason = "unknown", False, judgement.reason

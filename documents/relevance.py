@@ -104,6 +104,11 @@ QUESTION_WORDS = frozenset("""
 # the verbs that carry a question rather than its subject ("Which tea comes from Kenya?")
 
 
+def certainty_for(bot) -> str:
+    """The bot's "how sure must the bot be" (its Retrieval page)."""
+    return (bot.rag_config or {}).get("certainty") or DEFAULT_CERTAINTY
+
+
 def question_terms(question: str, lexemes, profile) -> list[Term]:
     """The question's search terms with their information weight in this bot."""
     words = re.findall(r"\w+", question)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from bots.selectors import bot_get_for_tenant
 from documents import search, selectors, services
 from documents.forms import ChunkForm, RetrievalTestForm, TextForm, UploadForm
-from documents.relevance import DEFAULT_CERTAINTY
+from documents.relevance import certainty_for
 from kaiu.accounts.quotas import QuotaExceeded
 from kaiu.ai.embeddings import EmbeddingError
 from kaiu.tenancy import tenant_view
@@ -100,7 +100,7 @@ def retrieval_test(request, public_id):
                                      mode=form.cleaned_data["mode"], record=False)
         except EmbeddingError as problem:
             error = str(problem)
-    judgement = result.judge((bot.rag_config or {}).get("certainty", DEFAULT_CERTAINTY)) if result else None
+    judgement = result.judge(certainty_for(bot)) if result else None
     return render(request, "documents/_retrieval_results.html",
                   {"form": form, "result": result, "judgement": judgement, "error": error, "bot": bot})
 
