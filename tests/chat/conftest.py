@@ -47,18 +47,9 @@ def ask():
 @pytest.fixture
 def llm_bot(bot, add_text, fake_openai):
     """The shop bot on a tenant that uses the local fake OpenAI-compatible server."""
-    from kaiu.accounts.services import llm_settings_update
-    from tests.fakes.openai_server import chat_handler, embeddings_handler
+    from tests.fakes.openai_server import chat_handler, use_fake_server
 
-    fake_openai.routes[("POST", "/v1/embeddings")] = embeddings_handler()
+    use_fake_server(bot.tenant, fake_openai)
     fake_openai.routes[("POST", "/v1/chat/completions")] = chat_handler()
-    llm_settings_update(
-        tenant=bot.tenant,
-        provider="OPENAI_COMPATIBLE",
-        base_url=fake_openai.base_url,
-        chat_model="gpt-4o-mini",
-        embedding_model="text-embedding-3-small",
-        api_key="sk-fake-key-123456",
-    )
     bot.refresh_from_db()
     return _with_knowledge(bot, add_text)

@@ -22,17 +22,8 @@ def upload(django_capture_on_commit_callbacks):
 @pytest.fixture
 def byok_bot(bot, fake_openai):
     """The `bot`, whose tenant uses the local fake OpenAI-compatible server for embeddings."""
-    from kaiu.accounts.services import llm_settings_update
-    from tests.fakes.openai_server import embeddings_handler
+    from tests.fakes.openai_server import use_fake_server
 
-    fake_openai.routes[("POST", "/v1/embeddings")] = embeddings_handler()
-    llm_settings_update(
-        tenant=bot.tenant,
-        provider="OPENAI_COMPATIBLE",
-        base_url=fake_openai.base_url,
-        chat_model="gpt-4o-mini",
-        embedding_model="text-embedding-3-small",
-        api_key="sk-fake-key-123456",
-    )
+    use_fake_server(bot.tenant, fake_openai)
     bot.refresh_from_db()
     return bot

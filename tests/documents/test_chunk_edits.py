@@ -61,15 +61,12 @@ def test_re_index_all_keeps_edits_and_disabled_flags_of_unchanged_passages(
 
 def test_an_edit_is_embedded_by_the_new_model_when_a_provider_switch_is_re_indexed(
         bot, price_list, fake_openai, django_capture_on_commit_callbacks):
-    from kaiu.accounts.services import llm_settings_update
-    from tests.fakes.openai_server import embeddings_handler
+    from tests.fakes.openai_server import use_fake_server
 
     sencha = chunks_of(price_list)[0]
     as_in_the_file = sencha.text
     chunk_update(chunk=sencha, text="Té verde Sencha de Japón: 199 SEK los 100 gramos.")
-    fake_openai.routes[("POST", "/v1/embeddings")] = embeddings_handler()
-    llm_settings_update(tenant=bot.tenant, provider="OPENAI_COMPATIBLE", base_url=fake_openai.base_url,
-                        chat_model="gpt-4o-mini", embedding_model="text-embedding-3-small", api_key="sk-fake-123456")
+    use_fake_server(bot.tenant, fake_openai)
     reindex(bot, django_capture_on_commit_callbacks)
     edited = chunks_of(price_list)[0]
     assert edited.text == "Té verde Sencha de Japón: 199 SEK los 100 gramos."

@@ -138,3 +138,13 @@ def chat_handler(pieces=("Enviamos a Cali ", "en 3 a 5 días [1]."), *, usage=(1
         return 200, {"Content-Type": "text/event-stream"}, payload.encode()
 
     return handle
+
+
+def use_fake_server(tenant, server: "FakeOpenAI") -> None:
+    """Make `tenant` use `server` as its own OpenAI-compatible provider, embeddings answered."""
+    from kaiu.accounts.services import llm_settings_update
+
+    server.routes[("POST", "/v1/embeddings")] = embeddings_handler()
+    llm_settings_update(tenant=tenant, provider="OPENAI_COMPATIBLE", base_url=server.base_url,
+                        chat_model="gpt-4o-mini", embedding_model="text-embedding-3-small",
+                        api_key="sk-fake-key-123456")
