@@ -114,10 +114,16 @@ def _bot_profile_load(bot_id) -> BotProfile:
         if not chunks:
             return BotProfile(chunks=0, common_terms=[])
         sample = min(chunks, PROFILE_SAMPLE)
+        # Every n-th passage in the order they were added, so each document counts in
+        # proportion to its size: the first rows alone were the first documents, and in a
+        # bot larger than the sample a term of its last document looked absent (weight 1).
+        stride = -(-chunks // sample)
         cursor.execute(
-            "SELECT word, ndoc FROM ts_stat(format('SELECT search_vector FROM documents_chunk "
-            "WHERE bot_id = %%L AND is_enabled LIMIT %%s', %s::uuid, %s)) ORDER BY ndoc DESC, word LIMIT %s",
-            [bot_id, sample, PROFILE_TERMS])
+            "SELECT word, ndoc FROM ts_stat(format('SELECT search_vector FROM (SELECT search_vector, "
+            "row_number() OVER (ORDER BY id) AS n FROM documents_chunk WHERE bot_id = %%L AND is_enabled) passages "
+            "WHERE mod(n, %%s) = 0', %s::uuid, %s)) ORDER BY ndoc DESC, word LIMIT %s",
+            [bot_id, stride, PROFILE_TERMS])
+        sample = chunks // stride
         term_passages = dict(cursor.fetchall())
     common = []
     if chunks > PROFILE_MIN_CHUNKS:

@@ -258,3 +258,22 @@ def test_the_common_terms_reach_postgresql_as_written(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[]", [BotProfile(chunks=1, common_terms=terms).common_terms_array])
         assert cursor.fetchone()[0] == terms
+
+
+def test_term_weights_come_from_the_whole_bot_not_its_first_documents(bot, add_text, monkeypatch):
+    """A bot larger than the profile's sample: a word of its last document is weighed by how
+    often the bot says it, not taken for a word the bot never says."""
+    import documents.search
+
+    monkeypatch.setattr(documents.search, "PROFILE_SAMPLE", 10)  # a sample smaller than the bot
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    bot.save()
+    add_text(bot, "Envíos", "\n\n".join(f"El pedido número {n} salió de la bodega principal." for n in range(70)))
+    add_text(bot, "Kit", "\n\n".join(f"El kit trae la bobina número {n} y sus cables." for n in range(10)))
+
+    assert Chunk.objects.filter(bot=bot).count() == 40  # 35 passages of orders, then 5 of the kit
+
+    profile = documents.search.bot_profile(bot)
+    assert profile.sample == 10  # every 4th passage
+    assert profile.term_passages["kit"] == profile.term_passages["bobin"] == 2  # passages 36 and 40
+    assert profile.term_passages["ped"] == 8
