@@ -41,6 +41,7 @@ DEFAULT_CERTAINTY = "balanced"
 COVERAGE_WEIGHT, VECTOR_WEIGHT, AGREEMENT_BONUS = 0.7, 0.3, 0.05
 MISSING_TERM_WEIGHT = 0.75  # a term this rare in the bot, found in no passage, is information the bot lacks
 MISSING_SHARE = 0.6  # ... and when such terms are this much of the question, it is not answerable
+SUBJECT_SHARE = 0.15  # of the question's other information, held by a passage stating the attribute
 JUDGED_HITS = 3  # the best passages whose terms together count as what the bot found
 
 
@@ -53,7 +54,9 @@ SYNONYMS = [
     {"return", "refund", "devolu", "devolv", "reembols", "reintegr"},
     {"pay", "payment", "pag", "pago", "abon"},
     {"stock", "avail", "inventori", "disponibl", "exist", "agot"},
-    {"open", "horari", "abiert", "abr", "schedul"},
+    {"horari", "opening hours"},  # "open" alone is too common a word ("open a file")
+    {"phone", "telephon", "telefon", "celular", "whatsapp", "email", "e-mail", "correo"},
+    {"address", "direccion", "postal", "locat", "ubic", "ubicacion"},
     {"time", "durat", "tard", "demor", "tiemp", "dur", "day", "dia", "dias", "week", "seman", "hour", "hor"},
     {"warranti", "guarante", "garant", "garantia"},
     {"weigh", "weight", "pes", "pesa", "peso", "gram", "gramo", "kilo", "kg"},
@@ -64,7 +67,11 @@ CONCEPT = {lexeme: min(group) for group in SYNONYMS for lexeme in group}
 # What a question asks about a thing rather than the thing itself: when none of the words for
 # it is in the passages, they do not say it, however well they know the thing ("How much does
 # the ExpEYES-17 kit cost?" of a manual that names the kit on every page and no price).
-ATTRIBUTES = {CONCEPT[word] for word in ("price", "warranti", "weight", "color", "size", "open")}
+ATTRIBUTES = {CONCEPT[word] for word in ("price", "warranti", "weight", "color", "size", "horari", "phone", "address")}
+
+# Words that stand for an attribute in a passage but do not ask for it in a question:
+# "¿Hasta qué valor de condensador mide?" asks for a value, not a price.
+VAGUE = {"val", "valor"}
 
 
 def concept(lexeme: str) -> str:
@@ -119,16 +126,23 @@ def question_terms(question: str, lexemes, profile) -> list[Term]:
         if fold(word) not in QUESTION_WORDS:
             entity = word in names or (any(ch.isdigit() for ch in word) and len(word) >= 3)
             terms.append(Term(lexeme, word, term_weight(profile, lexeme), entity))
-    return terms
+    order = {word: position for position, word in reversed(list(enumerate(words)))}
+    return sorted(terms, key=lambda term: order.get(term.word, len(words)))  # as the question says them
 
 
 def _names(question: str) -> set[str]:
-    """Words written as names: capitalised but not opening a sentence, or in capitals."""
+    """Words written as names: capitalised but not opening a sentence, in capitals, with a
+    capital inside (iPad, PayPal), and a number that goes with a name (Windows 11, Debian 14:
+    a model or a version the passages must name, not any 11)."""
     names = set()
     for sentence in re.split(r"[.!?¿¡]+", question):
+        previous = ""
         for position, word in enumerate(re.findall(r"\w+", sentence)):
-            if (word[:1].isupper() and position > 0) or (len(word) > 1 and word.isupper()):
+            if ((word[:1].isupper() and position > 0) or (len(word) > 1 and word.isupper())
+                    or any(ch.isupper() for ch in word[1:])
+                    or (word.isdigit() and previous in names)):
                 names.add(word)
+            previous = word
     return names
 
 
@@ -186,10 +200,15 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
     if names:  # a place, a product or a code the bot's passages never name: it does not know
         words = ", ".join(f"“{term.word}”" for term in names[:3])
         return Judgement(False, best, f"not found: {words}", tuple(term.word for term in names))
-    asked_about = [term for term in terms if concept(term.lexeme) in ATTRIBUTES and not holds(found, term)]
+    attributes = [term for term in terms if concept(term.lexeme) in ATTRIBUTES and term.lexeme not in VAGUE]
+    asked_about = [term for term in attributes if not holds(found, term)]
     if asked_about:
         words = ", ".join(f"“{term.word}”" for term in asked_about[:3])
         return Judgement(False, best, f"not found: {words}", tuple(term.word for term in asked_about))
+    unstated = _attribute_of_something_else(terms, attributes, ranked[:JUDGED_HITS])
+    if unstated:
+        attribute, subject = unstated
+        return Judgement(False, best, f"not found: “{attribute.word}” of “{subject.word}”", (subject.word,))
     missing = sorted((term for term in terms if term.weight >= MISSING_TERM_WEIGHT and not holds(found, term)),
                      key=lambda term: -term.weight)
     total = sum(term.weight for term in terms)
@@ -201,6 +220,24 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
         return Judgement(False, best, f"weak match: the best passage is {best:.0%} relevant, "
                                       f"{threshold:.0%} needed")
     return Judgement(True, best)
+
+
+def _attribute_of_something_else(terms: list[Term], attributes: list[Term], hits) -> tuple[Term, Term] | None:
+    """(attribute, what it is asked of) when the passages state the attribute only of other
+    things: "¿De qué color es la carcasa?" of passages giving the colour of wires and never
+    naming the case. A passage stating it must also hold some of the question's other
+    information (entities aside: the names rule speaks for them)."""
+    others = [term for term in terms if term not in attributes and not term.entity and term.weight > 0]
+    total = sum(term.weight for term in others)
+    if not attributes or not total:
+        return None
+    for attribute in attributes:
+        stating = [hit for hit in hits if holds(hit.lexemes, attribute)]
+        if not any(coverage(others, hit.lexemes) >= SUBJECT_SHARE for hit in stating):
+            subject = max((term for term in others if not any(holds(hit.lexemes, term) for hit in stating)),
+                          key=lambda term: term.weight)
+            return attribute, subject
+    return None
 
 
 def _word_for(lexeme: str, words: list[str]) -> str:

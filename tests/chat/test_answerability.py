@@ -177,3 +177,29 @@ def test_an_attribute_the_passages_never_state_is_not_answered(shop_bot, ask, qu
     _, message = ask(shop_bot, question)
     assert message.answered is False
     assert f"“{missing}”" in message.note
+
+
+@pytest.mark.parametrize(("question", "note"), [
+    ("¿Puedo pagar con iPhone?", "not found: “iPhone”"),  # a name written with a capital inside
+    ("¿Los envíos funcionan con Windows 11?", "not found: “Windows”, “11”"),  # a version goes with its name
+    ("¿Cuál es el teléfono de la tienda?", "not found: “teléfono”"),  # contact details are an attribute
+])
+def test_names_versions_and_contact_details_the_passages_never_give_are_not_answered(shop_bot, ask, question, note):
+    _, message = ask(shop_bot, question)
+    assert message.answered is False, message.content
+    assert message.note == note
+
+
+def test_an_attribute_stated_only_of_other_things_is_not_answered(bot, add_text, ask):
+    """The price of a product is no answer to the price of shipping."""
+    bot.rag_config = {**bot.rag_config, "chunk_size": 220, "chunk_overlap": 0}
+    bot.save()
+    add_text(bot, "Lavanda", "El aceite esencial de lavanda de 10 ml cuesta $ 45.900.")
+    add_text(bot, "Envíos", "Enviamos a Cali y Bogotá con Servientrega en 2 a 5 días hábiles.")
+    text, message = ask(bot, "¿Cuánto cuesta el aceite de lavanda?")
+    assert message.answered
+    assert "45.900" in text
+
+    _, message = ask(bot, "¿Cuánto cuesta el envío a Cali?")
+    assert message.answered is False, message.content
+    assert message.note == "not found: “cuesta” of “envío”"
