@@ -210,7 +210,7 @@ def _heading_level(line: str) -> int:
         rest = line[numbering.end():]
         if not rest.endswith("?") and ENDS_SENTENCE.search(rest) and not rest.endswith(":"):
             return 0
-        if len(rest.split()) > 20:
+        if len(rest.split()) > (40 if rest.endswith("?") else 20):
             return 0
         return min(9, 6 + len(re.findall(r"\d+", numbering.group())))
     if _is_question(line) or _is_heading(line):
@@ -278,9 +278,9 @@ class _Candidate:
     units: tuple[Unit, ...]  # its passage's, for the text that follows it
 
 
-# About three sentences: the window after the lead stops there, and a sentence of another
+# About four sentences: the window after the lead stops there, and a sentence of another
 # passage is added only within it.
-ANSWER_BUDGET = 450
+ANSWER_BUDGET = 550
 _LITERAL_CHARS = 160  # of one line of code quoted after its sentence
 _LITERAL_LINES = 3
 _LITERAL_SHARE = 0.75
@@ -313,7 +313,7 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
         return [(_quote(c, asked), c.number) for c in picked]
     informative = _informative(asked, weight)
     held = Counter(term for c in candidates for term in c.unit.own_terms)
-    windows = [_window(lead, informative, held, len(candidates), boilerplate, ANSWER_BUDGET)]
+    windows = [_window(lead, informative, held, len(candidates), boilerplate, set(), ANSWER_BUDGET)]
     size = sum(len(text) for text, _ in windows[0][0])
     covered = frozenset().union(*(unit.terms for unit in windows[0][1]))
     used = {unit.key for unit in windows[0][1]}
@@ -326,7 +326,7 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
             continue
         if c.units is not lead.units and not (c.unit.terms & informative) - covered:
             continue
-        window = _window(c, informative, held, len(candidates), boilerplate, ANSWER_BUDGET - size)
+        window = _window(c, informative, held, len(candidates), boilerplate, used, ANSWER_BUDGET - size)
         windows.append(window)
         size += sum(len(text) for text, _ in window[0])
         covered |= frozenset().union(*(unit.terms for unit in window[1]))
@@ -345,7 +345,9 @@ def _candidates(passages) -> tuple[list[_Candidate], set[str]]:
     for rank, passage in enumerate(passages):
         units = _read(passage.text, passage.document_name.lower().endswith((".md", ".markdown")))
         for position, unit in enumerate(units):
-            if unit.key and unit.key not in titles:
+            # A line of code is found on its own only when it is a command ("$ sudo apt install
+            # eyes17" under "On Debian"), not a program's output.
+            if unit.key and unit.key not in titles and (not unit.literal or _is_command(unit.text, False)):
                 places[unit.key].append(position)
                 first.setdefault(unit.key, _Candidate(rank, position, unit, passage.number, units))
     # Overlapping chunks repeat a sentence twice, closing one passage and opening the next. In
@@ -360,7 +362,7 @@ _REFERS_BACK = frozenset("this these that those it its they such thus so esto es
 
 
 def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int, boilerplate: set[str],
-            room: int) -> tuple[list[tuple[str, int]], list[Unit], _Candidate]:
+            used: set[str], room: int) -> tuple[list[tuple[str, int]], list[Unit], _Candidate]:
     """A chosen sentence and what follows it in its section of its passage, while it goes on
     about the same thing, within `room` characters: the lines of code after it ("You can
     clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
@@ -377,7 +379,7 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
         start -= 1
     taken, pieces, size, lines = [], [], 0, 0
     for unit in units[start:]:
-        if taken and (unit.section != chosen.unit.section or unit.key in boilerplate):
+        if taken and (unit.section != chosen.unit.section or unit.key in boilerplate or unit.key in used):
             break
         if unit.literal:
             if lines == _LITERAL_LINES:
