@@ -367,8 +367,9 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
     about the same thing, within `room` characters: the lines of code after it ("You can
     clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
     ":" introduces, and the sentences of its paragraph that share a rare word with it or an
-    informative one with the question ("However, you can override this by holding Shift").
-    A sentence opening with "This" or "Esto" comes after the one it refers to."""
+    informative one with the question ("However, you can override this by holding Shift"),
+    or refer back to it ("This setting is kept in /etc/papersize"). A chosen sentence opening
+    with "This" or "Esto" comes after the one it refers to."""
     # Rare: held by at most half of the sentences.
     linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
     units, start = list(chosen.units), chosen.position
@@ -394,7 +395,8 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
             if taken and unit is not chosen.unit:
                 previous = taken[-1]
                 introduced = previous.text.endswith(":")
-                goes_on = (unit.paragraph == previous.paragraph or previous.literal) and unit.own_terms & linked
+                goes_on = (unit.paragraph == previous.paragraph or previous.literal) and (
+                    unit.own_terms & linked or _first_word(unit.text) in _REFERS_BACK)
                 if not (introduced or goes_on) or size + len(unit.text) > room:
                     break
             text = f"{unit.lead_in}; {unit.text}" if unit.lead_in and not taken else unit.text
