@@ -223,6 +223,9 @@ def answer_figures(questions: list[dict], outcomes: list[dict], language: str) -
         "unanswerable_refused": share(sum(not o["answered"] for o in unanswerable), len(unanswerable)),
         "refusal_precision": share(sum(not kinds[o["id"]] for o in refused), len(refused)),
         "answer_ms_p50": c.percentile([o["ms"] for o in mine], 50),
+        # How long the answers given to answerable questions are: a longer one holds a fact more often.
+        "answer_chars": share(sum(len(o["answer"]) for o in answerable if o["answered"]),
+                              sum(o["answered"] for o in answerable)),
     }
 
 
@@ -334,10 +337,10 @@ def print_figures(figures: dict, questions: list[dict], retrievals: list[dict], 
         a = figures[language]["answers"]
         rows.append([language, a["answerable"], a["unanswerable"], figures[language]["follow_ups"],
                      percent(a["fact"]), percent(a["wrongly_refused"]), percent(a["unanswerable_refused"]),
-                     percent(a["refusal_precision"]), f"{a['answer_ms_p50']:.0f}"])
+                     percent(a["refusal_precision"]), f"{a['answer_chars']:.0f}", f"{a['answer_ms_p50']:.0f}"])
     c.print_table("Answers through the reply flow (API channel)",
                   ["language", "answerable", "unanswerable", "follow-ups", "fact in answer", "wrongly refused",
-                   "unanswerable refused (recall)", "refusal precision", "ms p50"], rows)
+                   "unanswerable refused (recall)", "refusal precision", "mean chars", "ms p50"], rows)
     c.print_table("Targets (issue 15, point 8)", ["language", "figure", "value", "target", ""],
                   [row for language in languages
                    for row in target_rows(language, figures[language]["retrieval"], figures[language]["answers"])])

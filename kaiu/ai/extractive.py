@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kaiu.ai.embeddings import fold
@@ -97,52 +97,131 @@ class Field:
 
 @dataclass(frozen=True)
 class Unit:
-    """A sentence, or a record (then `fields` holds its columns)."""
+    """A sentence, a line of code or a command, or a record (then `fields` holds its columns)."""
     text: str
     key: str  # folded words: the same sentence in overlapping passages is one
     terms: frozenset[str]  # a sentence's stems; a record's, of its values (its columns match by name)
     fields: tuple[Field, ...] = ()
+    literal: bool = False  # a command or a line of code: quoted after the sentence it follows, never alone
+    paragraph: int = 0  # the passage's line it is on
+    section: int = 0  # how many headings come before it in the passage
+    lead_in: str = ""  # "Option: Aptitude::Get-Root-Command", over the "Description: ..." line it names
+    own_terms: frozenset[str] = frozenset()  # a sentence's stems without its headings'
 
 
 @functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
-def _read(passage: str) -> tuple[Unit, ...]:
-    """The passage's sentences or records, each with its folded words and its stems.
-    Kept per process: a bot answers from the same passages again and again, and reading
+def _read(passage: str, markdown: bool = False) -> tuple[Unit, ...]:
+    """The passage's sentences, lines of code or records, each with its folded words and its
+    stems. Kept per process: a bot answers from the same passages again and again, and reading
     them was 80 % of the extractive model's time (1.3 ms an answer, 0.3 with them read)."""
     records = _records(passage)
     if records:
         return records
     read = []
-    for sentence, heading in _sentences(passage):
-        words = _TERM.findall(fold(sentence))
+    for piece in _sentences(passage, markdown):
+        words = _TERM.findall(fold(piece.text))
         # A sentence also says what its heading says: "PSE para pagos desde tu cuenta" under
         # "Medios de pago / Aceptamos:" answers "¿Qué medios de pago aceptan?".
-        read.append(Unit(sentence, " ".join(words), _with_concepts(_stems_of(words) + _stems(heading))))
+        own = _with_concepts(_stems_of(words))
+        terms = own | _with_concepts(_stems(f"{piece.heading} {piece.lead_in}"))
+        read.append(Unit(piece.text, " ".join(words), terms, (), piece.literal, piece.paragraph, piece.section,
+                         piece.lead_in, own))
     return tuple(read)
 
 
-def _sentences(text: str) -> list[tuple[str, str]]:
-    """The passage's whole sentences, each with the headings above it: lines a page width
-    broke are joined; headings, navigation, list markers and the pieces a chunk boundary
-    leaves (a first sentence starting in lower case, a last one left open: "Gift cards can be
-    combined with") are left out."""
-    out, headings = [], {}
-    for line in join_broken_lines(text):
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    heading: str  # the headings above it, joined
+    literal: bool
+    paragraph: int
+    section: int
+    lead_in: str
+
+
+def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
+    """The passage's whole sentences and its lines of code, each with the headings above it:
+    lines a page width broke are joined; headings, navigation, list markers and the pieces a
+    chunk boundary leaves (a first sentence starting in lower case, a last one left open:
+    "Gift cards can be combined with") are left out."""
+    out: list[_Piece] = []
+    headings: dict[int, str] = {}
+    section, fenced, group = 0, False, ""
+    for paragraph, line in enumerate(join_broken_lines(text)):
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced or _is_command(line, markdown):
+            out.append(_Piece(line, _context(headings), True, paragraph, section, ""))
+            continue
         if _NAVIGATION.search(fold(line)):
             continue
-        if _is_heading(line):
-            level = len(line) - len(line.lstrip("#")) if line.startswith("#") else 9  # "Aceptamos:" under its title
+        level = _heading_level(line)
+        if level:
             headings = {depth: title for depth, title in headings.items() if depth < level}
-            headings[level] = line.lstrip("#| ").rstrip(":| ")
+            headings[level] = _NUMBERING.sub("", line.lstrip("#| ")).rstrip(":| ")
+            section, group = section + 1, ""
             continue
+        # "Option: X" / "Default: y" / "Description: ...": the first line of such a group
+        # names what the others describe.
+        field = _FIELD.match(line)
+        if not field or (group and field.group(1) == group.split(":", 1)[0]):
+            group = ""  # the next "Option: ..." opens a group of its own
+        lead_in = group
+        group = (group or line) if field else ""
         line = _BULLET.sub("", line)
-        context = " ".join(headings[depth] for depth in sorted(headings))
-        out += [(sentence.strip(), context) for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
-    if len(out) > 1 and out[0][0][:1].islower():
+        context = _context(headings)
+        out += [_Piece(sentence.strip(), context, False, paragraph, section, lead_in)
+                for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
+    if len(out) > 1 and out[0].text[:1].islower() and not out[0].literal:
         out = out[1:]
-    if len(out) > 1 and left_open(out[-1][0]):
+    if len(out) > 1 and left_open(out[-1].text) and not out[-1].literal:
         out = out[:-1]
     return out
+
+
+def _context(headings: dict[int, str]) -> str:
+    return " ".join(headings[depth] for depth in sorted(headings))
+
+
+# A shell prompt: "$ debuild -- clean", "# adduser fish" (in Markdown "# " opens a heading,
+# unless a lower-case command follows it).
+_COMMAND = re.compile(r"^[$%]\s+\S")
+_ROOT_COMMAND = re.compile(r"^#\s+[a-z][\w.+-]*(?:\s|$)")
+# "11.1.", "6.4", "Chapter 11.", "Capítulo 3": a section's number.
+_NUMBERING = re.compile(r"^(?:(?:chapter|cap[íi]tulo|appendix|ap[ée]ndice|section|secci[óo]n)\s+[\dA-Z]+\.?"
+                        r"|\d+(?:\.\d+)+\.?)\s+(?:\|\s*)?", re.IGNORECASE)
+
+
+def _is_command(line: str, markdown: bool) -> bool:
+    return bool(_COMMAND.match(line) or (_ROOT_COMMAND.match(line) and (not markdown or _ROOT_SHELL.search(line))))
+
+
+_ROOT_SHELL = re.compile(r"\s-|[/=>|]")  # options, paths, redirections: a command, not a title
+
+
+def _heading_level(line: str) -> int:
+    """0 for a sentence; else the heading's depth: Markdown's number of "#", a numbered
+    section's depth ("11.1." is 8, under "Chapter 11." at 7), 9 for the rest."""
+    if line.startswith("#"):
+        return len(line) - len(line.lstrip("#"))
+    numbering = _NUMBERING.match(line)
+    if numbering:
+        rest = line[numbering.end():]
+        if not rest.endswith("?") and ENDS_SENTENCE.search(rest) and not rest.endswith(":"):
+            return 0
+        if len(rest.split()) > (40 if rest.endswith("?") else 20):
+            return 0
+        return min(9, 6 + len(re.findall(r"\d+", numbering.group())))
+    if _is_question(line) or _is_heading(line):
+        return 9
+    return 0
+
+
+def _is_question(line: str) -> bool:
+    """A line that is one question and nothing more, as an FAQ's entries are: its answer
+    follows it, and says what it asks."""
+    return line.endswith("?") and len(line.split()) <= 25 and len(_SENTENCE_END.split(line)) == 1
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦·–—]|\d+[.)])\s+")
@@ -171,6 +250,8 @@ def _records(passage: str) -> tuple[Unit, ...]:
     lines = [line for block in blocks for line in block]
     if len(lines) < 2 or not all(_FIELD.match(line) for line in lines):
         return ()
+    if sum(len(block) > 1 for block in blocks) * 2 < len(blocks):
+        return ()  # "Option: X" / "Default: y" / "Description: ...", a blank line apart: prose, not rows
     units = []
     for block in blocks:
         fields = tuple(_field(*_FIELD.match(line).groups()) for line in block)
@@ -194,18 +275,29 @@ class _Candidate:
     position: int  # in its passage
     unit: Unit
     number: int  # of its passage, cited
+    units: tuple[Unit, ...]  # its passage's, for the text that follows it
+
+
+# About four sentences: the window after the lead stops there, and a sentence of another
+# passage is added only within it.
+ANSWER_BUDGET = 550
+_LITERAL_CHARS = 160  # of one line of code quoted after its sentence
+_LITERAL_LINES = 3
+_LITERAL_SHARE = 0.75
 
 
 def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
     """What answers `question` from `passages` (objects with .number, .text and
     .document_name), each with the number of the passage it quotes: the unit that best
-    covers the question's rare words first, then up to `limit` - 1 others that bear on it."""
+    covers the question's rare words first, with what follows it in its passage (the
+    command its sentence introduces, the sentences that go on about the same thing), then
+    up to `limit` - 1 sentences of other passages that bear on what that left uncovered."""
     # A question's word of a group counts as the group alone, so "envío" is one term, not two.
     stems = _stems(question)
     asked = {f"c{_CONCEPT_OF[stem]}" if stem in _CONCEPT_OF else stem for stem in stems}
     asked |= {f"g{_GROUP_OF[stem]}" for stem in stems if stem in _GROUP_OF}
     asked |= {stem for stem in stems if stem in _GROUP_OF}  # a column is named by its own word too
-    candidates = _candidates(passages)
+    candidates, boilerplate = _candidates(passages)
     if not candidates:
         return []
     # Rare words say more: weight each question word by how few of the units hold it.
@@ -217,25 +309,131 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
         return [(_quote(candidates[0], asked), candidates[0].number)]  # nothing shared: the best passage's start
     if lead.unit.fields:
         others = _alike_records(lead, candidates, asked)
-    else:
-        others = _related_sentences(lead, candidates, asked, weight, scores)
-    picked = [lead, *sorted(others[:limit - 1], key=lambda c: (c.rank, c.position))]
-    return [(_quote(c, asked), c.number) for c in picked]
+        picked = [lead, *sorted(others[:limit - 1], key=lambda c: (c.rank, c.position))]
+        return [(_quote(c, asked), c.number) for c in picked]
+    informative = _informative(asked, weight)
+    held = Counter(term for c in candidates for term in c.unit.own_terms)
+    windows = [_window(lead, informative, held, len(candidates), boilerplate, set(), ANSWER_BUDGET)]
+    size = sum(len(text) for text, _ in windows[0][0])
+    covered = frozenset().union(*(unit.terms for unit in windows[0][1]))
+    used = {unit.key for unit in windows[0][1]}
+    for c in _related_sentences(lead, candidates, informative, scores):
+        if len(windows) == limit:
+            break
+        # Beside the lead, in its passage, a sentence bearing on the question is welcome; from
+        # elsewhere, only one that says what the lead's did not.
+        if c.unit.key in used or size + len(c.unit.text) > ANSWER_BUDGET:
+            continue
+        if c.units is not lead.units and not (c.unit.terms & informative) - covered:
+            continue
+        window = _window(c, informative, held, len(candidates), boilerplate, used, ANSWER_BUDGET - size)
+        windows.append(window)
+        size += sum(len(text) for text, _ in window[0])
+        covered |= frozenset().union(*(unit.terms for unit in window[1]))
+        used |= {unit.key for unit in window[1]}
+    first, *others = windows
+    others.sort(key=lambda window: (window[2].rank, window[2].position))
+    return [piece for pieces, _, _ in [first, *others] for piece in pieces]
 
 
-def _candidates(passages) -> list[_Candidate]:
-    """Every unit of the passages once, less the document's title and what repeats like boilerplate."""
+def _candidates(passages) -> tuple[list[_Candidate], set[str]]:
+    """Every sentence or record of the passages once, less the document's title and what
+    repeats like boilerplate (returned apart: the window after the lead stops at it too)."""
     first: dict[str, _Candidate] = {}
     places: dict[str, list[int]] = defaultdict(list)
     titles = {" ".join(_TERM.findall(fold(re.sub(r"\.\w{2,4}$", "", p.document_name)))) for p in passages}
     for rank, passage in enumerate(passages):
-        for position, unit in enumerate(_read(passage.text)):
-            if unit.key and unit.key not in titles:
+        units = _read(passage.text, passage.document_name.lower().endswith((".md", ".markdown")))
+        for position, unit in enumerate(units):
+            # A line of code is found on its own only when it is a command ("$ sudo apt install
+            # eyes17" under "On Debian"), not a program's output.
+            if unit.key and unit.key not in titles and (not unit.literal or _is_command(unit.text, False)):
                 places[unit.key].append(position)
-                first.setdefault(unit.key, _Candidate(rank, position, unit, passage.number))
+                first.setdefault(unit.key, _Candidate(rank, position, unit, passage.number, units))
     # Overlapping chunks repeat a sentence twice, closing one passage and opening the next. In
     # three passages, or opening two, it is a running title or a disclaimer: never the answer.
-    return [c for key, c in first.items() if len(places[key]) < 3 and places[key] != [0, 0]]
+    boilerplate = {key for key, at in places.items() if len(at) >= 3 or at == [0, 0]} | titles
+    return [c for key, c in first.items() if key not in boilerplate], boilerplate
+
+
+# Words that open a sentence about what the one before it said: "This is very useful if ...".
+_REFERS_BACK = frozenset("this these that those it its they such thus so esto este esta estos estas eso esa "
+                         "ello asi dicho dicha dichos dichas".split())
+
+
+def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int, boilerplate: set[str],
+            used: set[str], room: int) -> tuple[list[tuple[str, int]], list[Unit], _Candidate]:
+    """A chosen sentence and what follows it in its section of its passage, while it goes on
+    about the same thing, within `room` characters: the lines of code after it ("You can
+    clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
+    ":" introduces, and the sentences of its paragraph that share a rare word with it or an
+    informative one with the question ("However, you can override this by holding Shift"),
+    or refer back to it ("This setting is kept in /etc/papersize"). A chosen sentence opening
+    with "This" or "Esto" comes after the one it refers to."""
+    # Rare: held by at most half of the sentences.
+    linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
+    units, start = list(chosen.units), chosen.position
+    before = units[start - 1] if start else None
+    if (before and before.section == chosen.unit.section and before.key not in boilerplate
+            and (before.literal or before.paragraph == chosen.unit.paragraph)
+            and _first_word(chosen.unit.text) in _REFERS_BACK):
+        start -= 1
+    taken, pieces, size, lines = [], [], 0, 0
+    for unit in units[start:]:
+        if taken and (unit.section != chosen.unit.section or unit.key in boilerplate or unit.key in used):
+            break
+        if unit.literal:
+            if lines == _LITERAL_LINES:
+                break
+            code = _as_code(_shortened(unit.text))
+            if pieces:
+                pieces[-1] += f" {code}"
+            else:
+                pieces.append(code)
+            size, lines = size + len(code), lines + 1
+        else:
+            if taken and unit is not chosen.unit:
+                previous = taken[-1]
+                introduced = previous.text.endswith(":")
+                goes_on = (unit.paragraph == previous.paragraph or previous.literal) and (
+                    unit.own_terms & linked or _first_word(unit.text) in _REFERS_BACK)
+                if not (introduced or goes_on) or size + len(unit.text) > room:
+                    break
+            text = f"{unit.lead_in}; {unit.text}" if unit.lead_in and not taken else unit.text
+            pieces.append(text)
+            size, lines = size + len(text), 0
+        taken.append(unit)
+    return [(piece, chosen.number) for piece in pieces], taken, chosen
+
+
+def _first_word(text: str) -> str:
+    words = _TERM.findall(fold(text[:20]))
+    return words[0] if words else ""
+
+
+def _with_code(candidate: _Candidate) -> str:
+    """A sentence and the lines of code right after it, which it introduces."""
+    code = []
+    for unit in candidate.units[candidate.position + 1:candidate.position + 1 + _LITERAL_LINES]:
+        if not unit.literal or unit.section != candidate.unit.section:
+            break
+        code.append(_as_code(_shortened(unit.text)))
+    return " ".join([candidate.unit.text, *code])
+
+
+def _shortened(line: str) -> str:
+    return line if len(line) <= _LITERAL_CHARS else line[:_LITERAL_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _as_code(line: str) -> str:
+    """A line of code as Markdown code: "# adduser fish" is not a title there."""
+    fence = "``" if "`" in line else "`"
+    return f"{fence}{line.strip(chr(96)) if fence == chr(96) else line}{fence}"
+
+
+def _units_in(lead: _Candidate, window) -> list[Unit]:
+    texts = {text for text, _ in window}
+    return [lead.unit, *(u for u in lead.units[lead.position + 1:] if u.text in texts)]
 
 
 def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> float:
@@ -250,6 +448,8 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
             score += 0.5
     else:
         score = sum(weight.get(term, 0) for term in unit.terms & asked)
+    if unit.literal:
+        score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
     return score / (1 + 0.15 * candidate.rank)
 
 
@@ -260,14 +460,17 @@ def _alike_records(lead: _Candidate, candidates: list[_Candidate], asked: set[st
     return [c for c in candidates if c is not lead and c.unit.fields and c.unit.terms >= wanted]
 
 
-def _related_sentences(lead, candidates, asked, weight, scores) -> list[_Candidate]:
-    """Sentences at least half as relevant as the lead that hold one of the question's
-    informative words: one held by at most half of the sentences, and at least half as rare
-    as the rarest found. "Tea", in a tea shop's every other sentence, does not make one
-    relevant to "Can opened tea be returned?"."""
+def _informative(asked: set[str], weight: dict[str, float]) -> set[str]:
+    """The question's informative words: held by at most half of the sentences, and at least
+    half as rare as the rarest found. "Tea", in a tea shop's every other sentence, does not
+    make one relevant to "Can opened tea be returned?"."""
     rarest = max(weight[term] for term in asked if term in weight)
-    informative = {term for term in asked if weight.get(term, 0) >= max(0.5 * rarest, _HALF_OF_THEM)}
-    related = [c for c in candidates if c is not lead and not c.unit.fields
+    return {term for term in asked if weight.get(term, 0) >= max(0.5 * rarest, _HALF_OF_THEM)}
+
+
+def _related_sentences(lead, candidates, informative, scores) -> list[_Candidate]:
+    """Sentences at least half as relevant as the lead that hold one of the question's informative words."""
+    related = [c for c in candidates if c is not lead and not c.unit.fields and not c.unit.literal
                and scores[c] >= 0.5 * scores[lead] and c.unit.terms & informative]
     return sorted(related, key=lambda c: (-scores[c], c.rank, c.position))
 

@@ -8,6 +8,7 @@ import textwrap
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from chat.render import render_answer
 from documents.services import document_upload
 from kaiu.ai.chat import BuiltinChatModel, ChatRequest, Passage
 from tests.fakes.pdf import make_pdf
@@ -173,3 +174,52 @@ def test_only_the_matching_row_is_quoted_not_its_neighbours():
     assert answer("What does sencha cost?", rows) == (
         "name: Sencha Yutaka; price_sek: 89 [1] name: Sencha Kirishima; price_sek: 129 [1] "
         "name: Sencha Fukamushi; price_sek: 79 [1]")
+
+
+# --- What follows the sentence that covers the question -----------------------------------
+
+
+def test_a_sentence_introducing_a_command_is_quoted_with_the_command():
+    text = answer("How do I clean the build tree?",
+                  "Building\nRun the build from your own account.\nYou can clean the build tree as simply as:\n"
+                  "$ make clean\nThe next build then starts from scratch.")
+    assert text.startswith("You can clean the build tree as simply as: `$ make clean` [1]")
+    assert "<code>$ make clean</code>" in render_answer(text)  # a command, not a Markdown title or list
+    text = answer("¿Cómo creo una cuenta de usuario para practicar?",
+                  "Si quiere practicar sin tocar su cuenta, puede crear una cuenta de usuario, para ello realice lo "
+                  "que se muestra.\n\n# adduser pescado\n\nConteste a todas las preguntas.", names={1: "manual.txt"})
+    assert "`# adduser pescado`" in text
+
+
+def test_an_faq_question_is_a_heading_and_its_answer_is_quoted():
+    faq = ("11.1. How can I ensure that all programs use the same paper size?\n\n"
+           "Install the libpaper1 package, and it will ask you for a system-wide default. "
+           "This setting will be kept in the file /etc/papersize.\n\n"
+           "11.2. How do I load a console font on startup?\n\nInstall the console-setup package.")
+    text = answer("How do I make every program use the same paper size?", faq, names={1: "faq.txt"})
+    assert text.startswith("Install the libpaper1 package, and it will ask you for a system-wide default. [1]")
+    assert "/etc/papersize" in text
+    assert "?" not in text
+    assert "console" not in text
+
+
+def test_the_sentences_after_the_lead_that_go_on_about_it_are_quoted_with_it():
+    text = answer("Why can't I select text in an xterm while the shop's terminal app uses the mouse?",
+                  "Normally, you cannot select text in an xterm while a program running in it uses the mouse. "
+                  "However, you can override this behaviour and perform a selection by holding the Shift key down "
+                  "while you click.",
+                  "The terminal app shows the orders of the day. It uses the mouse for its menus.")
+    assert text.startswith("Normally, you cannot select text in an xterm while a program running in it uses the mouse."
+                           " [1] However, you can override this behaviour and perform a selection by holding the "
+                           "Shift key down while you click. [1]")
+    text = answer("How do I take a change back?",
+                  "At any time, you can use Undo (Control+u) to undo any change to an order. This is very useful if a "
+                  "change has unforeseen consequences and you want to take it back.")
+    assert text.startswith("At any time, you can use Undo (Control+u) to undo any change to an order. [1] This is")
+
+
+def test_a_description_is_quoted_with_the_name_of_the_option_it_describes():
+    options = ("Option: Shop::Currency\n\nDefault: SEK\n\nDescription: The currency in which prices are shown.\n\n"
+               "Option: Shop::Language\n\nDefault: sv\n\nDescription: The language of the shop's pages.")
+    assert answer("Which setting chooses the currency prices are shown in?", options) == (
+        "Option: Shop::Currency; Description: The currency in which prices are shown. [1]")
