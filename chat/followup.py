@@ -4,14 +4,15 @@
 delivery times for anywhere and says them. Made standalone, it is a question about Denmark,
 which the bot may well not know. With a chat model the model rewrites the question from the
 conversation; offline, a question that depends on earlier turns (it is short, or points back
-with "it", "there", "eso"...) carries the informative words of the visitor's previous question.
+with "it", "there", "eso"...) carries the informative words of the visitor's previous question,
+and a short question naming nothing itself carries the names that question gave.
 """
 
 from __future__ import annotations
 
 import re
 
-from documents.relevance import QUESTION_WORDS
+from documents.relevance import QUESTION_WORDS, names_in
 from kaiu.ai.chat import ChatModelError
 from kaiu.ai.embeddings import fold
 
@@ -51,12 +52,26 @@ def depends_on_earlier_turns(question: str) -> bool:
     return not own or text.startswith(CONTINUING) or any(word in POINTING_WORDS for word in words)
 
 
+def keeps_the_names_of_earlier_turns(question: str) -> bool:
+    """A short question naming nothing itself ("How long does delivery take?" after "Do you
+    ship to Denmark?") is still about the place or product named before: a visitor does not
+    repeat it."""
+    own = [word for word in _words(fold(question)) if word not in _STOP]
+    return len(own) <= SHORT_QUESTION_WORDS and not names_in(question)
+
+
 def standalone_offline(question: str, history: list[tuple[str, str]]) -> str:
-    """The question with the informative words of the visitor's last question it depends on."""
-    if not history or not depends_on_earlier_turns(question):
-        return question
+    """The question with the informative words of the visitor's last question it depends on,
+    or with only the names that question gave when it merely keeps to them."""
     earlier = next((content for role, content in reversed(history) if role == "user"), "")
-    carried = [word for word in content_words(earlier) if fold(word) not in {fold(w) for w in _words(question)}]
+    if depends_on_earlier_turns(question):
+        carried = content_words(earlier)
+    elif keeps_the_names_of_earlier_turns(question):
+        carried = sorted(names_in(earlier), key=earlier.index)
+    else:
+        return question
+    asked = {fold(word) for word in _words(question)}
+    carried = [word for word in carried if fold(word) not in asked]
     if not carried:
         return question
     return f"{question} ({' '.join(carried)})"
@@ -65,8 +80,10 @@ def standalone_offline(question: str, history: list[tuple[str, str]]) -> str:
 def standalone_question(question: str, history: list[tuple[str, str]], model) -> str:
     """What to search for: the question, made standalone when it depends on earlier turns, by
     the chat model when it can (one short extra call), else offline."""
-    if not history or not depends_on_earlier_turns(question):
+    if not history:
         return question
+    if not depends_on_earlier_turns(question):
+        return standalone_offline(question, history)  # at most the names said before
     rewrite = getattr(model, "rewrite_question", None)
     if rewrite is not None:
         try:

@@ -119,7 +119,7 @@ def certainty_for(bot) -> str:
 def question_terms(question: str, lexemes, profile) -> list[Term]:
     """The question's search terms with their information weight in this bot."""
     words = re.findall(r"\w+", question)
-    names = _names(question)
+    names = names_in(question)
     terms = []
     for lexeme in dict.fromkeys(lexemes):
         word = _word_for(lexeme, words)
@@ -130,12 +130,13 @@ def question_terms(question: str, lexemes, profile) -> list[Term]:
     return sorted(terms, key=lambda term: order.get(term.word, len(words)))  # as the question says them
 
 
-def _names(question: str) -> set[str]:
+def names_in(question: str) -> set[str]:
     """Words written as names: capitalised but not opening a sentence, in capitals, with a
     capital inside (iPad, PayPal), and a number that goes with a name (Windows 11, Debian 14:
     a model or a version the passages must name, not any 11)."""
     names = set()
-    for sentence in re.split(r"[.!?¿¡]+", question):
+    # What a follow-up carries comes in brackets after the question: not a new sentence.
+    for sentence in re.split(r"[.!?¿¡]+(?!\s*\()", question):
         previous = ""
         for position, word in enumerate(re.findall(r"\w+", sentence)):
             if ((word[:1].isupper() and position > 0) or (len(word) > 1 and word.isupper())

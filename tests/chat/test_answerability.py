@@ -50,6 +50,27 @@ def test_a_follow_up_about_a_place_the_documents_do_not_list_is_not_answered(sho
     assert "Dinamarca" in follow_up.note
 
 
+def test_a_short_question_keeps_to_the_place_named_before(shop_bot, ask):
+    """No pointing word, no continuation: still about the place the visitor named."""
+    _, first = ask(shop_bot, "¿Hacen envíos a Dinamarca?")
+    _, follow_up = ask(shop_bot, "¿Cuánto tarda el envío?", conversation=first.conversation)
+    assert follow_up.answered is False, follow_up.note
+    assert follow_up.note.startswith("not found: “Dinamarca”"), follow_up.note
+
+    _, first = ask(shop_bot, "¿Hacen envíos a Cali?")
+    text, follow_up = ask(shop_bot, "¿Cuánto tarda el envío?", conversation=first.conversation)
+    assert follow_up.answered
+    assert "3 a 5 días" in text
+
+
+def test_a_question_naming_its_own_subject_carries_nothing(shop_bot, ask):
+    _, first = ask(shop_bot, "¿Hacen envíos a Dinamarca?")
+    text, follow_up = ask(shop_bot, "¿Aceptan Nequi?", conversation=first.conversation)
+    assert follow_up.answered
+    assert "Nequi" in text
+    assert "searched as" not in follow_up.note
+
+
 def test_the_chat_model_rewrites_a_follow_up_before_retrieval(llm_bot, ask, fake_openai):
     from tests.fakes.openai_server import chat_handler
 
