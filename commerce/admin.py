@@ -37,7 +37,7 @@ class ProductForm(forms.ModelForm):
         data = super().clean()
         change = data.get("stock_change")
         if change:
-            if not (data.get("stock_reason") or "").strip() and self.instance.pk:
+            if not (data.get("stock_reason") or "").strip() and not self.instance._state.adding:
                 self.add_error("stock_reason", "Say why the stock changes.")
             if self.instance.stock + change < self.instance.stock_reserved:
                 self.add_error("stock_change", f"Open orders hold {self.instance.stock_reserved} units: the stock "

@@ -50,12 +50,13 @@ def rows_read(data: bytes, *, currency: str) -> tuple[list[ProductRow], list[str
         if not any(cells.values()):
             continue  # a blank line
         row, problems = _row(line, cells, currency)
-        if row and row.sku in seen:
-            problems.append(f"SKU {row.sku} is also on line {seen[row.sku]}")
+        sku = cells.get("sku", "")
+        if sku and sku in seen:
+            problems.insert(0, f"SKU {sku} is also on line {seen[sku]}")
+        seen.setdefault(sku, line)
         if problems:
             errors.append(f"Line {line}: " + "; ".join(problems) + ".")
         else:
-            seen[row.sku] = line
             rows.append(row)
     if not rows and not errors:
         errors.append("The file has no products.")
