@@ -194,7 +194,8 @@ class Order(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders")
-    number = models.PositiveIntegerField(editable=False)
+    # NULL only inside order_place's transaction, until it takes the number (commerce.order_sql).
+    number = models.PositiveIntegerField(null=True, editable=False)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     currency = models.CharField(max_length=3, editable=False)

@@ -11,17 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from commerce import csv_io, selectors
+from commerce import csv_io, order_sql, selectors
 from commerce.images import InvalidImage, image_check
 from commerce.models import (
     Address,
     Customer,
     Order,
     OrderEvent,
-    OrderItem,
     OrderStatus,
     PaymentMethod,
     Product,
@@ -33,7 +32,6 @@ from commerce.phones import InvalidPhone, phone_normalize, region_for_currency
 from commerce.transitions import allowed_next, stock_effect
 from kaiu.currencies import format_money
 
-FIRST_ORDER_NUMBER = 1001
 MAX_ORDER_LINES = 50
 MAX_LINE_QUANTITY = 1000
 
@@ -77,8 +75,9 @@ def order_quote(*, tenant, lines: Iterable[OrderLine], city: str, department: st
                 payment_method: str = PaymentMethod.CASH_ON_DELIVERY) -> Quote:
     """Prices, shipping and availability as they are now, without reserving anything."""
     wanted = _merged(lines)
+    rate = _rate_for(tenant, city, department)
     products = list(Product.objects.filter(tenant=tenant, pk__in=wanted).order_by("pk"))
-    return _priced(tenant, wanted, products, city, department, payment_method)
+    return _priced(tenant, wanted, products, rate, payment_method, city)
 
 
 @transaction.atomic
@@ -91,23 +90,25 @@ def order_place(*, tenant, lines: Iterable[OrderLine], customer: Customer, addre
     if payment_method not in PaymentMethod.values:
         raise ShopError(f"“{payment_method}” is not a payment method.")
     wanted = _merged(lines)
+    external_id, note = external_id.strip(), note.strip()[:2000]
+    if external_id and Order.objects.filter(tenant=tenant, external_id=external_id).exists():
+        raise ShopError(f"Order {external_id} was already placed.")
+    rate = _rate_for(tenant, address.city, address.department)  # before the locks: it needs none
     # Locked by id: two orders sharing products queue on the first one they share.
-    products = list(Product.objects.select_for_update().filter(tenant=tenant, pk__in=wanted).order_by("pk"))
-    quote = _priced(tenant, wanted, products, address.city, address.department, payment_method)
+    products = list(Product.objects.raw(
+        "SELECT * FROM commerce_product WHERE tenant_id = %s AND id = ANY(%s) ORDER BY id FOR UPDATE",
+        [tenant.pk, list(wanted)]))
+    quote = _priced(tenant, wanted, products, rate, payment_method, address.city)
     order = Order(
-        id=uuid.uuid4(), tenant=tenant, number=_next_order_number(tenant), payment_method=payment_method,
-        currency=quote.currency, subtotal=quote.subtotal, shipping_cost=quote.shipping_cost, total=quote.total,
-        customer=customer, customer_snapshot=_customer_snapshot(customer), shipping_address=address.snapshot(),
-        shipping_days_min=quote.rate.days_min, shipping_days_max=quote.rate.days_max, note=note.strip(),
-        external_id=external_id.strip(), placed_by=placed_by)
-    order.save(force_insert=True)
-    OrderItem.objects.bulk_create([
-        OrderItem(tenant=tenant, order=order, product=product, sku=product.sku, name=product.name,
-                  variant_name=product.variant_name, unit_price=product.price, quantity=quantity)
-        for product, quantity in quote.lines])
-    _move_stock(order, [(product, quantity) for product, quantity in quote.lines], stock=0, reserved=+1,
-                kind=StockMovement.Kind.RESERVE, user=placed_by, reason=f"Order {order.number} placed")
-    OrderEvent.objects.create(tenant=tenant, order=order, to_status=order.status, user=placed_by, note=note[:500])
+        id=uuid.uuid4(), tenant=tenant, payment_method=payment_method, currency=quote.currency,
+        subtotal=quote.subtotal, shipping_cost=quote.shipping_cost, total=quote.total, customer=customer,
+        customer_snapshot=_customer_snapshot(customer), shipping_address=address.snapshot(),
+        shipping_days_min=rate.days_min, shipping_days_max=rate.days_max, note=note, external_id=external_id,
+        placed_by=placed_by)
+    try:
+        order_sql.order_insert(order, quote.lines)
+    except IntegrityError:  # the same external id placed a moment ago by another request
+        raise ShopError(f"Order {external_id} was already placed.") from None
     return order
 
 
@@ -176,8 +177,15 @@ def _merged(lines: Iterable[OrderLine]) -> dict:
     return wanted
 
 
-def _priced(tenant, wanted: dict, products: list[Product], city: str, department: str,
-            payment_method: str) -> Quote:
+def _rate_for(tenant, city: str, department: str) -> ShippingRate:
+    rate = selectors.shipping_rate_find_for_tenant(tenant, city=city, department=department)
+    if rate is None:
+        raise ShopError(f"We do not ship to {city or 'that place'} yet.")
+    return rate
+
+
+def _priced(tenant, wanted: dict, products: list[Product], rate: ShippingRate, payment_method: str,
+            city: str) -> Quote:
     found = {product.pk: product for product in products}
     problems = []
     for product_id, quantity in wanted.items():
@@ -191,9 +199,6 @@ def _priced(tenant, wanted: dict, products: list[Product], city: str, department
         raise ShopError(" ".join(problems))
     lines = [(found[product_id], quantity) for product_id, quantity in sorted(wanted.items())]
     subtotal = sum(product.price * quantity for product, quantity in lines)
-    rate = selectors.shipping_rate_find_for_tenant(tenant, city=city, department=department)
-    if rate is None:
-        raise ShopError(f"We do not ship to {city or 'that place'} yet.")
     shipping = 0 if rate.free_from is not None and subtotal >= rate.free_from else rate.cost
     total = subtotal + shipping
     if payment_method == PaymentMethod.CASH_ON_DELIVERY:
@@ -204,16 +209,6 @@ def _priced(tenant, wanted: dict, products: list[Product], city: str, department
                             f"{format_money(rate.cash_on_delivery_max, tenant.currency)}.")
     return Quote(lines=lines, subtotal=subtotal, shipping_cost=shipping, total=total, rate=rate,
                  currency=tenant.currency)
-
-
-def _next_order_number(tenant) -> int:
-    """Taken last, so the counter row stays locked only from here to the commit."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO commerce_ordercounter (tenant_id, last_number) VALUES (%s, %s) "
-            "ON CONFLICT (tenant_id) DO UPDATE SET last_number = commerce_ordercounter.last_number + 1 "
-            "RETURNING last_number", [tenant.pk, FIRST_ORDER_NUMBER])
-        return cursor.fetchone()[0]
 
 
 def _customer_snapshot(customer: Customer) -> dict:
