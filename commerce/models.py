@@ -193,9 +193,9 @@ class Order(models.Model):
     Status = OrderStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders")
-    # NULL only inside order_place's transaction, until it takes the number (commerce.order_sql).
-    number = models.PositiveIntegerField(null=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders",
+                               db_index=False)  # (tenant, number) below
+    number = models.PositiveIntegerField(editable=False)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     currency = models.CharField(max_length=3, editable=False)
@@ -217,7 +217,7 @@ class Order(models.Model):
                                    help_text="The carrier's or payment gateway's id for this order.")
     note = models.TextField(blank=True)
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+                                  related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -239,10 +239,19 @@ class Order(models.Model):
         return format_money(amount, self.currency)
 
 
+# The rows order_place writes with each order carry their tenant for scoped reads, without a
+# database-level key or index on it: the order they belong to has both, and each such check
+# share-locked the tenant's row once per row written, a wait every concurrent order of the
+# tenant joined (benchmarks/orders.py). Deletes cascade in Django, which needs neither. The user
+# columns have no index either: a deleted user (rare) costs one scan of these tables.
+_WRITTEN_WITH_ITS_ORDER = {"db_constraint": False, "db_index": False}
+
+
 class OrderItem(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", **_WRITTEN_WITH_ITS_ORDER)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items",
+                              db_index=False)  # (order, product) below
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
@@ -277,8 +286,9 @@ class StockMovement(models.Model):
         IMPORT = "IMPORT", "Set by a CSV import"
 
     id = models.BigAutoField(primary_key=True)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", **_WRITTEN_WITH_ITS_ORDER)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements",
+                                db_index=False)  # (product, -at) below
     kind = models.CharField(max_length=10, choices=Kind.choices)
     delta = models.IntegerField(help_text="Change of the stock.")
     reserved_delta = models.IntegerField(default=0, help_text="Change of the reserved stock.")
@@ -287,7 +297,7 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="movements")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+")
+                             related_name="+", db_index=False)  # never searched by; see _WRITTEN_WITH_ITS_ORDER
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -302,12 +312,12 @@ class OrderEvent(models.Model):
     """One change of an order's status (from_status is blank for the order's creation)."""
 
     id = models.BigAutoField(primary_key=True)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", **_WRITTEN_WITH_ITS_ORDER)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+")
+                             related_name="+", db_index=False)
     note = models.CharField(max_length=500, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 

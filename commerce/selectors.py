@@ -6,6 +6,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from commerce.models import Customer, Order, OrderEvent, Product, ShippingRate, StockMovement, place_key
+from commerce.order_sql import rows_as
 
 LOW_STOCK = 5  # units available at or below which a product counts as running low
 
@@ -99,7 +100,8 @@ def shipping_rate_find_for_tenant(tenant, *, city: str, department: str = "") ->
     """The rate for a destination: the city's (in that department, or in any), else the
     department's, else the tenant's default; None when the tenant ships nowhere there."""
     city, department = place_key(city), place_key(department)
-    rates = ShippingRate.objects.filter(Q(city_key="") | Q(city_key=city) if city else Q(city_key=""), tenant=tenant)
+    rates = rows_as(ShippingRate, "SELECT {columns} FROM commerce_shippingrate WHERE tenant_id = %s "
+                                "AND city_key IN ('', %s)", [tenant.pk, city])
     by_place = {(rate.city_key, rate.department_key): rate for rate in rates}
     if city:
         for key in ((city, department), (city, "")):

@@ -95,9 +95,9 @@ def order_place(*, tenant, lines: Iterable[OrderLine], customer: Customer, addre
         raise ShopError(f"Order {external_id} was already placed.")
     rate = _rate_for(tenant, address.city, address.department)  # before the locks: it needs none
     # Locked by id: two orders sharing products queue on the first one they share.
-    products = list(Product.objects.raw(
-        "SELECT * FROM commerce_product WHERE tenant_id = %s AND id = ANY(%s) ORDER BY id FOR UPDATE",
-        [tenant.pk, list(wanted)]))
+    products = order_sql.rows_as(
+        Product, "SELECT {columns} FROM commerce_product WHERE tenant_id = %s AND id = ANY(%s) ORDER BY id FOR UPDATE",
+        [tenant.pk, list(wanted)])
     quote = _priced(tenant, wanted, products, rate, payment_method, address.city)
     order = Order(
         id=uuid.uuid4(), tenant=tenant, payment_method=payment_method, currency=quote.currency,
