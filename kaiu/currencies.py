@@ -8,6 +8,8 @@ withdrew (HRK, SLL, ZWL, ANG) are left out too. Money is stored in minor units, 
 digits say how to show it: 12345 SEK is 123.45, 12345 JPY is 12345, 12345 KWD is 12.345.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 
 # code: (the standard's English name, digits after the decimal point)
@@ -224,3 +226,60 @@ def minor_unit_digits(code: str) -> int:
 def validate_currency(code: str) -> None:
     if code not in CURRENCIES:
         raise ValidationError(f"“{code}” is not an ISO 4217 currency code.")
+
+
+# How shops write amounts in a few currencies: (symbol, symbol then a space?, thousands
+# separator, decimal separator, digits shown). Colombian pesos have centavos on paper (ISO says
+# 2 digits) but no price uses them, so "$ 45.900" shows none. Others: "1,234.50 SEK".
+_FORMATS = {
+    "COP": ("$", True, ".", ",", 0),
+    "CLP": ("$", True, ".", ",", 0),
+    "ARS": ("$", True, ".", ",", 2),
+    "UYU": ("$", True, ".", ",", 2),
+    "PYG": ("₲", True, ".", ",", 0),
+    "MXN": ("$", False, ",", ".", 2),
+    "USD": ("US$", False, ",", ".", 2),
+    "PEN": ("S/", True, ",", ".", 2),
+    "BRL": ("R$", True, ".", ",", 2),
+    "EUR": ("€", True, ".", ",", 2),
+    "GBP": ("£", False, ",", ".", 2),
+}
+
+
+def shown_digits(code: str) -> int:
+    """Digits after the decimal point when an amount in `code` is shown to people."""
+    return _FORMATS[code][4] if code in _FORMATS else minor_unit_digits(code)
+
+
+def format_money(amount: int, code: str) -> str:
+    """An amount in minor units as people read it: 4590000 COP → "$ 45.900", 4590 USD → "US$45.90",
+    123450 SEK → "1,234.50 SEK". Digits not shown are rounded half up."""
+    digits, shown = minor_unit_digits(code), shown_digits(code)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    scale = 10 ** (digits - shown)
+    amount = (amount + scale // 2) // scale
+    whole, fraction = divmod(amount, 10**shown)
+    symbol, space, thousands, decimal, _ = _FORMATS.get(code, ("", False, ",", ".", shown))
+    text = f"{whole:,}".replace(",", thousands)
+    if shown:
+        text += f"{decimal}{fraction:0{shown}d}"
+    if not symbol:
+        return f"{sign}{text} {code}"
+    return f"{sign}{symbol}{' ' if space else ''}{text}"
+
+
+def parse_money(text: str, code: str) -> int:
+    """"45900", "45900.50", "$ 45.900" (thousands in a currency shown without decimals) → minor
+    units. Raises ValueError with a message a person can act on."""
+    digits, shown = minor_unit_digits(code), shown_digits(code)
+    cleaned = text.strip().removeprefix(_FORMATS.get(code, ("",))[0]).replace(code, "").strip()
+    cleaned = cleaned.removeprefix("$").strip()
+    if not shown and re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
+        cleaned = cleaned.replace(".", "")
+    match = re.fullmatch(r"(\d+)(?:[.,](\d+))?", cleaned)
+    if not match:
+        raise ValueError(f"“{text}” is not an amount (write it like 45900 or 45900.50).")
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > digits:
+        raise ValueError(f"“{text}” has more than {digits} decimals.")
+    return int(whole) * 10**digits + int(fraction.ljust(digits, "0") or 0)
