@@ -4,10 +4,10 @@ commerce.services' (a view passes cleaned_data to them)."""
 from django import forms
 
 from commerce.csv_io import plain_amount
-from commerce.images import MAX_IMAGE_BYTES
+from commerce.images import MAX_IMAGE_BYTES, InvalidImage, image_check
 from commerce.models import OrderStatus
 from commerce.selectors import TO_SHIP
-from kaiu.currencies import parse_money
+from kaiu.currencies import parse_money, shown_digits
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
@@ -53,6 +53,11 @@ class MoneyField(forms.CharField):
             raise forms.ValidationError(str(error)) from None
 
 
+def price_example(currency: str) -> str:
+    """How to type a price here: pesos have no decimals on price tags, dollars do."""
+    return "45900" if shown_digits(currency) == 0 else "45.90 or 45"
+
+
 class ProductForm(forms.Form):
     sku = forms.CharField(label="SKU", max_length=64, help_text="Your code for it, unique in your shop. It cannot "
                                                                 "change later.")
@@ -83,9 +88,18 @@ class ProductForm(forms.Form):
                 "sku": product.sku, "price": plain_amount(product.price, currency)})
         super().__init__(*args, **kwargs)
         self.fields["price"].currency = currency
-        self.fields["price"].help_text = f"In {currency}, like 45900{'' if currency in ('COP', 'CLP') else '.50'}."
+        self.fields["price"].help_text = f"In {currency}, like {price_example(currency)}."
         if product is not None:  # the SKU is fixed once orders may name it; stock moves by adjustment
             del self.fields["sku"], self.fields["stock"]
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image:  # checked here too, so a bad image stops the form before anything is saved
+            try:
+                image_check(image)
+            except InvalidImage as error:
+                raise forms.ValidationError(str(error)) from None
+        return image
 
     def catalogue_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.CATALOGUE_FIELDS}

@@ -11,6 +11,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +29,7 @@ from commerce.forms import (
     ProductForm,
     StockAdjustForm,
     TrackingForm,
+    price_example,
 )
 from commerce.images import image_response
 from commerce.models import OrderStatus as S
@@ -98,11 +100,12 @@ def product_create(request):
     form = ProductForm(request.POST or None, request.FILES or None, currency=request.tenant.currency)
     if request.method == "POST" and form.is_valid():
         try:
-            product = services.product_create(
-                tenant=request.tenant, sku=form.cleaned_data["sku"], stock=form.cleaned_data["stock"],
-                user=request.user, **form.catalogue_fields())
-            if form.cleaned_data["image"]:
-                services.product_image_set(product=product, upload=form.cleaned_data["image"])
+            with transaction.atomic():  # the product and its image, or neither
+                product = services.product_create(
+                    tenant=request.tenant, sku=form.cleaned_data["sku"], stock=form.cleaned_data["stock"],
+                    user=request.user, **form.catalogue_fields())
+                if form.cleaned_data["image"]:
+                    services.product_image_set(product=product, upload=form.cleaned_data["image"])
         except services.ShopError as error:
             form.add_error(None, str(error))
         else:
@@ -119,10 +122,12 @@ def product_edit(request, product_id):
                        product=product)
     if request.method == "POST" and form.is_valid():
         try:
-            services.product_update(product=product, **form.catalogue_fields())
-            if form.cleaned_data["image"]:
-                services.product_image_set(product=product, upload=form.cleaned_data["image"])
+            with transaction.atomic():
+                services.product_update(product=product, **form.catalogue_fields())
+                if form.cleaned_data["image"]:
+                    services.product_image_set(product=product, upload=form.cleaned_data["image"])
         except services.ShopError as error:
+            product.refresh_from_db()  # the title shows what is saved, not what was refused
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Product “{product}” saved.")
@@ -185,7 +190,8 @@ def product_import(request):
                                       f"{result.unchanged} unchanged.")
             return redirect("commerce:shop")
     return render(request, "commerce/product_import.html", {
-        "form": form, "errors": errors, "columns": COLUMNS, "required": REQUIRED, "tab": "products"},
+        "form": form, "errors": errors, "columns": COLUMNS, "required": REQUIRED,
+        "price_example": price_example(request.tenant.currency), "tab": "products"},
         status=400 if errors or form.errors else 200)
 
 
