@@ -21,7 +21,8 @@ def product_find_for_tenant(tenant, product_id) -> Product | None:
 
 def product_list_for_tenant(tenant, *, search: str = "", active: bool | None = None,
                             stock: str = "") -> QuerySet[Product]:
-    """`stock`: "out" (nothing available), "low" (1 to LOW_STOCK available) or "" (any)."""
+    """`stock`: "out" (nothing available), "low" (1 to LOW_STOCK available), "short" (either:
+    what the overview counts as low stock) or "" (any)."""
     products = Product.objects.filter(tenant=tenant)
     if search:
         products = products.filter(Q(name__icontains=search) | Q(sku__icontains=search)
@@ -33,6 +34,8 @@ def product_list_for_tenant(tenant, *, search: str = "", active: bool | None = N
         products = products.alias(available=available).filter(available__lte=0)
     elif stock == "low":
         products = products.alias(available=available).filter(available__gt=0, available__lte=LOW_STOCK)
+    elif stock == "short":
+        products = products.alias(available=available).filter(available__lte=LOW_STOCK)
     return products
 
 
@@ -65,12 +68,27 @@ def order_find_for_tenant_by_number(tenant, number: int) -> Order | None:
     return Order.objects.filter(tenant=tenant, number=number).first()
 
 
+# Orders the warehouse still has to send out (the overview's "to ship").
+ORDERS_TO_SHIP = (Order.Status.CONFIRMED, Order.Status.PROCESSING, Order.Status.READY_TO_SHIP,
+                  Order.Status.PICKUP_REQUESTED)
+TO_SHIP = "TO_SHIP"  # a `status` filter meaning any of ORDERS_TO_SHIP
+
+
 def order_list_for_tenant(tenant, *, status: str = "", customer=None, since: date | None = None,
-                          until: date | None = None) -> QuerySet[Order]:
-    """`since` and `until` are days in the tenant's time zone (the active one), both included."""
+                          until: date | None = None, search: str = "") -> QuerySet[Order]:
+    """`since` and `until` are days in the tenant's time zone (the active one), both included.
+    `search`: an order number, or part of the customer's name, phone or e-mail."""
     orders = Order.objects.filter(tenant=tenant).select_related("customer")
-    if status:
+    if status == TO_SHIP:
+        orders = orders.filter(status__in=ORDERS_TO_SHIP)
+    elif status:
         orders = orders.filter(status=status)
+    search = search.strip()
+    if search.isdigit():
+        orders = orders.filter(number=int(search)) if len(search) < 10 else orders.none()
+    elif search:
+        orders = orders.filter(Q(customer__name__icontains=search) | Q(customer__email__icontains=search)
+                               | Q(customer__phone__contains=search))
     if customer is not None:
         orders = orders.filter(customer=customer)
     if since:
@@ -118,9 +136,6 @@ def shipping_rate_find_for_tenant(tenant, *, city: str, department: str = "") ->
 
 def shop_counters_for_tenant(tenant) -> dict[str, int]:
     """The overview's counters: orders waiting to go out, and active products running low."""
-    to_ship = Order.objects.filter(tenant=tenant, status__in=[
-        Order.Status.CONFIRMED, Order.Status.PROCESSING, Order.Status.READY_TO_SHIP,
-        Order.Status.PICKUP_REQUESTED]).count()
-    low = product_list_for_tenant(tenant, active=True).alias(available=F("stock") - F("stock_reserved")).filter(
-        available__lte=LOW_STOCK).count()
+    to_ship = Order.objects.filter(tenant=tenant, status__in=ORDERS_TO_SHIP).count()
+    low = product_list_for_tenant(tenant, active=True, stock="short").count()
     return {"orders_to_ship": to_ship, "low_stock": low}

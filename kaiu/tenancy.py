@@ -26,7 +26,8 @@ CAPABILITIES = {
     "knowledge": {"OWNER", "ADMIN", "SUPPORT"},
     "conversations": {"OWNER", "ADMIN", "SUPPORT"},
     "inbox": {"OWNER", "ADMIN", "SUPPORT"},
-    "shop": {"OWNER", "ADMIN", "WAREHOUSE"},
+    "shop": {"OWNER", "ADMIN", "WAREHOUSE"},  # run the shop: products, stock, customers, orders
+    "shop_read": {"OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"},  # see products and orders (support answers customers)
     "analytics": {"OWNER", "ADMIN"},
     "settings": {"OWNER", "ADMIN"},
     "members": {"OWNER", "ADMIN"},
@@ -40,7 +41,7 @@ NAVIGATION = [
     ("knowledge", "Knowledge", "documents:knowledge", ("documents",)),
     ("conversations", "Conversations", "chat:conversation-list", ()),
     ("inbox", "Inbox", "chat:inbox", ()),
-    ("shop", "Shop", "commerce:shop", ("commerce",)),
+    ("shop_read", "Shop", "commerce:shop", ("commerce",)),
     ("analytics", "Analytics", "chat:analytics", ()),
     ("settings", "Settings", "accounts:settings", ()),
 ]

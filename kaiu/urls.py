@@ -13,6 +13,7 @@ admin.site.site_title = "KAIU admin"
 #   accounts    /accounts/, /app/ (the overview), /app/switch/, /app/leave/, /app/settings/
 #   bots        /app/bots/
 #   documents   /app/knowledge/
+#   commerce    /app/shop/, /shop/images/
 urlpatterns = [
     path("", include("chat.urls")),  # first: its public endpoints take most of the traffic
     path("", lambda request: redirect("accounts:overview"), name="home"),
@@ -22,4 +23,5 @@ urlpatterns = [
     path("", include("kaiu.accounts.urls")),
     path("app/bots/", include("bots.urls")),
     path("app/knowledge/", include("documents.urls")),
+    path("", include("commerce.urls")),
 ]

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from commerce.models import StockMovement
 from kaiu.accounts.invitations import invitation_create
 from kaiu.accounts.models import Membership
 from kaiu.accounts.services import api_key_create
@@ -33,6 +34,9 @@ PUBLIC_URL_NAMES = {
     "chat:public-messages",
     "chat:public-history",
     "chat:public-feedback",
+    # Product images are public by design (the chat's product cards show them to visitors);
+    # the URL holds the image's random stored name (tests/commerce/test_views.py).
+    "commerce:product-image",
 }
 
 # URL names that authenticate with an API key instead of a session (401 without one);
@@ -88,7 +92,8 @@ def test_anonymous_visitors_must_log_in(client, route, name):
     dummy = {"public_id": "abcdefghij", "member_id": uuid.uuid4(), "invitation_id": uuid.uuid4(),
              "key_id": uuid.uuid4(), "token": "x", "uidb64": "x", "document_id": uuid.uuid4(), "chunk_id": 1,
              "conversation_id": uuid.uuid4(), "prompt_id": uuid.uuid4(), "message_id": uuid.uuid4(),
-             "answer_id": uuid.uuid4(), "model": "abcdefghij"}
+             "answer_id": uuid.uuid4(), "model": "abcdefghij", "product_id": uuid.uuid4(),
+             "customer_id": uuid.uuid4(), "order_id": uuid.uuid4(), "filename": "x.png"}
     path = fill(route, dummy)
     for method in (client.get, client.post):
         response = method(path)
@@ -117,6 +122,7 @@ def objects_of(tenant, bot, owner, add_text):
     conversation = conversation_start(bot=bot, channel="PAGE", visitor_id="v")
     answer = Message.objects.create(conversation=conversation, role="assistant", content="Hola")
     curated = curated_answer_create(bot=bot, question="¿Horario?", answer="De 8 a 18.")
+    product, customer, order = shop_of(tenant)
     return {
         "public_id": bot.public_id,
         "member_id": second.pk,
@@ -128,7 +134,24 @@ def objects_of(tenant, bot, owner, add_text):
         "conversation_id": conversation.pk,
         "message_id": answer.pk,
         "answer_id": curated.pk,
+        "product_id": product.pk,
+        "customer_id": customer.pk,
+        "order_id": order.pk,
+        "filename": "none.png",
     }
+
+
+def shop_of(tenant):
+    """A product, a customer and a PENDING order of 2 of its 5 units."""
+    from commerce import services
+
+    services.shipping_rate_save(tenant=tenant, cost=1000, days_min=1, days_max=3, cash_on_delivery=True)
+    product = services.product_create(tenant=tenant, sku="OIL-1", name="Aceite", price=4590, stock=5)
+    customer = services.customer_upsert(tenant=tenant, name="Ana", phone="+573001234567")
+    address = services.address_add(customer=customer, line1="Calle 1", city="Bogotá")
+    order = services.order_place(tenant=tenant, lines=[services.OrderLine(product.pk, 2)], customer=customer,
+                                 address=address, payment_method="COD")
+    return product, customer, order
 
 
 def dashboard_urls(values):
@@ -173,6 +196,10 @@ def test_another_tenants_objects_are_404_on_every_dashboard_url(
     from chat.models import CuratedAnswer
 
     assert CuratedAnswer.objects.filter(bot=other_bot).count() == 1
+    product = other_tenant.products.get()
+    assert (product.stock, product.stock_reserved, product.is_active) == (5, 2, True)
+    assert other_tenant.orders.get().status == "PENDING"
+    assert StockMovement.objects.filter(product=product).count() == 2  # the opening stock and the reservation
 
 
 ROLES = ["OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"]

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
+from commerce.selectors import shop_counters_for_tenant
 from kaiu.accounts import invitations, progress, quotas, selectors, services
 from kaiu.accounts.forms import (
     ApiKeyForm,
@@ -25,8 +26,9 @@ from kaiu.tenancy import can, tenant_view
 @tenant_view("overview")
 def overview(request):
     steps = progress.steps_for(request.tenant) if can(request.membership, "bots") else []
+    shop = shop_counters_for_tenant(request.tenant) if can(request.membership, "shop_read") else None
     return render(request, "accounts/overview.html", {
-        "usage": quotas.usage_for(request.tenant),
+        "usage": quotas.usage_for(request.tenant), "shop": shop,
         "steps": steps, "steps_done": sum(step.done for step in steps),
         "leave_refusal": services.membership_leave_refusal(request.membership)})
 

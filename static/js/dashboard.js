@@ -1,8 +1,12 @@
 // Small behaviours for the dashboard, kept out of the HTML so a strict CSP can forbid
 // inline scripts: confirmation before destructive forms, and selects that submit on change.
+// A form's data-confirm asks before any of its buttons; a button's, before that one only.
 document.addEventListener("submit", (event) => {
-  const message = event.target.dataset && event.target.dataset.confirm;
+  const message = (event.submitter && event.submitter.dataset.confirm) || (event.target.dataset && event.target.dataset.confirm);
   if (message && !window.confirm(message)) event.preventDefault();
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
 });
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();

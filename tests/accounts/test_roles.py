@@ -12,6 +12,11 @@ PAGES = {
     "/app/settings/": {"OWNER", "ADMIN"},
     "/app/settings/members/": {"OWNER", "ADMIN"},
     "/app/settings/api-keys/": {"OWNER", "ADMIN"},
+    "/app/shop/": {"OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"},  # support reads products and orders
+    "/app/shop/orders/": {"OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"},
+    "/app/shop/products/new/": {"OWNER", "ADMIN", "WAREHOUSE"},
+    "/app/shop/products/import/": {"OWNER", "ADMIN", "WAREHOUSE"},
+    "/app/shop/customers/": {"OWNER", "ADMIN", "WAREHOUSE"},
 }
 
 
@@ -25,7 +30,7 @@ def test_each_role_opens_only_its_pages(client, tenant, member_with_role, role):
 
 @pytest.mark.parametrize(("role", "visible", "hidden"), [
     ("WAREHOUSE", ["Shop"], ["Bots", "Settings", "Knowledge", "Inbox"]),
-    ("SUPPORT", ["Knowledge", "Conversations", "Inbox"], ["Bots", "Shop", "Settings", "Analytics"]),
+    ("SUPPORT", ["Knowledge", "Conversations", "Inbox", "Shop"], ["Bots", "Settings", "Analytics"]),
     ("ADMIN", ["Bots", "Knowledge", "Shop", "Analytics", "Settings"], []),
 ])
 def test_navigation_shows_only_what_the_role_may_use(client, tenant, member_with_role, role, visible, hidden):
