@@ -19,9 +19,10 @@ term of the question is missing from every passage retrieved.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kaiu.ai.embeddings import BuiltinEmbedder, fold
 
@@ -42,6 +43,8 @@ COVERAGE_WEIGHT, VECTOR_WEIGHT, AGREEMENT_BONUS = 0.7, 0.3, 0.05
 MISSING_TERM_WEIGHT = 0.75  # a term this rare in the bot, found in no passage, is information the bot lacks
 MISSING_SHARE = 0.6  # ... and when such terms are this much of the question, it is not answerable
 SUBJECT_SHARE = 0.15  # of the question's other information, held by a passage stating the attribute
+UNKNOWN_WEIGHT = 0.95  # a term this rare is one the bot's passages (nearly) never say
+UNKNOWN_RAISE = 0.2  # the certainty needed rises by this much times their share of the question
 JUDGED_HITS = 3  # the best passages whose terms together count as what the bot found
 
 
@@ -84,6 +87,7 @@ class Term:
     word: str  # as the question wrote it
     weight: float  # 0 (in every passage of the bot) to 1 (in none)
     entity: bool = False  # a name or a code (Medellín, SKU-88, 1042): no other word can stand for it
+    version_of: str = ""  # the lexeme of the name this number goes with ("11" of "Windows 11")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ QUESTION_WORDS = frozenset("""
     the a an of to in on at for from with and or by as el la los las lo un una unos unas de del al en con y o u
     come comes came coming go goes going went make makes made use used using work works find found look see
     viene vienen venir va van ir usar uso usa funciona funcionan hacer hago hacen encontrar ver
+    trae traen traer se sabes
     """.split())  # the function words of both languages, which a question in the other one keeps, and
 # the verbs that carry a question rather than its subject ("Which tea comes from Kenya?")
 
@@ -127,7 +132,20 @@ def question_terms(question: str, lexemes, profile) -> list[Term]:
             entity = word in names or (any(ch.isdigit() for ch in word) and len(word) >= 3)
             terms.append(Term(lexeme, word, term_weight(profile, lexeme), entity))
     order = {word: position for position, word in reversed(list(enumerate(words)))}
-    return sorted(terms, key=lambda term: order.get(term.word, len(words)))  # as the question says them
+    terms.sort(key=lambda term: order.get(term.word, len(words)))  # as the question says them
+    lexeme_of = {term.word: term.lexeme for term in terms}
+    for number, name in versions_in(question).items():
+        if number in lexeme_of and name in lexeme_of:
+            terms = [replace(term, version_of=lexeme_of[name]) if term.word == number else term for term in terms]
+    return terms
+
+
+def versions_in(question: str) -> dict[str, str]:
+    """{number: the name it follows}: "Windows 11" names a version, not any 11."""
+    words = re.findall(r"\w+", question)
+    names = names_in(question)
+    return {word: previous for previous, word in itertools.pairwise(words)
+            if word.isdigit() and previous in names and not previous.isdigit()}
 
 
 def names_in(question: str) -> set[str]:
@@ -198,6 +216,8 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
     best = ranked[0].relevance
     found = set().union(*(hit.lexemes for hit in ranked[:JUDGED_HITS]))
     names = [term for term in terms if term.entity and not holds(found, term)]
+    names += [term for term in terms if term.version_of and term not in names
+              and not _said_together(term.version_of, term.lexeme, ranked[:JUDGED_HITS])]
     if names:  # a place, a product or a code the bot's passages never name: it does not know
         words = ", ".join(f"“{term.word}”" for term in names[:3])
         return Judgement(False, best, f"not found: {words}", tuple(term.word for term in names))
@@ -216,11 +236,30 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
     if missing and total and sum(term.weight for term in missing) / total >= MISSING_SHARE:
         words = ", ".join(f"“{term.word}”" for term in missing[:3])
         return Judgement(False, best, f"not found: {words}", tuple(term.word for term in missing))
-    threshold = CERTAINTY.get(certainty, CERTAINTY[DEFAULT_CERTAINTY])
+    # Words the bot never says, missing from the passages too, raise the bar: "Can the kit
+    # measure humidity?" of a manual that never says humidity is matched by its other words only.
+    unknown = [term for term in terms if not term.entity and term.weight >= UNKNOWN_WEIGHT and not holds(found, term)]
+    informative = sum(term.weight for term in terms if not term.entity)
+    unknown_share = sum(term.weight for term in unknown) / informative if informative else 0.0
+    threshold = CERTAINTY.get(certainty, CERTAINTY[DEFAULT_CERTAINTY]) + UNKNOWN_RAISE * unknown_share
     if best < threshold:
+        words = f" (never said: {', '.join(f'“{term.word}”' for term in unknown[:3])})" if unknown else ""
         return Judgement(False, best, f"weak match: the best passage is {best:.0%} relevant, "
-                                      f"{threshold:.0%} needed")
+                                      f"{threshold:.0%} needed{words}")
     return Judgement(True, best)
+
+
+def _said_together(name: str, number: str, hits) -> bool:
+    """Whether a passage says the number right after the name ("Windows 11", not "Windows"
+    here and "11" there). Passages whose word positions are unknown are taken as saying it."""
+    for hit in hits:
+        positions = getattr(hit, "positions", None)
+        if not positions:
+            return True
+        after_name = {position + 1 for position in positions.get(name, ())}
+        if after_name & set(positions.get(number, ())):
+            return True
+    return False
 
 
 def _attribute_of_something_else(terms: list[Term], attributes: list[Term], hits) -> tuple[Term, Term] | None:

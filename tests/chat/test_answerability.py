@@ -224,3 +224,36 @@ def test_an_attribute_stated_only_of_other_things_is_not_answered(bot, add_text,
     _, message = ask(bot, "¿Cuánto cuesta el envío a Cali?")
     assert message.answered is False, message.content
     assert message.note == "not found: “cuesta” of “envío”"
+
+
+def test_a_version_must_be_said_with_its_name(bot, add_text, ask):
+    """"Windows" in one place and "11" in another do not say that Windows 11 works."""
+    bot.rag_config = {**bot.rag_config, "chunk_size": 300, "chunk_overlap": 0}
+    bot.save()
+    add_text(bot, "Requisitos", "El programa funciona en Windows y en Linux. La versión 11 trae un instalador nuevo.")
+    _, message = ask(bot, "¿Funciona con Windows 11?")
+    assert message.answered is False, message.content
+    assert message.note == "not found: “11”"
+
+    add_text(bot, "Novedades", "Desde marzo el programa también funciona en Windows 11.")
+    text, message = ask(bot, "¿Funciona con Windows 11?")
+    assert message.answered
+    assert "Windows 11" in text
+
+
+def test_words_the_bot_never_says_raise_the_certainty_needed():
+    """Its other words match well, but what is asked (the humidity) is in no passage: a match
+    that would do for a question of known words is not enough."""
+    from documents.relevance import Term, judge
+    from documents.search import Hit
+
+    terms = [Term("kit", "kit", 0.5), Term("med", "medir", 0.5), Term("humed", "humedad", 1.0)]
+
+    def passage(*lexemes):
+        return Hit(chunk_id=1, document_id="d", document_name="Manual", text="", metadata={}, rank=1, score=0.5,
+                   lexemes=frozenset(lexemes), relevance=0.5)
+
+    refused = judge(terms, [passage("kit", "med")], "balanced")
+    assert refused.answerable is False
+    assert refused.reason == "weak match: the best passage is 50% relevant, 52% needed (never said: “humedad”)"
+    assert judge(terms, [passage("kit", "med", "humed")], "balanced").answerable
