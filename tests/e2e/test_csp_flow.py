@@ -131,7 +131,7 @@ def test_the_admin_works_under_the_policy(page, violations, shot, django_user_mo
     assert violations() == []
 
 
-def test_warehouse_staff_are_told_why_the_admin_is_empty(page, violations, shot, django_user_model):
+def test_warehouse_staff_see_the_shop_in_the_admin(page, violations, shot, django_user_model):
     from django.contrib.auth.models import Group
 
     from kaiu.accounts.staff import sync_staff_groups
@@ -141,7 +141,9 @@ def test_warehouse_staff_are_told_why_the_admin_is_empty(page, violations, shot,
                                                  is_staff=True)
     user.groups.add(Group.objects.get(name="WAREHOUSE"))
     log_in(page, "almacen@staff.test", "una-clave-bien-larga", path="/admin/login/")
-    page.wait_for_selector("text=works on the shop (products, stock and orders)")
+    page.wait_for_selector("#content-main >> text=Shop")
+    assert page.locator("#content-main a", has_text="Products").count() >= 1
+    assert page.locator("#content-main a", has_text="Orders").count() >= 1
     assert page.locator("text=permission to view or edit anything").count() == 0
     shot("32-admin-warehouse")
     assert violations() == []
