@@ -83,6 +83,11 @@ def order_quote(*, tenant, lines: Iterable[OrderLine], city: str, department: st
     return _priced(tenant, wanted, products, rate, payment_method, city)
 
 
+# What pricing an order reads of its products (and all order_sql writes from them).
+_PRICED_PRODUCT_FIELDS = ("id", "tenant_id", "sku", "name", "variant_name", "price", "stock", "stock_reserved",
+                          "is_active")
+
+
 def order_place(*, tenant, lines: Iterable[OrderLine], customer: Customer, address: Address,
                 payment_method: str, placed_by=None, note: str = "", external_id: str = "") -> Order:
     """A PENDING order with its units reserved, priced from the live products and the
@@ -104,7 +109,7 @@ def order_place(*, tenant, lines: Iterable[OrderLine], customer: Customer, addre
     for _ in range(ORDER_PLACE_ATTEMPTS):
         products = order_sql.rows_as(
             Product, "SELECT {columns} FROM commerce_product WHERE tenant_id = %s AND id = ANY(%s)",
-            [tenant.pk, list(wanted)])
+            [tenant.pk, list(wanted)], only=_PRICED_PRODUCT_FIELDS)
         quote = _priced(tenant, wanted, products, rate, payment_method, address.city)
         order = Order(
             id=uuid.uuid4(), tenant=tenant, payment_method=payment_method, currency=quote.currency,
