@@ -10,8 +10,9 @@ A throwaway embedded PostgreSQL gets one shop (pesos) with 50 products, shipping
 customers. Each client is its own process (as web workers are), with its own database
 connection, and places orders of 1-3 random products (1-2 units each) from the same 50
 for the measured seconds. Ten of the products have little stock, so they sell out during
-the run and later orders for them are refused: the refusals take the same locks and checks,
-and the oversell count (units ordered beyond a product's stock, summed) must be 0.
+the run and later orders for them are refused (most on the read they are priced from, taking
+no lock; a few in the write, when the last units went in between), and the oversell count
+(units ordered beyond a product's stock, summed) must be 0.
 
 Printed: orders/s, refusals/s, p50/p95/p99 latency of order_place, the oversell count, the
 products' final levels against their movements, and whether order numbers are gap-free.

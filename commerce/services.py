@@ -34,6 +34,9 @@ from kaiu.currencies import format_money
 
 MAX_ORDER_LINES = 50
 MAX_LINE_QUANTITY = 1000
+# Pricing again after a line stopped fitting between the read and the write: each retry means
+# another order or a staff change got there first.
+ORDER_PLACE_ATTEMPTS = 5
 
 
 class ShopError(Exception):
@@ -80,11 +83,20 @@ def order_quote(*, tenant, lines: Iterable[OrderLine], city: str, department: st
     return _priced(tenant, wanted, products, rate, payment_method, city)
 
 
-@transaction.atomic
+# What pricing an order reads of its products (and all order_sql writes from them).
+_PRICED_PRODUCT_FIELDS = ("id", "tenant_id", "sku", "name", "variant_name", "price", "stock", "stock_reserved",
+                          "is_active")
+
+
 def order_place(*, tenant, lines: Iterable[OrderLine], customer: Customer, address: Address,
                 payment_method: str, placed_by=None, note: str = "", external_id: str = "") -> Order:
     """A PENDING order with its units reserved, priced from the live products and the
-    shipping rate of the address's destination. Refused whole if any line cannot be served."""
+    shipping rate of the address's destination. Refused whole if any line cannot be served.
+
+    Priced from the products as they are now, then written in one statement (its own
+    transaction) that locks them by id and writes nothing unless every line still fits (see
+    order_sql). When one no longer does, the order is priced again: refused if a line cannot
+    be served any more, placed at the new price if only the price changed."""
     if customer.tenant_id != tenant.pk or address.customer_id != customer.pk:
         raise ShopError("The customer or the address belongs to another business.")
     if payment_method not in PaymentMethod.values:
@@ -93,23 +105,24 @@ def order_place(*, tenant, lines: Iterable[OrderLine], customer: Customer, addre
     external_id, note = external_id.strip(), note.strip()[:2000]
     if external_id and Order.objects.filter(tenant=tenant, external_id=external_id).exists():
         raise ShopError(f"Order {external_id} was already placed.")
-    rate = _rate_for(tenant, address.city, address.department)  # before the locks: it needs none
-    # Locked by id: two orders sharing products queue on the first one they share.
-    products = order_sql.rows_as(
-        Product, "SELECT {columns} FROM commerce_product WHERE tenant_id = %s AND id = ANY(%s) ORDER BY id FOR UPDATE",
-        [tenant.pk, list(wanted)])
-    quote = _priced(tenant, wanted, products, rate, payment_method, address.city)
-    order = Order(
-        id=uuid.uuid4(), tenant=tenant, payment_method=payment_method, currency=quote.currency,
-        subtotal=quote.subtotal, shipping_cost=quote.shipping_cost, total=quote.total, customer=customer,
-        customer_snapshot=_customer_snapshot(customer), shipping_address=address.snapshot(),
-        shipping_days_min=rate.days_min, shipping_days_max=rate.days_max, note=note, external_id=external_id,
-        placed_by=placed_by)
-    try:
-        order_sql.order_insert(order, quote.lines)
-    except IntegrityError:  # the same external id placed a moment ago by another request
-        raise ShopError(f"Order {external_id} was already placed.") from None
-    return order
+    rate = _rate_for(tenant, address.city, address.department)
+    for _ in range(ORDER_PLACE_ATTEMPTS):
+        products = order_sql.rows_as(
+            Product, "SELECT {columns} FROM commerce_product WHERE tenant_id = %s AND id = ANY(%s)",
+            [tenant.pk, list(wanted)], only=_PRICED_PRODUCT_FIELDS)
+        quote = _priced(tenant, wanted, products, rate, payment_method, address.city)
+        order = Order(
+            id=uuid.uuid4(), tenant=tenant, payment_method=payment_method, currency=quote.currency,
+            subtotal=quote.subtotal, shipping_cost=quote.shipping_cost, total=quote.total, customer=customer,
+            customer_snapshot=_customer_snapshot(customer), shipping_address=address.snapshot(),
+            shipping_days_min=rate.days_min, shipping_days_max=rate.days_max, note=note, external_id=external_id,
+            placed_by=placed_by)
+        try:
+            if order_sql.order_insert(order, quote.lines):
+                return order
+        except IntegrityError:  # the same external id placed a moment ago by another request
+            raise ShopError(f"Order {external_id} was already placed.") from None
+    raise ShopError("These products are selling fast right now: please try again in a moment.")
 
 
 @transaction.atomic
