@@ -33,6 +33,7 @@ PUBLIC_URL_NAMES = {
     "chat:public-messages",
     "chat:public-history",
     "chat:public-feedback",
+    "chat:public-product-image",  # a product's image in the chat's cards (tests/chat/test_shop_cards.py)
 }
 
 # URL names that authenticate with an API key instead of a session (401 without one);
