@@ -184,7 +184,10 @@ def products_matching(bot, text: str) -> list[Product]:
     product's passage."""
     retrieval = retrieve(bot, text, k=12, record=False)
     hits = [hit for hit in retrieval.hits if knowledge.product_id_of(hit.metadata)]
-    subject = [term for term in retrieval.terms if not _asks_about_the_shop(term)]
+    held = set().union(*(hit.lexemes for hit in hits)) if hits else set()
+    # A number no product passage holds is a quantity ("I want 2 candles"), not part of a name.
+    subject = [term for term in retrieval.terms if not _asks_about_the_shop(term)
+               and not (term.word.isdigit() and term.lexeme not in held)]
     if not hits or not subject:
         return []
     scored = [(coverage(subject, hit.lexemes), hit) for hit in hits]
