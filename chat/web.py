@@ -29,6 +29,9 @@ UI_TEXTS = {
         "close": "Cerrar",
         "feedback_error": "No se pudo guardar tu opinión. Inténtalo de nuevo.",
         "too_long": "Tu mensaje es demasiado largo: {count} caracteres de {max} posibles.",
+        "products": "Productos",
+        "in_stock": "Disponible",
+        "out_of_stock": "Agotado",
     },
     "en": {
         "placeholder": "Type your question…",
@@ -45,6 +48,9 @@ UI_TEXTS = {
         "close": "Close",
         "feedback_error": "Your feedback could not be saved. Please try again.",
         "too_long": "Your message is too long: {count} characters of {max} allowed.",
+        "products": "Products",
+        "in_stock": "In stock",
+        "out_of_stock": "Out of stock",
     },
 }
 
