@@ -104,6 +104,21 @@ def intent_offline(question: str) -> Intent:
     return Intent("other")
 
 
+ORDER_CUES = frozenset("""
+    quiero quisiera gustaria deseo voy puedo hacer realizar comprar pedir ordenar encargar pedido compra llevo
+    lo la los las me un una unos unas de del el favor por i want would like wish can let ll will to buy order
+    purchase place an make a some please the of
+    """.split())
+
+
+def names_something(text: str) -> bool:
+    """Whether a request to order names a thing ("quiero pedir una devolución", "... aceite de
+    argán"), not just the wish to order ("quiero hacer un pedido")."""
+    words = [word for word in re.findall(r"\w+", fold(text)) if not word.isdigit()]
+    return any(len(word) > 2 and word not in ORDER_CUES and word not in SHOP_WORDS and word not in _WORD_NUMBERS
+               for word in words)
+
+
 def contact_in(text: str) -> str:
     """An e-mail or a phone number the visitor wrote, if any."""
     email = _EMAIL.search(text)
@@ -244,17 +259,22 @@ def shop_reply(bot, conversation: Conversation, question: str, history, model) -
 
     if not knowledge.knows_shop(bot):
         return None
-    state = conversation.shop_state or {}
-    if state.get("flow") == "order":
-        return shop_order.order_step(bot, conversation, question)
-    if state.get("flow") == "status":
+    flow = (conversation.shop_state or {}).get("flow")
+    if flow == "status":
         answer = shop_status.status_step(bot, conversation, question)
         if answer is not None:
             return answer
+        flow = (conversation.shop_state or {}).get("flow")  # an order it paused goes on
+    if flow == "order":
+        answer = shop_order.order_step(bot, conversation, question)
+        if answer is not None:
+            return answer
+    # Not an answer to the step the visitor is at: what else they want (an order being taken
+    # waits meanwhile, and is not started again).
     intent = intent_by_model(model, question, history) or intent_offline(question)
     if intent.kind == "status":
         return shop_status.status_start(bot, conversation, intent)
-    if intent.kind == "order":
+    if intent.kind == "order" and flow != "order":
         return shop_order.order_start(bot, conversation, intent)
     if intent.kind == "product":
         # "¿Y cuánto cuesta?" after a product: searched as a question about it (chat.followup).

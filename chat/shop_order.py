@@ -14,7 +14,15 @@ import re
 
 from django.db import transaction
 
-from chat.shop import Intent, ShopAnswer, products_answer, products_matching, quantity_in, state_save
+from chat.shop import (
+    Intent,
+    ShopAnswer,
+    names_something,
+    products_answer,
+    products_matching,
+    quantity_in,
+    state_save,
+)
 from commerce import services
 from commerce.knowledge import products_live
 from commerce.models import PaymentMethod
@@ -36,7 +44,8 @@ FIELD_WORDS = {  # the words a customer changes an answer with, folded
 _CHANGE = re.compile(r"\b(?:cambia|cambiar|cambio|corrige|corregir|modifica|modificar|otra|otro|change|edit|"
                      r"correct|fix|different|another)\b")
 _CANCEL = re.compile(r"^\s*(?:no|nop|nope|cancela\w*|olvidalo|olvida\w*|ya no\b.*|no quiero\b.*|mejor no\b.*|salir|"
-                     r"cancel\w*|stop|never ?mind|forget it|quit|abort)\s*[.!]*\s*$")
+                     r"cancel\w*|stop|never ?mind|forget it|quit|abort)\s*[.!]*\s*"
+                     r"(?:,?\s*(?:gracias|thanks|thank you)\s*[.!]*)?$")
 _YES = re.compile(r"^\s*(?:si|sii+|claro|confirm\w*|dale|listo|ok|okay|de acuerdo|correcto|perfecto|hagamoslo|"
                   r"yes|yep|yeah|sure|go ahead|place it|do it)\b")
 _NAME_PREFIX = re.compile(r"^(?:me llamo|mi nombre es|soy|my name is|i am|i'm|name:?|nombre:?)\s+", re.I)
@@ -109,9 +118,13 @@ def _texts(bot) -> dict:
     return TEXTS.get(bot.language, TEXTS["en"])
 
 
-def order_start(bot, conversation, intent: Intent) -> ShopAnswer:
+def order_start(bot, conversation, intent: Intent) -> ShopAnswer | None:
+    """The order's first step, or None when the request names something the shop does not sell
+    ("¿puedo pedir una devolución?"): the knowledge flow answers that."""
     state = {"flow": "order", "step": "product"}
     products = products_matching(bot, intent.query) if intent.query else []
+    if not products and intent.query and names_something(intent.query):
+        return None
     if len(products) == 1 or _same_product_named(products, intent.query):
         state["product"] = str(products[0].pk)
         state["step"] = "quantity"

@@ -64,10 +64,14 @@ def _texts(bot) -> dict:
 
 
 def status_start(bot, conversation, intent: Intent) -> ShopAnswer:
+    """Ask for what is missing. An order being taken is paused meanwhile, and goes on after."""
+    current = conversation.shop_state or {}
+    paused = current if current.get("flow") == "order" else current.get("paused")
+    base = {"flow": "status", **({"paused": paused} if paused else {})}
     if intent.number is None:
-        state_save(conversation, {"flow": "status"})
+        state_save(conversation, base)
         return ShopAnswer(_texts(bot)["number"], reason="order status: asked for the number")
-    state_save(conversation, {"flow": "status", "number": intent.number})
+    state_save(conversation, {**base, "number": intent.number})
     if intent.contact:
         return _verify(bot, conversation, intent.number, intent.contact)
     return ShopAnswer(_texts(bot)["contact"].format(number=intent.number), reason="order status: asked who asks")
@@ -81,18 +85,23 @@ def status_step(bot, conversation, text: str) -> ShopAnswer | None:
     if number is None:
         found = re.search(r"\d{1,9}", fold(text)) if len(text) <= 40 else None
         if found is None:
-            state_save(conversation, {})
+            _end(conversation)
             return None
-        state_save(conversation, {"flow": "status", "number": int(found.group(0))})
+        state_save(conversation, {**state, "number": int(found.group(0))})
         contact = contact_in(text) if contact_in(text) != found.group(0) else ""
         if contact:
             return _verify(bot, conversation, int(found.group(0)), contact)
         return ShopAnswer(_texts(bot)["contact"].format(number=found.group(0)), reason="order status: asked who asks")
     contact = contact_in(text)
     if not contact:
-        state_save(conversation, {})
+        _end(conversation)
         return None
     return _verify(bot, conversation, number, contact)
+
+
+def _end(conversation) -> None:
+    """The status flow is over: back to the order it paused, if any."""
+    state_save(conversation, (conversation.shop_state or {}).get("paused") or {})
 
 
 def _verify(bot, conversation, number: int, contact: str) -> ShopAnswer:
@@ -108,7 +117,7 @@ def _verify(bot, conversation, number: int, contact: str) -> ShopAnswer:
     if order is None or not _same_customer(bot.tenant, order.customer_snapshot or {}, contact):
         return ShopAnswer(texts["no_match"].format(number=number), answered=False,
                           reason="order status: details did not match")
-    state_save(conversation, {})
+    _end(conversation)
     label = STATUS_LABELS.get(bot.language, {}).get(order.status, OrderStatus(order.status).label.lower())
     lines = [texts["status"].format(number=order.number, status=label)]
     if order.carrier:

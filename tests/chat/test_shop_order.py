@@ -178,3 +178,20 @@ def test_the_order_goes_on_in_english_through_the_api(other_tenant, outsider, cl
     assert f"order number **{order.number}**" in text
     assert product(other_tenant, "C-1").stock_reserved == 2
     assert candle.pk == order.items.get().product_id
+
+
+def test_asking_to_order_something_the_shop_does_not_sell_goes_to_the_knowledge_base(store_bot, say):
+    conversation = new_conversation(store_bot)
+    text, message = say(conversation, "¿Puedo pedir la devolución de un producto?")
+    assert "30 días" in text
+    assert message.origin == "model"
+    assert Conversation.objects.get(pk=conversation.pk).shop_state == {}
+
+
+def test_an_order_status_question_in_the_middle_of_an_order_is_answered_and_the_order_waits(store_bot, say):
+    conversation = new_conversation(store_bot)
+    say(conversation, "Quiero pedir aceite de jojoba")
+    say(conversation, "1")
+    text, _ = say(conversation, "¿Dónde está mi pedido 1001?")
+    assert "teléfono o el correo" in text
+    assert "teléfono" in say(conversation, "Laura Méndez")[0]  # back to the order, at its name step
