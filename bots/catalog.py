@@ -19,6 +19,7 @@ TEMPLATES = [
             "top_k": 5,
             "certainty": "balanced",
             "search_mode": "hybrid",
+            "knows_shop": True,  # products, prices, order status and orders in chat (commerce.knowledge)
         },
         "texts": {
             "en": {

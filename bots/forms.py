@@ -93,6 +93,10 @@ class BotSettingsForm(forms.Form):
         choices=CERTAINTY_CHOICES, label="How close must a question be to a curated answer",
         help_text="Strict serves your own answer only to near rewordings of its question; lenient to looser "
                   "paraphrases.")
+    knows_shop = forms.BooleanField(
+        required=False, label="Knows the shop",
+        help_text="Answers about your products with their live price and stock, tells a customer who proves "
+                  "it is theirs where an order is, and takes cash-on-delivery orders in the chat.")
     chunk_size = forms.IntegerField(min_value=200, max_value=4000, help_text="Characters per passage.")
     chunk_overlap = forms.IntegerField(min_value=0, max_value=2000, help_text="Characters shared by neighbours.")
     chat_model = forms.CharField(max_length=120, required=False,

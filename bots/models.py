@@ -21,7 +21,7 @@ def new_public_id() -> str:
 
 def default_rag_config() -> dict:
     return {"chunk_size": 1000, "chunk_overlap": 200, "top_k": 5, "search_mode": "hybrid",
-            "certainty": "balanced", "curated_certainty": "balanced"}
+            "certainty": "balanced", "curated_certainty": "balanced", "knows_shop": False}
 
 
 class Template(models.Model):

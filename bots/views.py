@@ -137,7 +137,7 @@ def prompt_activate(request, public_id, prompt_id):
 
 # --- Retrieval and model settings ---------------------------------------------------------
 
-RAG_FIELDS = ("search_mode", "top_k", "certainty", "curated_certainty", "chunk_size", "chunk_overlap")
+RAG_FIELDS = ("search_mode", "top_k", "certainty", "curated_certainty", "knows_shop", "chunk_size", "chunk_overlap")
 
 
 @tenant_view("bots")

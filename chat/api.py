@@ -19,7 +19,7 @@ from bots.selectors import bot_find_for_tenant, bot_list_for_tenant
 from chat import reply, selectors, services
 from chat.models import Channel, Conversation, Message
 from chat.texts import MESSAGES, ChatError, message_for
-from chat.web import message_payload
+from chat.web import cards_payload, message_payload
 from kaiu.accounts.services import api_key_authenticate, api_key_revoked
 from kaiu.http import json_body, openai_error
 from kaiu.platform.limits import rate_limit_hit
@@ -177,7 +177,8 @@ def _usage(message: Message) -> dict:
 
 def _extras(conversation: Conversation, message: Message) -> dict:
     return {"conversation": str(conversation.pk), "message": str(message.pk), "answered": message.answered,
-            "cache_hit": message.cache_hit, "sources": message_payload(message)["sources"]}
+            "cache_hit": message.cache_hit, "sources": message_payload(message)["sources"],
+            "cards": cards_payload(message)}
 
 
 def _model_not_found(model) -> JsonResponse:

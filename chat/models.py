@@ -38,6 +38,10 @@ class Conversation(models.Model):
     handover_reason = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=120, blank=True)  # the first question, for lists
     message_count = models.PositiveIntegerField(default=0)
+    # Where the visitor is in a shop conversation (chat.shop): an order being taken step by
+    # step, or an order whose status waits for the customer's phone or e-mail. Kept here, so it
+    # holds across requests, processes and channels; {} when none.
+    shop_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,13 +70,17 @@ class Message(models.Model):
     content = models.TextField()
     # [{"n": 1, "document": id, "document_name": ..., "chunk": id, "page": ..., "score": ..., "text": ...}]
     sources = models.JSONField(default=list, blank=True)
+    # Products shown as cards (chat.shop), as they were when answered:
+    # [{"product": id, "name", "variant", "price", "available", "in_stock", "image", "line"}]
+    # `line` is the product's line in `content`, the plain-text form the API and transcripts show.
+    cards = models.JSONField(default=list, blank=True)
     model = models.CharField(max_length=120, blank=True)
     tokens_in = models.PositiveIntegerField(default=0)
     tokens_out = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)  # {"embed": ms, "retrieve": ms, "llm": ms, "total": ms}
     top_score = models.FloatField(null=True, blank=True)
     answered = models.BooleanField(default=True)
-    origin = models.CharField(max_length=12, blank=True)  # model, cache, curated, unknown, error, fallback
+    origin = models.CharField(max_length=12, blank=True)  # model, cache, curated, shop, unknown, error, fallback
     note = models.CharField(max_length=300, blank=True)  # why: a provider's error, a fallback, a refusal
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -84,7 +92,8 @@ class Message(models.Model):
         return f"{self.role}: {self.content[:60]}"
 
     ORIGIN_LABELS = {"model": "answered", "cache": "from the cache", "curated": "curated answer",
-                     "unknown": "not answered", "error": "error", "fallback": "built-in model (provider paused)"}
+                     "unknown": "not answered", "error": "error", "fallback": "built-in model (provider paused)",
+                     "shop": "shop"}
 
     @property
     def origin_label(self) -> str:

@@ -30,6 +30,7 @@ from chat.followup import standalone_question
 from chat.models import Conversation, Message
 from chat.response_cache import CacheLookup, response_cache_key
 from chat.services import Outcome, answer_store, conversation_new, question_store
+from chat.shop import ShopAnswer, live_product_passages, shop_flow_active, shop_reply
 from chat.texts import ChatError, message_for
 from documents.relevance import certainty_for
 from documents.search import retrieve
@@ -105,7 +106,7 @@ def _answer(bot: Bot, conversation: Conversation, question: str, history, model:
     outcome = Outcome()
     parts: list[str] = []
     try:
-        for piece in _compose(bot, question, history, outcome, model, cache):
+        for piece in _compose(bot, conversation, question, history, outcome, model, cache):
             parts.append(piece)
             yield ReplyEvent("delta", text=piece)
     except GeneratorExit:  # the visitor left mid-stream: keep what was said
@@ -123,11 +124,19 @@ def _answer(bot: Bot, conversation: Conversation, question: str, history, model:
         yield ReplyEvent("done", message=message)
 
 
-def _compose(bot: Bot, question: str, history, outcome: Outcome, model: ChatModel,
+def _compose(bot: Bot, conversation: Conversation, question: str, history, outcome: Outcome, model: ChatModel,
              cache: CacheLookup) -> Iterator[str]:
-    """The answer's pieces, from the first source that has one; fills `outcome` on the way."""
-    curated = curated_answer_match(bot, question)
-    if curated is not None:
+    """The answer's pieces, from the first source that has one; fills `outcome` on the way.
+    An order being taken in the chat goes first (its "sí" is no question for curated answers
+    or the cache); then curated answers, the shop, the cache and the knowledge base."""
+    in_shop_flow = shop_flow_active(bot, conversation)
+    shop = shop_reply(bot, conversation, question, history, model) if in_shop_flow else None
+    curated = curated_answer_match(bot, question) if shop is None else None
+    if shop is None and curated is None and not in_shop_flow:
+        shop = shop_reply(bot, conversation, question, history, model)
+    if shop is not None:
+        yield from _from_shop(shop, outcome)
+    elif curated is not None:
         yield from _from_curated(curated, outcome)
     elif cache.entry is not None:
         yield from _from_cache(cache, model, outcome)
@@ -139,6 +148,13 @@ def _from_curated(curated, outcome: Outcome) -> Iterator[str]:
     outcome.origin, outcome.model = "curated", "curated"
     curated_answer_served(curated)
     yield curated.answer
+
+
+def _from_shop(answer: ShopAnswer, outcome: Outcome) -> Iterator[str]:
+    """Live prices and orders: never cached (the price may change before the next question)."""
+    outcome.origin, outcome.model, outcome.answered = "shop", "kaiu-shop", answer.answered
+    outcome.cards, outcome.reason = answer.cards, answer.reason
+    yield answer.text
 
 
 def _from_cache(cache: CacheLookup, model: ChatModel, outcome: Outcome) -> Iterator[str]:
@@ -166,6 +182,7 @@ def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: C
     outcome.error = retrieval.warning[:300]
     outcome.timings["embed"] = round(retrieval.embed_ms, 2)
     outcome.timings["retrieve"] = round(retrieval.search_ms, 2)
+    has_products = live_product_passages(bot, retrieval)  # prices and stock as they are now
     outcome.retrieved_documents = {hit.document_id for hit in retrieval.hits}
     judgement = retrieval.judge(certainty_for(bot))
     outcome.top_score = judgement.confidence
@@ -188,7 +205,7 @@ def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: C
         yield message_for("unknown", bot.language)
         return
     outcome.sources = renumbering.sources(outcome.sources)
-    if outcome.origin == "model":
+    if outcome.origin == "model" and not has_products:
         outcome.cache_key = cache.key
 
 

@@ -94,6 +94,7 @@ class Outcome:
     origin: str = "model"  # model, cache, curated, unknown, error, fallback
     answered: bool = True
     sources: list[dict] = field(default_factory=list)
+    cards: list[dict] = field(default_factory=list)  # products shown as cards (chat.shop)
     top_score: float | None = None
     model: str = ""
     tokens_in: int = 0
@@ -126,7 +127,7 @@ def _answer_store(bot: Bot, conversation: Conversation, question: str, answer: s
         source["cited"] = source["n"] in cited
     message = Message(
         conversation=conversation, role=Message.Role.ASSISTANT, content=answer, sources=outcome.sources,
-        model=outcome.model, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
+        cards=outcome.cards, model=outcome.model, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
         timings=outcome.timings, top_score=outcome.top_score, answered=outcome.answered, origin=outcome.origin,
         note=_note(outcome))
     writes = [insert_statement(message), insert_statement(_query_log(bot, conversation, message, question, outcome))]

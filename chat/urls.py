@@ -11,6 +11,8 @@ urlpatterns = [
     path("c/<slug:public_id>/messages/", views.public_messages, name="public-messages"),
     path("c/<slug:public_id>/history/", views.public_history, name="public-history"),
     path("c/<slug:public_id>/feedback/", views.public_feedback, name="public-feedback"),
+    path("c/<slug:public_id>/products/<uuid:product_id>/image", views.public_product_image,
+         name="public-product-image"),
     path("widget/<slug:public_id>.js", views.widget_script, name="widget-script"),
     path("api/v1/chat/completions", api.chat_completions, name="api-chat-completions"),
     path("api/v1/models", api.model_list, name="api-model-list"),

@@ -11,7 +11,7 @@ import json
 import secrets
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -22,6 +22,7 @@ from bots.models import Bot
 from bots.selectors import bot_get_for_public, bot_get_for_tenant, prompt_find_for_bot, widget_config_get_for_bot
 from chat import reply, selectors, services
 from chat.models import Channel, Conversation
+from chat.shop import product_image_find_for_bot
 from chat.texts import ChatError
 from chat.web import chat_csp, event_stream, json_error, message_payload, origin_allowed, ui_texts
 from kaiu.http import json_body
@@ -108,6 +109,21 @@ def _too_many(bot: Bot, retry_after: int):
     message = {"es": f"Estás enviando mensajes muy rápido. Espera {retry_after} s e inténtalo de nuevo.",
                "en": f"You are sending messages too quickly. Wait {retry_after} s and try again."}
     return json_error(429, "rate_limited", message.get(bot.language, message["en"]), retry_after=retry_after)
+
+
+@require_safe
+def public_product_image(request, public_id, product_id):
+    """A product's image for the chat's cards: only of a product on sale, of a bot that knows
+    the shop, served as the type it was checked to be and never run as a page."""
+    bot = _public_bot(public_id)
+    product = product_image_find_for_bot(bot, product_id)
+    if product is None:
+        raise Http404("No such image.")
+    response = FileResponse(product.image.open("rb"), content_type=product.image_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @csrf_exempt

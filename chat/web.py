@@ -29,6 +29,9 @@ UI_TEXTS = {
         "close": "Cerrar",
         "feedback_error": "No se pudo guardar tu opinión. Inténtalo de nuevo.",
         "too_long": "Tu mensaje es demasiado largo: {count} caracteres de {max} posibles.",
+        "products": "Productos",
+        "in_stock": "Disponible",
+        "out_of_stock": "Agotado",
     },
     "en": {
         "placeholder": "Type your question…",
@@ -45,6 +48,9 @@ UI_TEXTS = {
         "close": "Close",
         "feedback_error": "Your feedback could not be saved. Please try again.",
         "too_long": "Your message is too long: {count} characters of {max} allowed.",
+        "products": "Products",
+        "in_stock": "In stock",
+        "out_of_stock": "Out of stock",
     },
 }
 
@@ -62,8 +68,9 @@ def message_payload(message: Message, *, debug: bool = False) -> dict:
     its score, the time split and the tokens; visitors see only the cited passages."""
     sources = [source for source in message.sources if debug or source.get("cited")]
     payload = {
-        "id": str(message.pk), "role": message.role, "html": render_answer(message.content)
+        "id": str(message.pk), "role": message.role, "html": render_answer(_without_card_lines(message))
         if message.role == Message.Role.ASSISTANT else "", "text": message.content,
+        "cards": cards_payload(message),
         "answered": message.answered, "cache_hit": message.cache_hit,
         "sources": [{key: source.get(key) for key in ("n", "document_name", "page", "text", "cited")
                      + (("score",) if debug else ())} for source in sources],
@@ -73,6 +80,23 @@ def message_payload(message: Message, *, debug: bool = False) -> dict:
         payload.update(origin=message.origin, model=message.model, timings=message.timings, note=message.note,
                        tokens={"in": message.tokens_in, "out": message.tokens_out}, top_score=message.top_score)
     return payload
+
+
+CARD_KEYS = ("product", "name", "variant", "price", "in_stock", "image")
+
+
+def cards_payload(message: Message) -> list[dict]:
+    """The products an answer shows as cards (chat.shop), as they were when it was given."""
+    return [{key: card.get(key) for key in CARD_KEYS} for card in message.cards or []]
+
+
+def _without_card_lines(message: Message) -> str:
+    """The answer's text as the page shows it beside its cards: without the plain-text list
+    of the same products (the API's and the transcript's form)."""
+    if not message.cards:
+        return message.content
+    lines = {card.get("line") for card in message.cards}
+    return "\n".join(line for line in message.content.split("\n") if line not in lines)
 
 
 def _rating(message: Message) -> int:

@@ -7,9 +7,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from commerce import services
+from commerce import knowledge, services
 from commerce.models import Customer, Order, OrderEvent, Product, ShippingRate, StockMovement
 from commerce.services import OrderLine
+from documents.ingest import process_document
 from kaiu.accounts.models import Membership, Role
 
 PESOS = 100  # COP is kept in centavos (ISO 4217 minor units); prices are whole pesos
@@ -119,6 +120,10 @@ def seed(tenant) -> str:
         customers = _seed_customers(tenant)
         if not Order.objects.filter(tenant=tenant).exists():
             _seed_orders(tenant, customers)
+    # The bot that knows the shop reads its catalogue now, so the demo answers about products at once.
+    knowledge.shop_knowledge_sync(tenant.pk, refresh=False)
+    for document in knowledge.catalog_documents_waiting(tenant.pk):
+        process_document(document.pk)
     new = f", {added} new" if added else ""
     return (f"Shop: {Product.objects.filter(tenant=tenant).count()} products, "
             f"{ShippingRate.objects.filter(tenant=tenant).count()} shipping rates{new}, "

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from commerce import csv_io, order_sql, selectors
+from commerce import csv_io, knowledge, order_sql, selectors
 from commerce.images import InvalidImage, image_check
 from commerce.models import (
     Address,
@@ -285,6 +285,8 @@ def product_create(*, tenant, sku: str, name: str, price: int, stock: int = 0, u
     if stock:
         stock_adjust(product=product, delta=stock, reason="Opening stock", user=user)
         product.refresh_from_db()
+    if product.is_active:
+        knowledge.products_changed(tenant.pk)
     return product
 
 
@@ -293,10 +295,13 @@ def product_update(*, product: Product, **fields) -> Product:
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"product_update() got unexpected fields {sorted(unknown)}")
+    before = (knowledge.product_passage(product), product.is_active)
     for field, value in fields.items():
         setattr(product, field, value.strip() if isinstance(value, str) else value)
     # Only these columns: the stock may have moved since `product` was read.
     _save_checked(product, update_fields=[*fields, "updated_at"])
+    if (knowledge.product_passage(product), product.is_active) != before:  # a price change is read live
+        knowledge.products_changed(product.tenant_id)
     return product
 
 

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,6 +41,17 @@ class IngestError(Exception):
 
 class Superseded(Exception):
     """Another run took the document over (or it was deleted): stop quietly."""
+
+
+# Documents whose passages another app writes rather than a file holds (the shop's catalogue:
+# commerce.knowledge): source type → a function of the document returning its passages, read
+# when the run starts, so a run always stores what is true then. Registered in AppConfig.ready,
+# since documents may not import the apps that use it.
+PASSAGE_SOURCES: dict[str, Callable[[Document], list[ChunkDraft]]] = {}
+
+
+def passage_source_register(source_type: str, passages: Callable[[Document], list[ChunkDraft]]) -> None:
+    PASSAGE_SOURCES[source_type] = passages
 
 
 @dataclass(frozen=True)
@@ -177,10 +189,14 @@ def _run(document_id, token) -> int:
     started = time.monotonic()
     document = Document.objects.select_related("bot__tenant__settings").get(pk=document_id)
     bot = document.bot
-    sections = extract(read_content(document), document.mime_type)
-    rag = bot.rag_config or {}
-    drafts = chunk_sections(sections, size=int(rag.get("chunk_size", 1000)),
-                            overlap=int(rag.get("chunk_overlap", 200)))
+    generated = PASSAGE_SOURCES.get(document.source_type)
+    if generated is not None:
+        sections, drafts = [], generated(document)
+    else:
+        sections = extract(read_content(document), document.mime_type)
+        rag = bot.rag_config or {}
+        drafts = chunk_sections(sections, size=int(rag.get("chunk_size", 1000)),
+                                overlap=int(rag.get("chunk_overlap", 200)))
     if len(drafts) > settings.INGEST_MAX_CHUNKS:
         raise IngestError(f"This document makes {len(drafts):,} chunks; the limit is {settings.INGEST_MAX_CHUNKS:,}. "
                           "Split it, or raise the chunk size of the bot.")

@@ -157,6 +157,32 @@ def document_add_text(*, bot: Bot, title: str, text: str, user=None) -> Document
     return document
 
 
+# --- Documents another app writes -------------------------------------------------------
+
+
+def generated_document_find(*, bot: Bot, source_type: str) -> Document | None:
+    return Document.objects.filter(bot=bot, source_type=source_type).first()
+
+
+@transaction.atomic
+def generated_document_refresh(*, bot: Bot, source_type: str, name: str) -> Document:
+    """The bot's one document of `source_type`, whose passages come from the app registered
+    for it (ingest.PASSAGE_SOURCES), created or queued to read them again. One already waiting
+    reads them when it runs, so it is left waiting: a hundred changes make one run. Kept by the
+    platform, not uploaded by the tenant, so its runs count against no document quota."""
+    Bot.objects.select_for_update().filter(pk=bot.pk).first()  # one document per bot, one run at a time
+    document = generated_document_find(bot=bot, source_type=source_type)
+    if document is None:
+        document = Document.objects.create(
+            tenant_id=bot.tenant_id, bot=bot, name=name[:255], source_type=source_type, mime_type=TEXT,
+            sha256=hashlib.sha256(f"generated:{source_type}".encode()).hexdigest())
+        _enqueue(document, "sync")
+        knowledge.refresh_bot(bot.pk)
+    elif document.status != Document.Status.PENDING:
+        _requeue(document, "sync")  # a run in progress gives way (its claim token is dropped)
+    return document
+
+
 # --- Retry, re-index, delete --------------------------------------------------------------
 
 

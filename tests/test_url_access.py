@@ -37,6 +37,7 @@ PUBLIC_URL_NAMES = {
     # Product images are public by design (the chat's product cards show them to visitors);
     # the URL holds the image's random stored name (tests/commerce/test_views.py).
     "commerce:product-image",
+    "chat:public-product-image",  # a product's image in the chat's cards (tests/chat/test_shop_cards.py)
 }
 
 # URL names that authenticate with an API key instead of a session (401 without one);

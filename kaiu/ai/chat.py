@@ -10,6 +10,7 @@ once the stream has ended.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -205,6 +206,34 @@ class OpenAIChatModel:
                                self.usage.tokens_out + (response.usage.completion_tokens or 0))
         text = (response.choices[0].message.content or "").strip() if response.choices else ""
         return text.splitlines()[0][:500] if text else ""
+
+
+    def choose_tool(self, *, instructions: str, history: list[tuple[str, str]], question: str,
+                    tools: list[dict]) -> tuple[str, dict] | None:
+        """The tool the model calls for the visitor's last message, as (name, arguments), or
+        None when it calls none. `tools` in OpenAI's format ({"type": "function", ...})."""
+        turns = [{"role": role, "content": _unfenced(content)[:500]} for role, content in history[-6:]]
+        client = client_for(self.config, timeout=min(10.0, settings.CHAT_TIMEOUT_SECONDS), max_retries=0)
+        try:
+            response = client.chat.completions.create(
+                model=self.config.chat_model, temperature=0, max_tokens=200, tools=tools, tool_choice="auto",
+                messages=[{"role": "system", "content": instructions}, *turns,
+                          {"role": "user", "content": _unfenced(question)}])
+        except (openai.OpenAIError, OSError) as exc:
+            raise ChatModelError(describe_provider_error(exc)) from exc
+        finally:
+            client.close()
+        if response.usage:
+            self.usage = Usage(self.usage.tokens_in + (response.usage.prompt_tokens or 0),
+                               self.usage.tokens_out + (response.usage.completion_tokens or 0))
+        calls = (response.choices[0].message.tool_calls or []) if response.choices else []
+        if not calls:
+            return None
+        try:
+            arguments = json.loads(calls[0].function.arguments or "{}")
+        except ValueError:
+            arguments = {}
+        return calls[0].function.name, arguments if isinstance(arguments, dict) else {}
 
 
 def chat_model_for(bot) -> ChatModel:

@@ -125,6 +125,40 @@
     });
   }
 
+  // Products an answer offers (the shop): image, name, size, price as it was when answered,
+  // and whether it is in stock. The same list is in the answer's text for the API.
+  function renderCards(bubble, cards) {
+    if (!cards || !cards.length) return;
+    const list = element("ul", "product-cards");
+    list.setAttribute("aria-label", texts.products);
+    cards.forEach(function (card) {
+      const item = element("li", "product-card");
+      if (card.image) {
+        const image = element("img", "product-image");
+        image.src = card.image;
+        image.alt = "";
+        image.loading = "lazy";
+        item.appendChild(image);
+      } else {
+        item.appendChild(element("span", "product-image product-image-none", (card.name || "?").charAt(0)));
+      }
+      const body = element("div", "product-body");
+      body.appendChild(element("strong", "product-name", card.name));
+      if (card.variant) body.appendChild(element("span", "product-variant", card.variant));
+      const line = element("div", "product-line");
+      line.appendChild(element("span", "product-price", card.price));
+      line.appendChild(element("span", "product-stock " + (card.in_stock ? "in-stock" : "out-of-stock"),
+        card.in_stock ? texts.in_stock : texts.out_of_stock));
+      body.appendChild(line);
+      item.appendChild(body);
+      list.appendChild(item);
+    });
+    const text = bubble.querySelector(".bubble-text");
+    const paragraphs = text.querySelectorAll("p");
+    // Between the answer's first paragraph and the rest (the invitation to order).
+    if (paragraphs.length > 1) text.insertBefore(list, paragraphs[1]); else text.appendChild(list);
+  }
+
   function renderDebug(bubble, message) {
     if (!config.debug || !message.timings) return;
     const t = message.timings;
@@ -234,6 +268,7 @@
     body.classList.remove("typing");
     body.innerHTML = message.html; // sanitised by the server (nh3)
     if (!message.answered) bubble.classList.add("bubble-unanswered");
+    renderCards(bubble, message.cards);
     renderSources(bubble, message.sources);
     renderDebug(bubble, message);
     renderFeedback(bubble, message);

@@ -140,6 +140,29 @@ def chat_handler(pieces=("Enviamos a Cali ", "en 3 a 5 días [1]."), *, usage=(1
     return handle
 
 
+def tool_call_handler(name=None, arguments=None, *, otherwise=None):
+    """POST /v1/chat/completions: a request offering `tools` is answered as OpenAI does when
+    the model calls one (message.tool_calls, finish_reason "tool_calls"), or with a plain
+    message when `name` is None; any other request goes to `otherwise` (chat_handler())."""
+    otherwise = otherwise or chat_handler()
+
+    def handle(request):
+        body = request["body"]
+        if not body.get("tools"):
+            return otherwise(request)
+        message = {"role": "assistant", "content": None if name else "Hola"}
+        if name:
+            message["tool_calls"] = [{"id": "call_fake1", "type": "function", "function": {
+                "name": name, "arguments": json.dumps(arguments or {})}}]
+        return json_response({"id": "chatcmpl-fake", "object": "chat.completion", "created": 1700000000,
+                              "model": body["model"], "usage": {"prompt_tokens": 80, "completion_tokens": 12,
+                                                                "total_tokens": 92},
+                              "choices": [{"index": 0, "message": message,
+                                           "finish_reason": "tool_calls" if name else "stop"}]})
+
+    return handle
+
+
 def use_fake_server(tenant, server: "FakeOpenAI") -> None:
     """Make `tenant` use `server` as its own OpenAI-compatible provider, embeddings answered."""
     from kaiu.accounts.services import llm_settings_update
