@@ -30,7 +30,6 @@ from commerce.phones import InvalidPhone, phone_normalize, region_for_currency
 from commerce.selectors import shipping_rate_find_for_tenant
 from commerce.services import OrderLine, ShopError
 from kaiu.ai.embeddings import fold
-from kaiu.currencies import format_money
 
 STEPS = ("product", "quantity", "name", "phone", "city", "address", "confirm")
 FIELD_WORDS = {  # the words a customer changes an answer with, folded
@@ -78,6 +77,11 @@ TEXTS = {
         "placed": "¡Listo! Tu pedido número **{number}** quedó registrado. Total a pagar contra entrega: {total}. "
                   "Te llamaremos al {phone} para coordinar la entrega.",
         "failed": "No pude registrar el pedido: {reason} ¿Quieres cambiar la cantidad o el producto?",
+        "reason_sold_out": "de {product} solo quedan {available}.",
+        "reason_none_left": "{product} se agotó.",
+        "reason_not_sold": "ese producto ya no está a la venta.",
+        "reason_selling_fast": "se está vendiendo muy rápido; inténtalo de nuevo en un momento.",
+        "reason_other": "la tienda no lo aceptó.",
         "cancelled": "Listo, cancelé el pedido. No se reservó nada. ¿Te ayudo con algo más?",
         "free": "gratis",
     },
@@ -108,6 +112,11 @@ TEXTS = {
         "placed": "Done! Your order number **{number}** is placed. Total, cash on delivery: {total}. We'll call "
                   "{phone} to arrange the delivery.",
         "failed": "I couldn't place the order: {reason} Would you like to change the quantity or the product?",
+        "reason_sold_out": "only {available} of {product} are left.",
+        "reason_none_left": "{product} just sold out.",
+        "reason_not_sold": "that product is no longer sold.",
+        "reason_selling_fast": "it is selling very fast; please try again in a moment.",
+        "reason_other": "the shop did not accept it.",
         "cancelled": "OK, I cancelled the order. Nothing was reserved. Can I help with anything else?",
         "free": "free",
     },
@@ -356,10 +365,18 @@ def _quote_problem(bot, state: dict, city: str) -> str | None:
     try:
         _quote(bot, state, city)
     except ShopError as error:
-        if rate.cash_on_delivery_max is not None and "up to" in str(error):
-            return texts["cod_max"].format(limit=format_money(rate.cash_on_delivery_max, bot.tenant.currency))
-        return str(error)
+        if error.code in ("no_shipping", "no_cod", "cod_max"):
+            return texts[error.code].format(city=city, **error.params)
+        return texts["failed"].format(reason=_reason(texts, error))
     return None
+
+
+def _reason(texts: dict, error: ShopError) -> str:
+    """Why the shop refused, in the visitor's language (the service's own message is English)."""
+    if error.code == "sold_out" and not error.params.get("available"):
+        return texts["reason_none_left"].format(**error.params)
+    key = f"reason_{error.code}"
+    return texts[key].format(**error.params) if key in texts else texts["reason_other"]
 
 
 def _summary(bot, state: dict) -> str:
@@ -367,7 +384,7 @@ def _summary(bot, state: dict) -> str:
     try:
         quote = _quote(bot, state, state["city"])
     except ShopError as error:
-        return texts["failed"].format(reason=str(error))
+        return texts["failed"].format(reason=_reason(texts, error))
     product, quantity = quote.lines[0]
     return texts["summary"].format(
         quantity=quantity, product=product, subtotal=quote.money(quote.subtotal), city=state["city"],
@@ -391,7 +408,8 @@ def _placed(bot, conversation, state: dict) -> ShopAnswer:
         state.pop("quantity", None)
         state["step"] = "quantity"
         state_save(conversation, state)
-        return ShopAnswer(texts["failed"].format(reason=str(error)), answered=False, reason="order: refused")
+        return ShopAnswer(texts["failed"].format(reason=_reason(texts, error)), answered=False,
+                          reason=f"order refused: {error}")
     state_save(conversation, {})
     return ShopAnswer(texts["placed"].format(number=order.number, total=order.money(order.total),
                                              phone=state["phone"]), reason=f"order {order.number} placed")

@@ -40,7 +40,14 @@ ORDER_PLACE_ATTEMPTS = 5
 
 
 class ShopError(Exception):
-    """A refusal a person can act on ("Only 2 units of ... are left."): show str(error)."""
+    """A refusal a person can act on ("Only 2 units of ... are left."): show str(error).
+    `code` and `params` say which refusal it is, for a caller that words it in the
+    customer's language (the chat): "sold_out", "not_sold", "no_shipping", "no_cod",
+    "cod_max", "selling_fast"; "" for the others."""
+
+    def __init__(self, message: str, code: str = "", **params):
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 class CsvImportError(ShopError):
@@ -122,7 +129,7 @@ def order_place(*, tenant, lines: Iterable[OrderLine], customer: Customer, addre
                 return order
         except IntegrityError:  # the same external id placed a moment ago by another request
             raise ShopError(f"Order {external_id} was already placed.") from None
-    raise ShopError("These products are selling fast right now: please try again in a moment.")
+    raise ShopError("These products are selling fast right now: please try again in a moment.", "selling_fast")
 
 
 @transaction.atomic
@@ -193,33 +200,35 @@ def _merged(lines: Iterable[OrderLine]) -> dict:
 def _rate_for(tenant, city: str, department: str) -> ShippingRate:
     rate = selectors.shipping_rate_find_for_tenant(tenant, city=city, department=department)
     if rate is None:
-        raise ShopError(f"We do not ship to {city or 'that place'} yet.")
+        raise ShopError(f"We do not ship to {city or 'that place'} yet.", "no_shipping", city=city)
     return rate
 
 
 def _priced(tenant, wanted: dict, products: list[Product], rate: ShippingRate, payment_method: str,
             city: str) -> Quote:
     found = {product.pk: product for product in products}
-    problems = []
+    problems, first = [], None
     for product_id, quantity in wanted.items():
         product = found.get(product_id)
         if product is None or not product.is_active:
             problems.append(f"{product or 'One of the products'} is not sold any more.")
+            first = first or ("not_sold", {"product": str(product or "")})
         elif product.available < quantity:
             left = f"only {product.available} left" if product.available else "none left"
             problems.append(f"{product} has {left}.")
+            first = first or ("sold_out", {"product": str(product), "available": product.available})
     if problems:
-        raise ShopError(" ".join(problems))
+        raise ShopError(" ".join(problems), first[0], **first[1])
     lines = [(found[product_id], quantity) for product_id, quantity in sorted(wanted.items())]
     subtotal = sum(product.price * quantity for product, quantity in lines)
     shipping = 0 if rate.free_from is not None and subtotal >= rate.free_from else rate.cost
     total = subtotal + shipping
     if payment_method == PaymentMethod.CASH_ON_DELIVERY:
         if not rate.cash_on_delivery:
-            raise ShopError(f"Cash on delivery is not available in {city}.")
+            raise ShopError(f"Cash on delivery is not available in {city}.", "no_cod", city=city)
         if rate.cash_on_delivery_max is not None and total > rate.cash_on_delivery_max:
-            raise ShopError(f"Cash on delivery is available for orders up to "
-                            f"{format_money(rate.cash_on_delivery_max, tenant.currency)}.")
+            limit = format_money(rate.cash_on_delivery_max, tenant.currency)
+            raise ShopError(f"Cash on delivery is available for orders up to {limit}.", "cod_max", limit=limit)
     return Quote(lines=lines, subtotal=subtotal, shipping_cost=shipping, total=total, rate=rate,
                  currency=tenant.currency)
 

@@ -130,7 +130,9 @@ def test_stock_sold_meanwhile_refuses_the_confirmation_and_reserves_nothing(stor
                                    "Calle 85 # 12-30"])
     services.stock_adjust(product=product(store_bot.tenant, "AP-JOJ-30"), delta=-2, reason="Rotos")
     text, message = say(conversation, "sí")
-    assert "No pude registrar el pedido" in text
+    assert "No pude registrar el pedido: de Aceite de jojoba" in text
+    assert "solo quedan 2." in text  # in the visitor's language, not the service's English
+    assert " left" not in text
     assert not message.answered
     assert not Order.objects.filter(tenant=store_bot.tenant).exists()
 
