@@ -14,6 +14,7 @@ import re
 
 from django.db import transaction
 
+from chat.models import Message
 from chat.shop import (
     Intent,
     ShopAnswer,
@@ -134,7 +135,18 @@ def order_start(bot, conversation, intent: Intent) -> ShopAnswer | None:
     products = products_matching(bot, intent.query) if intent.query else []
     if not products and intent.query and names_something(intent.query):
         return None
+    # "quiero pedir el de 10 ml" right after the lavender's cards means the lavender's 10 ml,
+    # not every 10 ml product: the cards just shown narrow the match.
+    shown = _products_last_shown(conversation)
+    within = [product for product in products if str(product.pk) in shown]
+    if within:
+        products = within
+    elif not products and shown:
+        live = products_live(bot.tenant, shown)
+        products = [live[product_id] for product_id in shown if product_id in live]
     if len(products) == 1 or _same_product_named(products, intent.query):
+        if products[0].available <= 0:
+            return _after(bot, conversation, state, _texts(bot)["sold_out"].format(product=products[0]))
         state["product"] = str(products[0].pk)
         state["step"] = "quantity"
         if intent.quantity:
@@ -146,6 +158,13 @@ def order_start(bot, conversation, intent: Intent) -> ShopAnswer | None:
     if intent.quantity and "product" not in state:
         state["quantity"] = intent.quantity
     return _after(bot, conversation, state, None)
+
+
+def _products_last_shown(conversation) -> list[str]:
+    """The products on the cards of the bot's last answer in this conversation, if it had any."""
+    last = (Message.objects.filter(conversation=conversation, role=Message.Role.ASSISTANT)
+            .order_by("-created_at").values_list("cards", flat=True).first())
+    return [card["product"] for card in last or [] if card.get("product")]
 
 
 def order_step(bot, conversation, text: str) -> ShopAnswer | None:

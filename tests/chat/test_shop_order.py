@@ -197,3 +197,31 @@ def test_an_order_status_question_in_the_middle_of_an_order_is_answered_and_the_
     text, _ = say(conversation, "¿Dónde está mi pedido 1001?")
     assert "teléfono o el correo" in text
     assert "teléfono" in say(conversation, "Laura Méndez")[0]  # back to the order, at its name step
+
+
+def test_ordering_by_size_right_after_the_cards_means_the_product_on_the_cards(store_bot, say,
+                                                                              django_capture_on_commit_callbacks):
+    from commerce import services
+    from documents.ingest import process_document
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.product_create(tenant=store_bot.tenant, sku="AE-MEN-10", name="Aceite esencial de menta",
+                                variant_name="10 ml gotero", price=42_900 * 100, stock=5, description="Refrescante.")
+    for document in store_bot.documents.filter(status="PENDING"):
+        process_document(document.pk)
+    conversation = new_conversation(store_bot)
+    _, message = say(conversation, "¿Tienen aceite de lavanda?")
+    assert {card["name"] for card in message.cards} == {"Aceite esencial de lavanda"}
+    text, _ = say(conversation, "Quiero pedir el de 10 ml")
+    assert "¿Cuántas unidades" in text
+    assert "lavanda (10 ml gotero)" in text
+    # Without cards just before, the same words name every 10 ml product: the bot asks which.
+    assert "varias opciones" in say(new_conversation(store_bot), "Quiero pedir el de 10 ml")[0]
+
+
+def test_ordering_a_sold_out_product_by_name_says_so_at_once(store_bot, say):
+    conversation = new_conversation(store_bot)
+    text, _ = say(conversation, "Quiero pedir aceite de lavanda de 30 ml")
+    assert "agotado" in text
+    assert "¿Cuántas unidades" not in text
+    assert "¿Cuántas unidades" in say(conversation, "el de 10 ml")[0]
