@@ -293,8 +293,8 @@ def _set_quantity(bot, state: dict, quantity: int) -> str | None:
 
 def _take_name(bot, state: dict, text: str) -> str | None:
     name = _NAME_PREFIX.sub("", text.strip()).strip(" .,")[:150]
-    if len(name) < 2 or any(ch.isdigit() for ch in name):
-        return _texts(bot)["name"]
+    if len(name) < 2 or any(ch.isdigit() for ch in name) or _YES.fullmatch(fold(name)):
+        return _texts(bot)["name"]  # "sí" answers no name
     state["name"] = name
     return None
 

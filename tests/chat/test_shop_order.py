@@ -225,3 +225,11 @@ def test_ordering_a_sold_out_product_by_name_says_so_at_once(store_bot, say):
     assert "agotado" in text
     assert "¿Cuántas unidades" not in text
     assert "¿Cuántas unidades" in say(conversation, "el de 10 ml")[0]
+
+
+def test_a_yes_is_not_taken_for_the_customers_name(store_bot, say):
+    conversation = new_conversation(store_bot)
+    say(conversation, "Quiero pedir aceite de lavanda de 10 ml")
+    say(conversation, "2")
+    assert "nombre" in say(conversation, "sí")[0]
+    assert "name" not in Conversation.objects.get(pk=conversation.pk).shop_state
