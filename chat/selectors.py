@@ -35,9 +35,14 @@ def message_find_for_conversation(conversation: Conversation, message_id) -> Mes
     return None if pk is None else conversation.messages.filter(pk=pk).first()
 
 
-def message_list_for_conversation(conversation: Conversation, *, limit: int = 200) -> list[Message]:
-    messages = conversation.messages.select_related("feedback").order_by("-created_at")[:limit]
-    return list(reversed(messages))
+def message_list_for_conversation(conversation: Conversation, *, limit: int = 200, after=None) -> list[Message]:
+    """The last `limit` messages, oldest first; with `after` (a message id of the conversation)
+    only those that came after it."""
+    messages = conversation.messages.select_related("feedback")
+    since = message_find_for_conversation(conversation, after) if after else None
+    if since is not None:
+        messages = messages.filter(created_at__gt=since.created_at)
+    return list(reversed(messages.order_by("-created_at")[:limit]))
 
 
 def conversation_find_for_tenant(tenant, conversation_id) -> Conversation | None:

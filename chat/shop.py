@@ -44,6 +44,7 @@ class ShopAnswer:
     cards: list[dict] = field(default_factory=list)
     answered: bool = True
     reason: str = ""  # what the transcript says of it: "order status: verified", "order 1043 placed"
+    handover: str = ""  # what was asked cannot be done: a person takes over (chat.handover's code)
 
 
 @dataclass

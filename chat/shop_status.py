@@ -116,7 +116,7 @@ def _verify(bot, conversation, number: int, contact: str) -> ShopAnswer:
     order = order_find_for_tenant_by_number(bot.tenant, number)
     if order is None or not _same_customer(bot.tenant, order.customer_snapshot or {}, contact):
         return ShopAnswer(texts["no_match"].format(number=number), answered=False,
-                          reason="order status: details did not match")
+                          reason="order status: details did not match", handover="order_not_found")
     _end(conversation)
     label = STATUS_LABELS.get(bot.language, {}).get(order.status, OrderStatus(order.status).label.lower())
     lines = [texts["status"].format(number=order.number, status=label)]
