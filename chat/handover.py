@@ -39,10 +39,6 @@ REASONS = {
     "out_of_stock": "The customer wanted a product that is sold out.",
     "order_not_found": "No order matched the details the customer gave.",
 }
-REASON_LABELS = {"asked": "Asked for a person", "button": "Asked for a person", "unanswered": "Unanswered",
-                 "feedback": "Thumbs down", "quota": "Quota used up", "out_of_stock": "Sold out",
-                 "order_not_found": "Order not found"}
-
 TEXTS = {
     "es": {
         "open": "Te comunico con una persona de nuestro equipo: te responderá aquí mismo en unos minutos. "

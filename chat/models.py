@@ -65,6 +65,14 @@ class Conversation(models.Model):
     def __str__(self):
         return self.title or f"Conversation {self.pk}"
 
+    HANDOVER_LABELS = {"asked": "Asked for a person", "button": "Asked for a person", "unanswered": "Unanswered",
+                       "feedback": "Thumbs down", "quota": "Quota used up", "out_of_stock": "Sold out",
+                       "order_not_found": "Order not found"}
+
+    @property
+    def handover_label(self) -> str:
+        return self.HANDOVER_LABELS.get(self.handover_code, "Handed over")
+
 
 class Message(models.Model):
     class Role(models.TextChoices):

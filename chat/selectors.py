@@ -84,6 +84,10 @@ def answer_get_for_conversation(conversation: Conversation, message_id) -> Messa
     return get_object_or_404(Message, conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
 
 
+def message_get_for_conversation(conversation: Conversation, message_id, *, role: str) -> Message:
+    return get_object_or_404(Message, conversation=conversation, pk=message_id, role=role)
+
+
 def question_before(message: Message) -> str:
     """The visitor's question an answer replied to."""
     question = (Message.objects.filter(conversation_id=message.conversation_id, role=Message.Role.USER,
