@@ -318,6 +318,14 @@ def shop_flow_active(bot, conversation: Conversation) -> bool:
     return bool((conversation.shop_state or {}).get("flow")) and knowledge.knows_shop(bot)
 
 
+def customer_link(conversation: Conversation, customer_id) -> None:
+    """The customer the conversation is with, once they ordered or proved an order is theirs
+    (the inbox shows their details and orders). A customer already linked stays."""
+    if customer_id and conversation.customer_id is None and not conversation._state.adding:
+        Conversation.objects.filter(pk=conversation.pk, customer__isnull=True).update(customer_id=customer_id)
+        conversation.customer_id = customer_id
+
+
 def state_save(conversation: Conversation, state: dict) -> None:
     conversation.shop_state = state
     Conversation.objects.filter(pk=conversation.pk).update(shop_state=state)

@@ -17,6 +17,7 @@ from django.db import transaction
 from chat.shop import (
     Intent,
     ShopAnswer,
+    customer_link,
     names_something,
     products_answer,
     products_matching,
@@ -417,5 +418,6 @@ def _placed(bot, conversation, state: dict) -> ShopAnswer:
                           reason=f"order refused: {error}",
                           handover="out_of_stock" if error.code == "sold_out" else "")
     state_save(conversation, {})
+    customer_link(conversation, customer.pk)
     return ShopAnswer(texts["placed"].format(number=order.number, total=order.money(order.total),
                                              phone=state["phone"]), reason=f"order {order.number} placed")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from chat.shop import Intent, ShopAnswer, contact_in, state_save
+from chat.shop import Intent, ShopAnswer, contact_in, customer_link, state_save
 from commerce.models import OrderStatus
 from commerce.phones import InvalidPhone, phone_normalize, region_for_currency
 from commerce.selectors import order_find_for_tenant_by_number
@@ -118,6 +118,7 @@ def _verify(bot, conversation, number: int, contact: str) -> ShopAnswer:
         return ShopAnswer(texts["no_match"].format(number=number), answered=False,
                           reason="order status: details did not match", handover="order_not_found")
     _end(conversation)
+    customer_link(conversation, order.customer_id)
     label = STATUS_LABELS.get(bot.language, {}).get(order.status, OrderStatus(order.status).label.lower())
     lines = [texts["status"].format(number=order.number, status=label)]
     if order.carrier:
