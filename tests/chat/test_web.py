@@ -165,18 +165,17 @@ def test_bad_input_gets_a_clear_error_and_stores_nothing(client, shop_bot, setti
     assert not Message.objects.exists()
 
 
-def test_the_quota_message_reaches_the_visitor(client, shop_bot):
+def test_with_the_quota_used_up_a_person_answers_the_visitor(client, shop_bot):
     from kaiu.accounts.models import Plan
 
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=1)
     assert read_events(ask(client, shop_bot, "¿Aceptan Nequi?"))[-1][0] == "done"
-    refused = ask(client, shop_bot, "Hola")  # a new conversation: refused, it leaves nothing behind
-    assert refused.status_code == 429
-    assert "límite de preguntas" in refused.json()["error"]["message"]
-    assert Conversation.objects.count() == 1
-    assert Message.objects.count() == 2
-    Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
-    assert ask(client, shop_bot, "Hola").status_code == 429
+    events = read_events(ask(client, shop_bot, "Hola"))  # a new conversation: handed to a person
+    assert events[-1][0] == "done"
+    assert "una persona" in events[-1][1]["text"]
+    conversation = Conversation.objects.get(pk=events[0][1]["conversation"])
+    assert (conversation.status, conversation.handover_code) == ("HANDED_OVER", "quota")
+    assert Message.objects.count() == 4
 
 
 def test_feedback_is_recorded_on_the_visitors_own_answers_only(client, shop_bot):
