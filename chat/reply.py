@@ -126,7 +126,11 @@ def _person_asked(conversation: Conversation, question: str, button: bool) -> st
 def _waiting(conversation: Conversation, question: str) -> Iterator[ReplyEvent]:
     """A person has the conversation: the message is stored now, and the bot says nothing."""
     message = handover.waiting_message_store(conversation, question)
-    return iter([ReplyEvent("waiting", message=message)])
+
+    def events() -> Iterator[ReplyEvent]:  # a generator, as every reply is (channels close it)
+        yield ReplyEvent("waiting", message=message)
+
+    return events()
 
 
 def _answer(bot: Bot, conversation: Conversation, question: str, history, model: ChatModel,
