@@ -79,6 +79,7 @@ def message_payload(message: Message, *, debug: bool = False) -> dict:
         "author": message.author_name if message.role == Message.Role.AGENT else "",
         "cards": cards_payload(message),
         "answered": message.answered, "cache_hit": message.cache_hit,
+        "handover": message.origin == "handover",  # "a person will reply": nothing to rate
         "sources": [{key: source.get(key) for key in ("n", "document_name", "page", "text", "cited")
                      + (("score",) if debug else ())} for source in sources],
     }

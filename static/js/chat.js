@@ -331,7 +331,7 @@
     renderCards(bubble, message.cards);
     renderSources(bubble, message.sources);
     renderDebug(bubble, message);
-    renderFeedback(bubble, message);
+    if (!message.handover) renderFeedback(bubble, message);
     scrollDown();
   }
 
