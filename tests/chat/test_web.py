@@ -76,7 +76,7 @@ def test_a_visitor_continues_their_conversation_and_sees_its_history(client, sho
     assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
     # Without the token a conversation id shows nothing and starts nothing.
     assert client.get(f"/c/{shop_bot.public_id}/history/", {"conversation": first["conversation"]}).json() == {
-        "messages": []}
+        "messages": [], "with_person": False}
     read_events(ask(client, shop_bot, "Hola", conversation=first["conversation"], token="guess"))
     assert Conversation.objects.count() == 2
 
@@ -275,12 +275,14 @@ def test_documents_of_the_bot_are_untouched_by_chatting(client, shop_bot):
     assert Document.objects.get(bot=shop_bot).retrieval_count == before + 1  # counted, nothing else
 
 
-def test_a_refused_question_leaves_no_empty_conversation(client, shop_bot):
+def test_a_refused_question_leaves_no_empty_conversation(owner_client, shop_bot):
+    """In the playground: the public page and the widget hand over instead (test_handover.py)."""
     from kaiu.accounts.models import Plan
 
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
     for _ in range(3):
-        assert ask(client, shop_bot, "Hola").status_code == 429
+        assert post_json(owner_client, f"/app/playground/{shop_bot.public_id}/messages/",
+                         {"message": "Hola"}).status_code == 429
     assert not Conversation.objects.exists()
 
 
@@ -289,7 +291,7 @@ def test_a_visitor_token_opens_no_api_or_playground_conversation(client, shop_bo
 
     api = conversation_start(bot=shop_bot, channel="API", visitor_id="ana@example.com")
     history = client.get(f"/c/{shop_bot.public_id}/history/", {"conversation": str(api.pk), "token": "ana@example.com"})
-    assert history.json() == {"messages": []}
+    assert history.json() == {"messages": [], "with_person": False}
 
 
 @pytest.mark.parametrize("rating", [None, [1], {"a": 1}, "x"])
