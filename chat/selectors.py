@@ -111,13 +111,15 @@ def curated_answer_get_for_tenant(tenant, answer_id) -> CuratedAnswer:
 
 def turn_list_for_conversation(conversation: Conversation) -> list[tuple[str, str]]:
     """Earlier (role, text) turns for the prompt, newest first until CHAT_HISTORY_CHARS is
-    spent, returned oldest first."""
+    spent, returned oldest first. An agent's replies count as the business's side (assistant),
+    so the bot back in a conversation knows what the person said."""
     budget, turns = settings.CHAT_HISTORY_CHARS, []
-    rows = (Message.objects.filter(conversation=conversation, role__in=[Message.Role.USER, Message.Role.ASSISTANT])
+    rows = (Message.objects.filter(conversation=conversation,
+                                   role__in=[Message.Role.USER, Message.Role.ASSISTANT, Message.Role.AGENT])
             .order_by("-created_at").values_list("role", "content")[:20])
     for role, content in rows:
         budget -= len(content)
         if budget < 0:
             break
-        turns.append((role, content))
+        turns.append((Message.Role.ASSISTANT if role == Message.Role.AGENT else role, content))
     return turns[::-1]
