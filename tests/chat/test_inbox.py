@@ -87,7 +87,7 @@ def waiting_conversation(bot, text="human please"):
     return Conversation.objects.get(pk=conversation.pk)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # threads need committed rows
 def test_two_agents_claiming_at_once_exactly_one_wins(shop_bot, owner):
     conversation = waiting_conversation(shop_bot)
     agents = [owner]
