@@ -88,7 +88,9 @@ def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str
           prompt: BotPrompt | None = None, bot: Bot | None = None,
           ask_for_person: bool = False) -> Iterator[ReplyEvent]:
     """Answer `text` in `conversation`, streaming. Raises ChatError before anything is
-    stored when the question is refused (empty, too long, monthly quota used up).
+    stored when the question is refused (empty, too long, monthly quota used up where no
+    person can answer instead: chat.handover). While a person has the conversation, the
+    message is stored and the only event is "waiting".
     `history` replaces the conversation's stored turns (the API is sent them by the client);
     `prompt` replaces the active prompt (the playground tries drafts); `bot` saves loading the
     conversation's bot again when the caller has it (with its tenant, plan and prompt);
@@ -157,9 +159,9 @@ def _answer(bot: Bot, conversation: Conversation, question: str, history, model:
     finally:
         outcome.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         message = answer_store(bot, conversation, question, "".join(parts), outcome)
-    if message is not None and outcome.handover:
-        handover.handover_start(conversation, outcome.handover, reason=handover.reason_text(
-            outcome.handover, count=conversation.unanswered_streak))
+        if message is not None and outcome.handover:  # even if the visitor left: they asked
+            handover.handover_start(conversation, outcome.handover, reason=handover.reason_text(
+                outcome.handover, count=conversation.unanswered_streak))
     if message is not None:
         yield ReplyEvent("done", message=message)
 
