@@ -97,6 +97,10 @@ class BotSettingsForm(forms.Form):
         required=False, label="Knows the shop",
         help_text="Answers about your products with their live price and stock, tells a customer who proves "
                   "it is theirs where an order is, and takes cash-on-delivery orders in the chat.")
+    handover_after_unanswered = forms.IntegerField(
+        required=False, min_value=0, max_value=20, label="Hand over to a person after",
+        help_text="This many questions in a row the bot cannot answer, and a person of your team takes the "
+                  "conversation (it waits in the Inbox). 0: never for this reason; empty: unchanged.")
     chunk_size = forms.IntegerField(min_value=200, max_value=4000, help_text="Characters per passage.")
     chunk_overlap = forms.IntegerField(min_value=0, max_value=2000, help_text="Characters shared by neighbours.")
     chat_model = forms.CharField(max_length=120, required=False,

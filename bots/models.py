@@ -86,6 +86,8 @@ class Bot(models.Model):
     # The first thing visitors read, wherever they chat (edited with the widget's look).
     welcome_message = models.CharField(max_length=300, blank=True)
     knowledge_version = models.PositiveIntegerField(default=1)
+    # After this many unanswered questions in a row a person takes over (chat.handover); 0: never.
+    handover_after_unanswered = models.PositiveSmallIntegerField(default=2)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -163,7 +163,8 @@ def prompt_activate(*, prompt: BotPrompt) -> Bot:
 ADVANCED_RAG_FIELDS = ("search_mode", "chunk_size", "chunk_overlap")
 
 
-def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: float) -> bool:
+def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: float,
+                        handover_after_unanswered: int | None = None) -> bool:
     """Save retrieval and model settings; returns True when chunking changed (a re-index
     applies it to the documents already stored). Advanced fields stay as they were on plans
     without advanced retrieval."""
@@ -179,6 +180,8 @@ def bot_settings_update(*, bot: Bot, rag: dict, chat_model: str, temperature: fl
     chunking_changed = any(merged.get(key) != current.get(key) for key in ("chunk_size", "chunk_overlap"))
     bot.rag_config = merged
     bot.chat_model, bot.temperature = chat_model.strip(), temperature
+    if handover_after_unanswered is not None:
+        bot.handover_after_unanswered = handover_after_unanswered
     bot.full_clean()
     bot.save()
     return chunking_changed

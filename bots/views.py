@@ -149,6 +149,7 @@ def bot_settings(request, public_id):
         **{key: rag.get(key) for key in RAG_FIELDS},
         "chat_model": bot.chat_model,
         "temperature": bot.temperature,
+        "handover_after_unanswered": bot.handover_after_unanswered,
     }
     form = BotSettingsForm(request.POST or None, initial=initial, advanced=advanced)
     if request.method == "POST" and form.is_valid():
@@ -156,7 +157,8 @@ def bot_settings(request, public_id):
         try:
             rechunk = services.bot_settings_update(
                 bot=bot, rag={key: data[key] for key in RAG_FIELDS},
-                chat_model=data["chat_model"], temperature=data["temperature"])
+                chat_model=data["chat_model"], temperature=data["temperature"],
+                handover_after_unanswered=data["handover_after_unanswered"])
         except services.BotError as error:
             form.add_error(None, str(error))
         else:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
+from chat.models import Conversation, CuratedAnswer, Feedback, Message, Note, QueryLog, ResponseCache
 from kaiu.platform.admin import SystemRowAdmin
 
 
@@ -16,9 +16,10 @@ class MessageInline(admin.TabularInline):
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ["__str__", "bot", "tenant", "channel", "status", "message_count", "updated_at"]
-    list_filter = ["channel", "status", "is_bot_active"]
+    list_filter = ["channel", "status", "is_bot_active", "handover_code"]
     search_fields = ["title", "bot__name", "tenant__name"]
-    readonly_fields = ["tenant", "bot", "channel", "visitor_id", "message_count", "title", "created_at", "updated_at"]
+    readonly_fields = ["tenant", "bot", "channel", "visitor_id", "message_count", "title", "customer", "assigned_to",
+                       "waiting_since", "unanswered_streak", "created_at", "updated_at"]
     list_select_related = ["bot", "tenant"]
     inlines = [MessageInline]
 
@@ -33,6 +34,15 @@ class MessageAdmin(SystemRowAdmin):
     list_display = ["__str__", "role", "origin", "answered", "top_score", "created_at"]
     list_filter = ["role", "origin", "answered"]
     search_fields = ["content"]
+
+
+@admin.register(Note)
+class NoteAdmin(SystemRowAdmin):
+    """An agent's internal note, as they wrote it (the inbox adds them)."""
+
+    list_display = ["__str__", "author_name", "conversation", "created_at"]
+    search_fields = ["text"]
+    deletable = True  # a note written on the wrong conversation may go
 
 
 @admin.register(Feedback)

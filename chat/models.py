@@ -35,7 +35,15 @@ class Conversation(models.Model):
     visitor_id = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     is_bot_active = models.BooleanField(default=True)
+    # Why a person took over (chat.handover): a short code for filters and the human text.
+    handover_code = models.CharField(max_length=20, blank=True)
     handover_reason = models.CharField(max_length=200, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)  # handed over and no agent reply since
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    unanswered_streak = models.PositiveSmallIntegerField(default=0)  # bot answers in a row marked unanswered
+    customer = models.ForeignKey("commerce.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="conversations")
     title = models.CharField(max_length=120, blank=True)  # the first question, for lists
     message_count = models.PositiveIntegerField(default=0)
     # Where the visitor is in a shop conversation (chat.shop): an order being taken step by
@@ -50,10 +58,20 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["tenant", "-updated_at"]),
             models.Index(fields=["bot", "visitor_id"]),
+            # The inbox: a tenant's conversations waiting for a person.
+            models.Index(fields=["tenant", "status", "-updated_at"]),
         ]
 
     def __str__(self):
         return self.title or f"Conversation {self.pk}"
+
+    HANDOVER_LABELS = {"asked": "Asked for a person", "button": "Asked for a person", "unanswered": "Unanswered",
+                       "feedback": "Thumbs down", "quota": "Quota used up", "out_of_stock": "Sold out",
+                       "order_not_found": "Order not found"}
+
+    @property
+    def handover_label(self) -> str:
+        return self.HANDOVER_LABELS.get(self.handover_code, "Handed over")
 
 
 class Message(models.Model):
@@ -82,6 +100,10 @@ class Message(models.Model):
     answered = models.BooleanField(default=True)
     origin = models.CharField(max_length=12, blank=True)  # model, cache, curated, shop, unknown, error, fallback
     note = models.CharField(max_length=300, blank=True)  # why: a provider's error, a fallback, a refusal
+    # An agent's reply (role agent): who wrote it, and the name the customer sees.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    author_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,7 +115,7 @@ class Message(models.Model):
 
     ORIGIN_LABELS = {"model": "answered", "cache": "from the cache", "curated": "curated answer",
                      "unknown": "not answered", "error": "error", "fallback": "built-in model (provider paused)",
-                     "shop": "shop"}
+                     "shop": "shop", "handover": "handed to a person"}
 
     @property
     def origin_label(self) -> str:
@@ -102,6 +124,25 @@ class Message(models.Model):
     @property
     def cache_hit(self) -> bool:
         return self.origin == "cache"
+
+
+class Note(models.Model):
+    """An agent's internal note on a conversation. A model of its own, not a Message, so no
+    list of messages (public history, API, the bot's prompt) can ever include one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    author_name = models.CharField(max_length=150, blank=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.text[:60]
 
 
 class Feedback(models.Model):

@@ -1,12 +1,16 @@
 """The reply flow every channel shares (page, widget, API, playground):
 
     question_ask / reply(conversation, text)
-      ├─ clean the question, take it from the quota and store it (chat.services.question_store)
+      ├─ a person has the conversation → the message is stored, the bot stays quiet (chat.handover)
+      ├─ clean the question, take it from the quota and store it (chat.services.question_store);
+      │  quota used up → a person answers instead (page, widget, WhatsApp; elsewhere refused)
+      ├─ the customer asks for a person                  → handed over (chat.handover)
       ├─ a curated answer matching it closely            → served as is  (chat.curated)
       ├─ a cached answer (same question, knowledge, prompt) → served as is (chat.response_cache)
       ├─ documents.search.retrieve → nothing above the bot's threshold → "I don't know"
       └─ the chat model (built-in extractive or OpenAI-compatible), streamed
-    then the answer, its sources and timings, and its QueryLog row (chat.services.answer_store).
+    then the answer, its sources and timings, and its QueryLog row (chat.services.answer_store);
+    the N-th unanswered answer in a row, or a shop request that cannot be done, hands over too.
 
 Each source of an answer is one small function that yields the answer's pieces and fills
 in the Outcome; the first that answers ends the flow.
@@ -23,7 +27,7 @@ from django.conf import settings
 from django.db import IntegrityError
 
 from bots.models import Bot, BotPrompt
-from chat import selectors
+from chat import handover, selectors
 from chat.answer_stream import NotInPassages, Renumbering, unless_not_in_passages
 from chat.curated import curated_answer_match, curated_answer_served
 from chat.followup import standalone_question
@@ -44,7 +48,9 @@ PASSAGE_SHARE_OF_BEST = 0.5  # passages below half the best one's relevance are 
 
 @dataclass
 class ReplyEvent:
-    type: str  # "delta" (a piece of the answer) or "done" (the stored message)
+    # "delta" (a piece of the answer), "done" (the stored answer), or "waiting": a person has
+    # the conversation, `message` is the customer's stored message and no answer follows.
+    type: str
     text: str = ""
     message: Message | None = None
 
@@ -60,14 +66,16 @@ def clean_question(bot: Bot, text: str) -> str:
 
 def question_ask(*, bot: Bot, question: str, channel: str, conversation: Conversation | None = None,
                  visitor_id: str = "", history: list[tuple[str, str]] | None = None,
-                 prompt: BotPrompt | None = None) -> tuple[Conversation, Iterator[ReplyEvent]]:
+                 prompt: BotPrompt | None = None, ask_for_person: bool = False,
+                 ) -> tuple[Conversation, Iterator[ReplyEvent]]:
     """Ask in `conversation`, or in a new one stored in the same statement as the question,
     so a refused question (quota) leaves no empty conversation behind. Returns the
     conversation and the reply's events."""
     if conversation is None:  # stored with the question (question_store)
         conversation = conversation_new(bot=bot, channel=channel, visitor_id=visitor_id)
     try:
-        return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot)
+        return conversation, reply(conversation, question, history=history, prompt=prompt, bot=bot,
+                                   ask_for_person=ask_for_person)
     except IntegrityError:
         # The bot was deleted a moment ago; public channels may hold it a few more seconds
         # (bots.selectors.bot_get_for_public).
@@ -77,38 +85,69 @@ def question_ask(*, bot: Bot, question: str, channel: str, conversation: Convers
 
 
 def reply(conversation: Conversation, text: str, *, history: list[tuple[str, str]] | None = None,
-          prompt: BotPrompt | None = None, bot: Bot | None = None) -> Iterator[ReplyEvent]:
+          prompt: BotPrompt | None = None, bot: Bot | None = None,
+          ask_for_person: bool = False) -> Iterator[ReplyEvent]:
     """Answer `text` in `conversation`, streaming. Raises ChatError before anything is
-    stored when the question is refused (empty, too long, monthly quota used up).
+    stored when the question is refused (empty, too long, monthly quota used up where no
+    person can answer instead: chat.handover). While a person has the conversation, the
+    message is stored and the only event is "waiting".
     `history` replaces the conversation's stored turns (the API is sent them by the client);
     `prompt` replaces the active prompt (the playground tries drafts); `bot` saves loading the
-    conversation's bot again when the caller has it (with its tenant, plan and prompt)."""
+    conversation's bot again when the caller has it (with its tenant, plan and prompt);
+    `ask_for_person`: the customer pressed "talk to a person"."""
     if bot is None or bot.pk != conversation.bot_id:
         bot = Bot.objects.select_related("tenant__plan", "tenant__settings", "active_prompt").get(
             pk=conversation.bot_id)
     if prompt is not None and prompt.bot_id == bot.pk:
         bot.active_prompt = prompt  # for this answer only; never saved
     question = clean_question(bot, text)
+    if not conversation._state.adding and not conversation.is_bot_active:
+        return _waiting(conversation, question)
     if history is None:
         history = selectors.turn_list_for_conversation(conversation) if conversation.message_count else []
     model = chat_model_for(bot)
+    asked = _person_asked(conversation, question, ask_for_person)
     # Answers that depend on earlier turns are neither looked up nor cached.
-    cache_key = None if history else response_cache_key(bot, model.model_name, question)
+    cache_key = None if history or asked else response_cache_key(bot, model.model_name, question)
     stored, cache = question_store(bot, conversation, question, cache_key)
     if not stored:
-        raise ChatError("quota", message_for("quota", bot.language))
-    return _answer(bot, conversation, question, history, model, cache)
+        if not handover.can_hand_over(conversation):
+            raise ChatError("quota", message_for("quota", bot.language))
+        handover.question_store_unmetered(conversation, question)
+        asked = "quota"
+    return _answer(bot, conversation, question, history, model, cache, asked)
+
+
+def _person_asked(conversation: Conversation, question: str, button: bool) -> str:
+    """The handover's code when the customer asks for a person, else ""."""
+    if not handover.can_hand_over(conversation):
+        return ""
+    return "button" if button else "asked" if handover.asks_for_person(question) else ""
+
+
+def _waiting(conversation: Conversation, question: str) -> Iterator[ReplyEvent]:
+    """A person has the conversation: the message is stored now, and the bot says nothing."""
+    message = handover.waiting_message_store(conversation, question)
+
+    def events() -> Iterator[ReplyEvent]:  # a generator, as every reply is (channels close it)
+        yield ReplyEvent("waiting", message=message)
+
+    return events()
 
 
 def _answer(bot: Bot, conversation: Conversation, question: str, history, model: ChatModel,
-            cache: CacheLookup) -> Iterator[ReplyEvent]:
+            cache: CacheLookup, asked: str = "") -> Iterator[ReplyEvent]:
     started = time.perf_counter()
-    outcome = Outcome()
+    outcome = Outcome(handover=asked)
     parts: list[str] = []
     try:
         for piece in _compose(bot, conversation, question, history, outcome, model, cache):
             parts.append(piece)
             yield ReplyEvent("delta", text=piece)
+        if _hands_over_after(bot, conversation, outcome):
+            outcome.handover = "unanswered"
+            parts.append("\n\n" + handover.handover_text(bot))
+            yield ReplyEvent("delta", text=parts[-1])
     except GeneratorExit:  # the visitor left mid-stream: keep what was said
         outcome.error = outcome.error or "The client disconnected before the end of the answer."
         raise
@@ -120,8 +159,17 @@ def _answer(bot: Bot, conversation: Conversation, question: str, history, model:
     finally:
         outcome.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         message = answer_store(bot, conversation, question, "".join(parts), outcome)
+        if message is not None and outcome.handover:  # even if the visitor left: they asked
+            handover.handover_start(conversation, outcome.handover, reason=handover.reason_text(
+                outcome.handover, count=conversation.unanswered_streak))
     if message is not None:
         yield ReplyEvent("done", message=message)
+
+
+def _hands_over_after(bot: Bot, conversation: Conversation, outcome: Outcome) -> bool:
+    """This answer is the N-th in a row that did not answer (a failure is no judgement)."""
+    return (not outcome.handover and not outcome.answered and outcome.origin != "error"
+            and handover.can_hand_over(conversation) and handover.unanswered_limit_reached(bot, conversation))
 
 
 def _compose(bot: Bot, conversation: Conversation, question: str, history, outcome: Outcome, model: ChatModel,
@@ -129,13 +177,16 @@ def _compose(bot: Bot, conversation: Conversation, question: str, history, outco
     """The answer's pieces, from the first source that has one; fills `outcome` on the way.
     An order being taken in the chat goes first (its "sí" is no question for curated answers
     or the cache); then curated answers, the shop, the cache and the knowledge base."""
+    if outcome.handover:  # the customer asked for a person, or the quota is used up
+        yield from _from_handover(bot, outcome)
+        return
     in_shop_flow = shop_flow_active(bot, conversation)
     shop = shop_reply(bot, conversation, question, history, model) if in_shop_flow else None
     curated = curated_answer_match(bot, question) if shop is None else None
     if shop is None and curated is None and not in_shop_flow:
         shop = shop_reply(bot, conversation, question, history, model)
     if shop is not None:
-        yield from _from_shop(shop, outcome)
+        yield from _from_shop(bot, conversation, shop, outcome)
     elif curated is not None:
         yield from _from_curated(curated, outcome)
     elif cache.entry is not None:
@@ -150,11 +201,20 @@ def _from_curated(curated, outcome: Outcome) -> Iterator[str]:
     yield curated.answer
 
 
-def _from_shop(answer: ShopAnswer, outcome: Outcome) -> Iterator[str]:
-    """Live prices and orders: never cached (the price may change before the next question)."""
+def _from_handover(bot: Bot, outcome: Outcome) -> Iterator[str]:
+    outcome.origin, outcome.model = "handover", "kaiu-handover"
+    yield handover.handover_text(bot)
+
+
+def _from_shop(bot: Bot, conversation: Conversation, answer: ShopAnswer, outcome: Outcome) -> Iterator[str]:
+    """Live prices and orders: never cached (the price may change before the next question).
+    What the shop cannot do (sold out, no such order) goes to a person."""
     outcome.origin, outcome.model, outcome.answered = "shop", "kaiu-shop", answer.answered
     outcome.cards, outcome.reason = answer.cards, answer.reason
     yield answer.text
+    if answer.handover and handover.can_hand_over(conversation):
+        outcome.handover = answer.handover
+        yield "\n\n" + handover.handover_text(bot)
 
 
 def _from_cache(cache: CacheLookup, model: ChatModel, outcome: Outcome) -> Iterator[str]:

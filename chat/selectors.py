@@ -35,9 +35,14 @@ def message_find_for_conversation(conversation: Conversation, message_id) -> Mes
     return None if pk is None else conversation.messages.filter(pk=pk).first()
 
 
-def message_list_for_conversation(conversation: Conversation, *, limit: int = 200) -> list[Message]:
-    messages = conversation.messages.select_related("feedback").order_by("-created_at")[:limit]
-    return list(reversed(messages))
+def message_list_for_conversation(conversation: Conversation, *, limit: int = 200, after=None) -> list[Message]:
+    """The last `limit` messages, oldest first; with `after` (a message id of the conversation)
+    only those that came after it."""
+    messages = conversation.messages.select_related("feedback")
+    since = message_find_for_conversation(conversation, after) if after else None
+    if since is not None:
+        messages = messages.filter(created_at__gt=since.created_at)
+    return list(reversed(messages.order_by("-created_at")[:limit]))
 
 
 def conversation_find_for_tenant(tenant, conversation_id) -> Conversation | None:
@@ -79,6 +84,10 @@ def answer_get_for_conversation(conversation: Conversation, message_id) -> Messa
     return get_object_or_404(Message, conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
 
 
+def message_get_for_conversation(conversation: Conversation, message_id, *, role: str) -> Message:
+    return get_object_or_404(Message, conversation=conversation, pk=message_id, role=role)
+
+
 def question_before(message: Message) -> str:
     """The visitor's question an answer replied to."""
     question = (Message.objects.filter(conversation_id=message.conversation_id, role=Message.Role.USER,
@@ -102,13 +111,15 @@ def curated_answer_get_for_tenant(tenant, answer_id) -> CuratedAnswer:
 
 def turn_list_for_conversation(conversation: Conversation) -> list[tuple[str, str]]:
     """Earlier (role, text) turns for the prompt, newest first until CHAT_HISTORY_CHARS is
-    spent, returned oldest first."""
+    spent, returned oldest first. An agent's replies count as the business's side (assistant),
+    so the bot back in a conversation knows what the person said."""
     budget, turns = settings.CHAT_HISTORY_CHARS, []
-    rows = (Message.objects.filter(conversation=conversation, role__in=[Message.Role.USER, Message.Role.ASSISTANT])
+    rows = (Message.objects.filter(conversation=conversation,
+                                   role__in=[Message.Role.USER, Message.Role.ASSISTANT, Message.Role.AGENT])
             .order_by("-created_at").values_list("role", "content")[:20])
     for role, content in rows:
         budget -= len(content)
         if budget < 0:
             break
-        turns.append((role, content))
+        turns.append((Message.Role.ASSISTANT if role == Message.Role.AGENT else role, content))
     return turns[::-1]

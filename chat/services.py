@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bots.models import Bot
 from bots.selectors import bot_knowledge_version_statement
-from chat import response_cache
+from chat import handover, response_cache
 from chat.models import Conversation, Feedback, Message, QueryLog
 from chat.response_cache import CacheLookup
 from chat.texts import ChatError
@@ -48,6 +48,8 @@ def feedback_set(*, message: Message, rating, comment: str = "") -> Feedback:
     rating = int(rating)
     feedback, _ = Feedback.objects.update_or_create(
         message=message, defaults={"rating": rating, "comment": comment.strip()[:1000]})
+    if rating == -1 and feedback.comment:
+        handover.handover_after_feedback(message, feedback.comment)
     return feedback
 
 
@@ -105,6 +107,7 @@ class Outcome:
     cache_key: tuple[int, str, str] | None = None  # (knowledge version, prompt, question): may be cached
     cache_entry_id: int | None = None  # the cached answer served
     retrieved_documents: set[str] = field(default_factory=set)  # counted with the stored answer
+    handover: str = ""  # the conversation goes to people after this answer: the reason's code (chat.handover)
     timings: dict = field(default_factory=lambda: {"embed": 0.0, "retrieve": 0.0, "llm": 0.0, "total": 0.0})
 
 
@@ -144,15 +147,22 @@ def _answer_store(bot: Bot, conversation: Conversation, question: str, answer: s
             f"""WITH {ctes}
                 UPDATE chat_conversation
                 SET message_count = message_count + 2, updated_at = %s,
-                    title = CASE WHEN title = '' THEN %s ELSE title END
+                    title = CASE WHEN title = '' THEN %s ELSE title END,
+                    unanswered_streak = CASE WHEN %s THEN unanswered_streak + 1 ELSE 0 END
                 WHERE id = %s""",
-            [*params, timezone.now(), question[:120], conversation.pk])
+            [*params, timezone.now(), question[:120], _counts_unanswered(outcome), conversation.pk])
     mark_saved(message)
     message._just_written = True  # no feedback to look up when it is shown
     if not conversation.title:
         conversation.title = question[:120]
     conversation.message_count += 2
+    conversation.unanswered_streak = conversation.unanswered_streak + 1 if _counts_unanswered(outcome) else 0
     return message
+
+
+def _counts_unanswered(outcome: Outcome) -> bool:
+    """An answer that did not answer, toward a handover (chat.handover); a failure is no judgement."""
+    return not outcome.answered and outcome.origin != "error"
 
 
 def _note(outcome: Outcome) -> str:

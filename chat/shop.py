@@ -44,6 +44,7 @@ class ShopAnswer:
     cards: list[dict] = field(default_factory=list)
     answered: bool = True
     reason: str = ""  # what the transcript says of it: "order status: verified", "order 1043 placed"
+    handover: str = ""  # what was asked cannot be done: a person takes over (chat.handover's code)
 
 
 @dataclass
@@ -315,6 +316,14 @@ def live_product_passages(bot, retrieval) -> bool:
 
 def shop_flow_active(bot, conversation: Conversation) -> bool:
     return bool((conversation.shop_state or {}).get("flow")) and knowledge.knows_shop(bot)
+
+
+def customer_link(conversation: Conversation, customer_id) -> None:
+    """The customer the conversation is with, once they ordered or proved an order is theirs
+    (the inbox shows their details and orders). A customer already linked stays."""
+    if customer_id and conversation.customer_id is None and not conversation._state.adding:
+        Conversation.objects.filter(pk=conversation.pk, customer__isnull=True).update(customer_id=customer_id)
+        conversation.customer_id = customer_id
 
 
 def state_save(conversation: Conversation, state: dict) -> None:

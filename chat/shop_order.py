@@ -18,6 +18,7 @@ from chat.models import Message
 from chat.shop import (
     Intent,
     ShopAnswer,
+    customer_link,
     names_something,
     products_answer,
     products_matching,
@@ -195,12 +196,17 @@ def order_step(bot, conversation, text: str) -> ShopAnswer | None:
     return _after(bot, conversation, state, problem)
 
 
+class SoldOut(str):
+    """What the bot says of a product that is sold out: the order cannot go on, a person helps."""
+
+
 def _after(bot, conversation, state: dict, problem: str | None) -> ShopAnswer:
     """Save the state and ask the next question (or say what was wrong with the last answer)."""
     state["step"] = next((step for step in STEPS[:-1] if step not in state), "confirm")
     state_save(conversation, state)
     if problem:
-        return ShopAnswer(problem, reason=f"order: {state['step']}")
+        return ShopAnswer(problem, reason=f"order: {state['step']}",
+                          handover="out_of_stock" if isinstance(problem, SoldOut) else "")
     return ShopAnswer(_question(bot, state), reason=f"order: {state['step']}")
 
 
@@ -241,7 +247,7 @@ def _take_product(bot, state: dict, text: str) -> str | None:
     if chosen is None:
         return texts["not_found"]
     if chosen.available <= 0:
-        return texts["sold_out"].format(product=chosen)
+        return SoldOut(texts["sold_out"].format(product=chosen))
     state.pop("options", None)
     state["product"] = str(chosen.pk)
     if "quantity" in state:
@@ -280,7 +286,7 @@ def _set_quantity(bot, state: dict, quantity: int) -> str | None:
     if quantity > product.available:
         if product.available <= 0:
             state.pop("product", None)
-            return _texts(bot)["sold_out"].format(product=product)
+            return SoldOut(_texts(bot)["sold_out"].format(product=product))
         return _texts(bot)["few_left"].format(product=product, available=product.available)
     state["quantity"] = quantity
     if "city" in state:  # a new quantity may pass the cash-on-delivery limit of the city chosen
@@ -428,7 +434,9 @@ def _placed(bot, conversation, state: dict) -> ShopAnswer:
         state["step"] = "quantity"
         state_save(conversation, state)
         return ShopAnswer(texts["failed"].format(reason=_reason(texts, error)), answered=False,
-                          reason=f"order refused: {error}")
+                          reason=f"order refused: {error}",
+                          handover="out_of_stock" if error.code == "sold_out" else "")
     state_save(conversation, {})
+    customer_link(conversation, customer.pk)
     return ShopAnswer(texts["placed"].format(number=order.number, total=order.money(order.total),
                                              phone=state["phone"]), reason=f"order {order.number} placed")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from chat.shop import Intent, ShopAnswer, contact_in, state_save
+from chat.shop import Intent, ShopAnswer, contact_in, customer_link, state_save
 from commerce.models import OrderStatus
 from commerce.phones import InvalidPhone, phone_normalize, region_for_currency
 from commerce.selectors import order_find_for_tenant_by_number
@@ -22,6 +22,7 @@ from kaiu.platform.limits import rate_limit_hit
 LOOKUPS_PER_CONVERSATION = 5
 LOOKUPS_PER_ORDER = 10
 LOOKUP_WINDOW_SECONDS = 900
+MISSES_BEFORE_HANDOVER = 2
 
 TEXTS = {
     "es": {
@@ -115,9 +116,14 @@ def _verify(bot, conversation, number: int, contact: str) -> ShopAnswer:
                               reason="order status: too many attempts")
     order = order_find_for_tenant_by_number(bot.tenant, number)
     if order is None or not _same_customer(bot.tenant, order.customer_snapshot or {}, contact):
+        # A second miss in the conversation is no typo: a person helps (chat.handover).
+        misses = (conversation.shop_state or {}).get("misses", 0) + 1
+        state_save(conversation, {**(conversation.shop_state or {}), "misses": misses})
         return ShopAnswer(texts["no_match"].format(number=number), answered=False,
-                          reason="order status: details did not match")
+                          reason="order status: details did not match",
+                          handover="order_not_found" if misses >= MISSES_BEFORE_HANDOVER else "")
     _end(conversation)
+    customer_link(conversation, order.customer_id)
     label = STATUS_LABELS.get(bot.language, {}).get(order.status, OrderStatus(order.status).label.lower())
     lines = [texts["status"].format(number=order.number, status=label)]
     if order.carrier:

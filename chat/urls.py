@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat import api, dashboard, views
+from chat import api, dashboard, inbox, views
 
 app_name = "chat"
 
@@ -25,6 +25,15 @@ urlpatterns = [
     path("app/conversations/<uuid:conversation_id>/", dashboard.conversation_detail, name="conversation-detail"),
     path("app/conversations/<uuid:conversation_id>/messages/<uuid:message_id>/improve/", dashboard.message_improve,
          name="message-improve"),
+    path("app/inbox/", inbox.inbox, name="inbox"),
+    path("app/inbox/count/", inbox.inbox_count, name="inbox-count"),
+    path("app/inbox/<uuid:conversation_id>/", inbox.inbox_conversation, name="inbox-conversation"),
+    path("app/inbox/<uuid:conversation_id>/claim/", inbox.inbox_claim, name="inbox-claim"),
+    path("app/inbox/<uuid:conversation_id>/reply/", inbox.inbox_reply, name="inbox-reply"),
+    path("app/inbox/<uuid:conversation_id>/note/", inbox.inbox_note, name="inbox-note"),
+    path("app/inbox/<uuid:conversation_id>/resolve/", inbox.inbox_resolve, name="inbox-resolve"),
+    path("app/inbox/<uuid:conversation_id>/messages/<uuid:message_id>/curate/", inbox.inbox_curate,
+         name="inbox-curate"),
     path("app/answers/", dashboard.curated_list, name="curated-list"),
     path("app/answers/new/", dashboard.curated_create, name="curated-create"),
     path("app/answers/<uuid:answer_id>/", dashboard.curated_edit, name="curated-edit"),

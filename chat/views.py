@@ -43,6 +43,7 @@ def _chat_config(bot: Bot, widget, *, channel: str, urls: dict, debug: bool = Fa
         "starters": [q for q in (widget.starter_questions or []) if isinstance(q, str)][:6],
         "color": widget.primary_color, "ink": widget.ink, "brand_text": widget.brand_text,
         "storage_key": f"kaiu-chat-{channel}-{bot.public_id}",
+        "handover": channel in ("page", "widget"),  # "talk to a person" (chat.handover)
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS, "texts": ui_texts(bot.language), **urls,
     }
 
@@ -147,7 +148,8 @@ def public_messages(request, public_id):
     try:
         conversation, events = reply.question_ask(
             bot=bot, question=question, channel=channel, conversation=conversation,
-            visitor_id=secrets.token_urlsafe(24))  # new conversations: the IP limit above applies
+            visitor_id=secrets.token_urlsafe(24),  # new conversations: the IP limit above applies
+            ask_for_person=data.get("person") is True)  # the "talk to a person" button
     except ChatError as error:
         return _refusal(error)
     return event_stream(events, first={"conversation": str(conversation.pk), "token": conversation.visitor_id})
@@ -174,9 +176,12 @@ def public_history(request, public_id):
     conversation = selectors.conversation_find_for_visitor(
         bot, request.GET.get("conversation"), request.GET.get("token", ""), channels=PUBLIC_CHANNELS)
     if conversation is None:
-        return JsonResponse({"messages": []})
-    messages = selectors.message_list_for_conversation(conversation)
-    return JsonResponse({"messages": [message_payload(m) for m in messages]})
+        return JsonResponse({"messages": [], "with_person": False})
+    # `after`: the last message the page shows; it polls for an agent's replies while a person
+    # has the conversation (with_person).
+    messages = selectors.message_list_for_conversation(conversation, after=request.GET.get("after"))
+    return JsonResponse({"messages": [message_payload(m) for m in messages],
+                         "with_person": not conversation.is_bot_active})
 
 
 @csrf_exempt

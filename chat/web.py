@@ -32,6 +32,9 @@ UI_TEXTS = {
         "products": "Productos",
         "in_stock": "Disponible",
         "out_of_stock": "Agotado",
+        "talk_to_person": "Hablar con una persona",
+        "person_request": "Quiero hablar con una persona",
+        "waiting": "Una persona de nuestro equipo te responderá aquí.",
     },
     "en": {
         "placeholder": "Type your question…",
@@ -51,6 +54,9 @@ UI_TEXTS = {
         "products": "Products",
         "in_stock": "In stock",
         "out_of_stock": "Out of stock",
+        "talk_to_person": "Talk to a person",
+        "person_request": "I'd like to talk to a person",
+        "waiting": "A person on our team will reply here.",
     },
 }
 
@@ -69,9 +75,11 @@ def message_payload(message: Message, *, debug: bool = False) -> dict:
     sources = [source for source in message.sources if debug or source.get("cited")]
     payload = {
         "id": str(message.pk), "role": message.role, "html": render_answer(_without_card_lines(message))
-        if message.role == Message.Role.ASSISTANT else "", "text": message.content,
+        if message.role in (Message.Role.ASSISTANT, Message.Role.AGENT) else "", "text": message.content,
+        "author": message.author_name if message.role == Message.Role.AGENT else "",
         "cards": cards_payload(message),
         "answered": message.answered, "cache_hit": message.cache_hit,
+        "handover": message.origin == "handover",  # "a person will reply": nothing to rate
         "sources": [{key: source.get(key) for key in ("n", "document_name", "page", "text", "cited")
                      + (("score",) if debug else ())} for source in sources],
     }
@@ -114,6 +122,8 @@ def event_stream(events, *, first: dict, debug: bool = False) -> StreamingHttpRe
             for event in events:
                 if event.type == "delta":
                     yield sse("delta", {"text": event.text})
+                elif event.type == "waiting":  # a person has the conversation: no answer now
+                    yield sse("waiting", message_payload(event.message))
                 else:
                     yield sse("done", message_payload(event.message, debug=debug))
         finally:

@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kaiu.tenancy.dashboard_context",
+                "chat.context_processors.inbox_waiting",  # the navigation's count
             ],
             # Every template shows dates through the same filter (`|when`), so it is always there.
             "builtins": ["kaiu.accounts.templatetags.times"],

@@ -145,7 +145,7 @@ def dashboard_context(request):
             # A section owning URL namespaces is current in them only (a bot's knowledge page
             # lives under /app/bots/ but belongs to Knowledge); the others match by path.
             active = namespace in namespaces if namespaces else request.path.startswith(url)
-        navigation.append({"label": label, "url": url, "active": active})
+        navigation.append({"label": label, "url": url, "active": active, "key": capability})
     return {
         "navigation": navigation,
         "all_memberships": user.memberships.select_related("tenant").order_by("tenant__name"),

@@ -78,6 +78,7 @@ SYSTEM_ROWS = {  # model → may staff delete a row?
     "documents.IngestJob": False,
     "chat.Message": False,
     "chat.Feedback": True,
+    "chat.Note": True,  # an internal note written on the wrong conversation
     "chat.QueryLog": False,
     "chat.ResponseCache": True,
     "accounts.QuotaUsage": False,

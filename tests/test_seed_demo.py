@@ -82,3 +82,17 @@ def test_the_demo_stays_a_spanish_shop_in_pesos_on_bogota_time(db):
     assert bot.language == "es"
     assert bot.welcome_message == "¡Hola! ¿En qué te puedo ayudar hoy?"
     assert WidgetConfig.objects.get(bot=bot).starter_questions[0] == "¿Cuánto tarda el envío?"
+
+
+def test_seed_demo_leaves_conversations_waiting_in_the_inbox(db, client, settings):
+    from chat.models import Conversation
+
+    call_command("seed_demo", stdout=io.StringIO())
+    waiting = Conversation.objects.filter(tenant__slug="kaiu-natural-living", status="HANDED_OVER",
+                                          waiting_since__isnull=False)
+    assert waiting.count() == 3
+    assert {c.handover_code for c in waiting} == {"asked", "unanswered", "order_not_found"}
+    assert client.login(username="support@kaiu.demo", password=settings.DEMO_PASSWORD)
+    page = client.get("/app/inbox/").content.decode()
+    assert "frasco de eucalipto" in page
+    assert client.get("/app/inbox/count/").content == b"3"

@@ -11,6 +11,7 @@ from commerce.selectors import shop_counters_for_tenant
 from kaiu.accounts import invitations, progress, quotas, selectors, services
 from kaiu.accounts.forms import (
     ApiKeyForm,
+    BusinessHoursForm,
     InvitationForm,
     LLMSettingsForm,
     TenantForm,
@@ -47,6 +48,18 @@ def settings_general(request):
         "llm_form": _llm_form(tenant_settings),
         "tenant_settings": tenant_settings,
     })
+
+
+@tenant_view("settings")
+def business_hours(request):
+    """When people answer the chat: the handover tells customers when to expect a reply."""
+    tenant = request.tenant
+    form = BusinessHoursForm(request.POST or None, hours=tenant.business_hours)
+    if request.method == "POST" and form.is_valid():
+        services.tenant_business_hours_update(tenant=tenant, hours=form.cleaned_data["hours"])
+        messages.success(request, "Business hours saved.")
+        return redirect("accounts:business-hours")
+    return render(request, "accounts/business_hours.html", {"form": form})
 
 
 def _tenant_form(tenant, data=None):

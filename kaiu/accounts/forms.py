@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from kaiu.accounts.hours import DAY_NAMES, HoursError, ranges_format, ranges_parse
 from kaiu.accounts.models import Language, LLMProvider, Role
 from kaiu.currencies import REGION_CURRENCY, currency_choices
 from kaiu.timezones import time_zone_choices
@@ -129,3 +130,28 @@ class InvitationForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label="Key name", max_length=80, help_text="Where it will be used, e.g. “Website”.")
+
+
+class BusinessHoursForm(forms.Form):
+    """When people answer the chat: one line of ranges per weekday, empty for closed."""
+
+    def __init__(self, *args, hours: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, name in enumerate(DAY_NAMES["en"]):
+            self.fields[str(day)] = forms.CharField(
+                label=name, required=False, max_length=100, initial=ranges_format((hours or {}).get(str(day))),
+                widget=forms.TextInput(attrs={"placeholder": "Closed"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        hours = {}
+        for day in range(7):
+            try:
+                ranges = ranges_parse(cleaned.get(str(day), ""))
+            except HoursError as error:
+                self.add_error(str(day), str(error))
+                continue
+            if ranges:
+                hours[str(day)] = ranges
+        cleaned["hours"] = hours
+        return cleaned

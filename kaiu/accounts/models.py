@@ -89,6 +89,10 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+def default_business_hours() -> dict:
+    return {str(day): [["09:00", "18:00"]] for day in range(5)}  # Monday to Friday
+
+
 class Tenant(models.Model):
     """A business using KAIU. Every row a business owns points here."""
 
@@ -102,6 +106,9 @@ class Tenant(models.Model):
                                 help_text="The language new bots speak.")
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone],
                                  help_text="IANA name; the dashboard shows times in it.")
+    # When people answer the chat, in the time zone above (kaiu.accounts.hours):
+    # {"0": [["09:00", "18:00"]], ...} by weekday, Monday "0"; a day left out is closed.
+    business_hours = models.JSONField(default=default_business_hours, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

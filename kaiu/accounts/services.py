@@ -150,6 +150,13 @@ def tenant_update(*, tenant: Tenant, name: str, currency: str, language: str, ti
     return tenant
 
 
+def tenant_business_hours_update(*, tenant: Tenant, hours: dict) -> Tenant:
+    """When people answer the chat ({"0": [["09:00", "18:00"]], ...}; kaiu.accounts.hours)."""
+    tenant.business_hours = hours
+    tenant.save(update_fields=["business_hours", "updated_at"])
+    return tenant
+
+
 def llm_settings_update(
     *, tenant: Tenant, provider: str, base_url: str, chat_model: str, embedding_model: str, api_key: str = ""
 ) -> TenantSettings:

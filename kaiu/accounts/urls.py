@@ -24,6 +24,7 @@ urlpatterns = [
     path("app/switch/", views.tenant_switch, name="tenant-switch"),
     path("app/leave/", dashboard.leave, name="leave"),
     path("app/settings/", dashboard.settings_general, name="settings"),
+    path("app/settings/hours/", dashboard.business_hours, name="business-hours"),
     path("app/settings/provider/", dashboard.llm_update, name="llm-update"),
     path("app/settings/provider/delete-key/", dashboard.llm_key_delete, name="llm-key-delete"),
     path("app/settings/provider/test/", dashboard.llm_test, name="llm-test"),

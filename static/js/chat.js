@@ -17,6 +17,13 @@
   const starters = root.querySelector("[data-chat-starters]");
   const greeting = log.querySelector(".bubble-greeting");
   let busy = false;
+  // Messages on screen by id, and the last one: an agent's replies are fetched after it.
+  const shown = new Set();
+  let lastId = "";
+  let pollTimer = null;
+  const POLL_MS = 3000;
+  const personButton = root.querySelector("[data-chat-person]");
+  const waitingNote = root.querySelector("[data-chat-waiting]");
 
   if (config.color) {
     // On a light brand colour, text goes dark (chosen by contrast on the server: bots.models).
@@ -257,13 +264,66 @@
       button.disabled = true;
       sendFeedback(bar, message, -1, comment).then(function (saved) {
         if (saved) form.remove(); else button.disabled = false;
+        if (saved && config.handover) refresh(); // a person may look at it now
       });
     });
     bar.appendChild(form);
     field.focus();
   }
 
+  function remember(message) {
+    if (!message || !message.id) return;
+    shown.add(message.id);
+    lastId = message.id;
+  }
+
+  // An agent's reply: their name above it, the text as the server rendered and sanitised it.
+  function addAgentBubble(message) {
+    const bubble = element("div", "bubble bubble-agent");
+    bubble.appendChild(element("p", "bubble-author", message.author));
+    const body = element("div", "bubble-text");
+    body.innerHTML = message.html; // sanitised by the server (nh3)
+    bubble.appendChild(body);
+    log.appendChild(bubble);
+    scrollDown();
+  }
+
+  function showMessage(message) {
+    if (shown.has(message.id)) return;
+    if (message.role === "user") addUserBubble(message.text);
+    else if (message.role === "assistant") finishBubble(addBotBubble(), message);
+    else if (message.role === "agent") addAgentBubble(message);
+    remember(message);
+  }
+
+  // While a person has the conversation the page asks every few seconds for their replies
+  // (the history endpoint, after the last message shown), and stops once the bot is back.
+  function setWithPerson(withPerson) {
+    if (personButton) personButton.hidden = withPerson;
+    if (waitingNote) waitingNote.hidden = !withPerson;
+    clearTimeout(pollTimer);
+    if (withPerson) pollTimer = setTimeout(refresh, POLL_MS);
+  }
+
+  async function refresh() {
+    if (!state.conversation) return;
+    const params = new URLSearchParams({ conversation: state.conversation, token: state.token || "" });
+    if (lastId) params.set("after", lastId);
+    try {
+      const response = await fetch(config.history_url + "?" + params.toString(), { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const data = await response.json();
+      if (data.messages.length && starters) starters.hidden = true;
+      data.messages.forEach(showMessage);
+      setWithPerson(Boolean(data.with_person));
+    } catch (e) {
+      clearTimeout(pollTimer);
+      pollTimer = setTimeout(refresh, POLL_MS * 3); // offline a moment: try again later
+    }
+  }
+
   function finishBubble(bubble, message) {
+    remember(message);
     const body = bubble.querySelector(".bubble-text");
     body.classList.remove("typing");
     body.innerHTML = message.html; // sanitised by the server (nh3)
@@ -271,7 +331,7 @@
     renderCards(bubble, message.cards);
     renderSources(bubble, message.sources);
     renderDebug(bubble, message);
-    renderFeedback(bubble, message);
+    if (!message.handover) renderFeedback(bubble, message);
     scrollDown();
   }
 
@@ -284,7 +344,7 @@
 
   // --- Sending and streaming ----------------------------------------------------------------
 
-  async function ask(text) {
+  async function ask(text, person) {
     text = (text || "").trim();
     if (!text || busy) return;
     busy = true;
@@ -295,7 +355,7 @@
     try {
       const response = await post(config.stream_url, {
         message: text, conversation: state.conversation, token: state.token, channel: config.channel,
-        prompt: config.prompt,
+        prompt: config.prompt, person: Boolean(person),
       });
       if (!response.ok) {
         let message = texts.error;
@@ -305,6 +365,7 @@
         return;
       }
       await readStream(response, bubble);
+      if (config.handover) refresh(); // handed to a person by this answer? then wait for them
     } catch (error) {
       failBubble(bubble, texts.error);
       keepForRetry(text);
@@ -350,29 +411,24 @@
           scrollDown();
         } else if (event === "done") {
           finishBubble(bubble, payload);
+        } else if (event === "waiting") {
+          bubble.remove(); // stored for the person who has the conversation: no answer now
+          remember(payload);
         }
       }
     }
   }
 
-  async function loadHistory() {
-    if (!state.conversation) return;
-    const params = new URLSearchParams({ conversation: state.conversation, token: state.token || "" });
-    try {
-      const response = await fetch(config.history_url + "?" + params.toString(), { credentials: "same-origin" });
-      if (!response.ok) return;
-      const messages = (await response.json()).messages;
-      if (messages.length && starters) starters.hidden = true;
-      messages.forEach(function (message) {
-        if (message.role === "user") addUserBubble(message.text);
-        else if (message.role === "assistant") finishBubble(addBotBubble(), message);
-      });
-    } catch (e) { /* offline: start fresh */ }
+  function loadHistory() {
+    if (state.conversation) refresh();
   }
 
   function newChat() {
     state = {};
     saveState(state);
+    shown.clear();
+    lastId = "";
+    setWithPerson(false);
     log.textContent = "";
     if (greeting) log.appendChild(greeting);
     if (starters) starters.hidden = false;
@@ -409,6 +465,7 @@
     if (button) ask(button.textContent);
   });
   root.querySelector("[data-chat-new]").addEventListener("click", newChat);
+  if (personButton) personButton.addEventListener("click", function () { ask(texts.person_request, true); });
 
   // The widget's script on the host page may open the chat with a question.
   window.addEventListener("message", function (event) {

@@ -58,7 +58,9 @@ def test_businesses_that_existed_keep_the_zone_they_saw(db, settings):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
     executor.migrate([("accounts", "0008_tenant_locale")])
-    assert Tenant.objects.get(slug="old-shop").time_zone == "America/Bogota"
+    # Read with the model as it was then: later migrations add columns that do not exist yet.
+    at_0008 = executor.loader.project_state([("accounts", "0008_tenant_locale")]).apps
+    assert at_0008.get_model("accounts", "Tenant").objects.get(slug="old-shop").time_zone == "America/Bogota"
 
 
 def test_saving_settings_keeps_a_zone_no_longer_offered(owner_client, tenant):

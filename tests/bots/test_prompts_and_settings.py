@@ -153,3 +153,17 @@ def test_a_light_brand_colour_gives_visitors_dark_text(client, bot):
     page = client.get(f"/c/{bot.public_id}/").content.decode()
     assert '"ink": "#1d2420"' in page
     assert '"ink": "#1d2420"' in client.get(f"/widget/{bot.public_id}.js").content.decode()
+
+
+def test_the_handover_threshold_is_edited_on_the_settings_page(owner_client, bot):
+    form = {"search_mode": "hybrid", "top_k": 5, "certainty": "balanced", "curated_certainty": "balanced",
+            "chunk_size": 1000, "chunk_overlap": 100, "chat_model": "", "temperature": 0.2}
+    assert bot.handover_after_unanswered == 2  # the default
+    assert 'name="handover_after_unanswered" value="2"' in owner_client.get(
+        f"/app/bots/{bot.public_id}/settings/").content.decode()
+    owner_client.post(f"/app/bots/{bot.public_id}/settings/", {**form, "handover_after_unanswered": 4})
+    bot.refresh_from_db()
+    assert bot.handover_after_unanswered == 4
+    owner_client.post(f"/app/bots/{bot.public_id}/settings/", {**form, "handover_after_unanswered": -1})
+    bot.refresh_from_db()
+    assert bot.handover_after_unanswered == 4  # refused

@@ -118,10 +118,12 @@ def test_a_curated_answer_is_not_returned_for_another_number(shop_bot, ask, owne
 
 
 def test_the_monthly_question_quota_refuses_before_storing_anything(shop_bot, ask):
+    """Where no customer waits for a person (API, playground); the page, the widget and WhatsApp
+    hand over instead (tests/chat/test_handover.py)."""
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=2)
     ask(shop_bot, "¿Aceptan Nequi?")
     ask(shop_bot, "¿Cuánto tarda el envío a Bogotá?")
-    conversation = conversation_start(bot=shop_bot, channel="PAGE", visitor_id="v")
+    conversation = conversation_start(bot=shop_bot, channel="API", visitor_id="v")
     with pytest.raises(ChatError) as refused:
         reply(conversation, "¿Y a Cali?")
     assert refused.value.code == "quota"

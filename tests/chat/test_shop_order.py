@@ -97,7 +97,8 @@ def test_an_answer_can_be_changed_at_the_summary(store_bot, say):
 
 
 def test_it_asks_which_size_when_the_product_has_several_and_refuses_a_sold_out_one(store_bot, say):
-    conversation = new_conversation(store_bot)
+    # Through the API, where the order goes on; on the page a person takes over (test_handover.py).
+    conversation = new_conversation(store_bot, channel=Channel.API)
     text, message = say(conversation, "Quiero comprar aceite de lavanda")
     assert "varias opciones" in text
     assert {card["variant"] for card in message.cards} == {"10 ml gotero", "30 ml gotero"}

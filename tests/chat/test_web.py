@@ -76,7 +76,7 @@ def test_a_visitor_continues_their_conversation_and_sees_its_history(client, sho
     assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
     # Without the token a conversation id shows nothing and starts nothing.
     assert client.get(f"/c/{shop_bot.public_id}/history/", {"conversation": first["conversation"]}).json() == {
-        "messages": []}
+        "messages": [], "with_person": False}
     read_events(ask(client, shop_bot, "Hola", conversation=first["conversation"], token="guess"))
     assert Conversation.objects.count() == 2
 
@@ -165,18 +165,17 @@ def test_bad_input_gets_a_clear_error_and_stores_nothing(client, shop_bot, setti
     assert not Message.objects.exists()
 
 
-def test_the_quota_message_reaches_the_visitor(client, shop_bot):
+def test_with_the_quota_used_up_a_person_answers_the_visitor(client, shop_bot):
     from kaiu.accounts.models import Plan
 
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=1)
     assert read_events(ask(client, shop_bot, "¿Aceptan Nequi?"))[-1][0] == "done"
-    refused = ask(client, shop_bot, "Hola")  # a new conversation: refused, it leaves nothing behind
-    assert refused.status_code == 429
-    assert "límite de preguntas" in refused.json()["error"]["message"]
-    assert Conversation.objects.count() == 1
-    assert Message.objects.count() == 2
-    Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
-    assert ask(client, shop_bot, "Hola").status_code == 429
+    events = read_events(ask(client, shop_bot, "Hola"))  # a new conversation: handed to a person
+    assert events[-1][0] == "done"
+    assert "una persona" in events[-1][1]["text"]
+    conversation = Conversation.objects.get(pk=events[0][1]["conversation"])
+    assert (conversation.status, conversation.handover_code) == ("HANDED_OVER", "quota")
+    assert Message.objects.count() == 4
 
 
 def test_feedback_is_recorded_on_the_visitors_own_answers_only(client, shop_bot):
@@ -276,12 +275,14 @@ def test_documents_of_the_bot_are_untouched_by_chatting(client, shop_bot):
     assert Document.objects.get(bot=shop_bot).retrieval_count == before + 1  # counted, nothing else
 
 
-def test_a_refused_question_leaves_no_empty_conversation(client, shop_bot):
+def test_a_refused_question_leaves_no_empty_conversation(owner_client, shop_bot):
+    """In the playground: the public page and the widget hand over instead (test_handover.py)."""
     from kaiu.accounts.models import Plan
 
     Plan.objects.filter(pk=shop_bot.tenant.plan_id).update(max_queries_per_month=0)
     for _ in range(3):
-        assert ask(client, shop_bot, "Hola").status_code == 429
+        assert post_json(owner_client, f"/app/playground/{shop_bot.public_id}/messages/",
+                         {"message": "Hola"}).status_code == 429
     assert not Conversation.objects.exists()
 
 
@@ -290,7 +291,7 @@ def test_a_visitor_token_opens_no_api_or_playground_conversation(client, shop_bo
 
     api = conversation_start(bot=shop_bot, channel="API", visitor_id="ana@example.com")
     history = client.get(f"/c/{shop_bot.public_id}/history/", {"conversation": str(api.pk), "token": "ana@example.com"})
-    assert history.json() == {"messages": []}
+    assert history.json() == {"messages": [], "with_person": False}
 
 
 @pytest.mark.parametrize("rating", [None, [1], {"a": 1}, "x"])
