@@ -147,7 +147,7 @@ def order_start(bot, conversation, intent: Intent) -> ShopAnswer | None:
         products = [live[product_id] for product_id in shown if product_id in live]
     if len(products) == 1 or _same_product_named(products, intent.query):
         if products[0].available <= 0:
-            return _after(bot, conversation, state, _texts(bot)["sold_out"].format(product=products[0]))
+            return _after(bot, conversation, state, SoldOut(_texts(bot)["sold_out"].format(product=products[0])))
         state["product"] = str(products[0].pk)
         state["step"] = "quantity"
         if intent.quantity:

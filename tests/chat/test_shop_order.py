@@ -221,7 +221,7 @@ def test_ordering_by_size_right_after_the_cards_means_the_product_on_the_cards(s
 
 
 def test_ordering_a_sold_out_product_by_name_says_so_at_once(store_bot, say):
-    conversation = new_conversation(store_bot)
+    conversation = new_conversation(store_bot, Channel.API)  # the API never hands over: the order goes on
     text, _ = say(conversation, "Quiero pedir aceite de lavanda de 30 ml")
     assert "agotado" in text
     assert "¿Cuántas unidades" not in text
