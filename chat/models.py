@@ -42,6 +42,14 @@ class Conversation(models.Model):
     # step, or an order whose status waits for the customer's phone or e-mail. Kept here, so it
     # holds across requests, processes and channels; {} when none.
     shop_state = models.JSONField(default=dict, blank=True)
+    # The shop's customer this is (a WhatsApp number links it: chat.whatsapp.inbound).
+    customer = models.ForeignKey("commerce.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="conversations")
+    # WhatsApp: the customer's number in E.164 (it verifies them: chat.shop_status), and when
+    # the customer-service window closes (24 h after their last message, 72 h from a free
+    # entry point); outside it no free-form message may be sent.
+    phone = models.CharField(max_length=16, blank=True)
+    window_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,3 +209,6 @@ class CuratedAnswer(models.Model):
 
     def __str__(self):
         return self.question
+
+
+from chat.whatsapp.models import WhatsAppAccount, WhatsAppInbound, WhatsAppOutbound  # noqa: E402, F401
