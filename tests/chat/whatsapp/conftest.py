@@ -85,7 +85,8 @@ def post_webhook(client, django_capture_on_commit_callbacks):
 
     def post(bot, payload, *, signature=None, run_worker=True):
         body = json.dumps(payload).encode()
-        headers = {} if signature is False else {"HTTP_X_HUB_SIGNATURE_256": sign(body) if signature is None else signature}
+        signature = sign(body) if signature is None else signature
+        headers = {} if signature is False else {"HTTP_X_HUB_SIGNATURE_256": signature}
         with django_capture_on_commit_callbacks(execute=run_worker) as callbacks:
             response = client.post(f"/whatsapp/{bot.public_id}/webhook", data=body,
                                    content_type="application/json", **headers)

@@ -12,7 +12,15 @@ from chat.whatsapp.inbound import delivery_store
 from chat.whatsapp.models import WhatsAppInbound, WhatsAppOutbound
 from chat.whatsapp.payload import delivery_parse
 from tests.chat.whatsapp.conftest import (
-    APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, change, connect, delivery, sign, status, text,
+    APP_SECRET,
+    PHONE_NUMBER_ID,
+    VERIFY_TOKEN,
+    change,
+    connect,
+    delivery,
+    sign,
+    status,
+    text,
 )
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +109,7 @@ def test_the_same_message_delivered_twice_at_the_same_moment_is_stored_once(bot,
         try:
             barrier.wait()
             stored.extend(delivery_store(account, delivery_parse(body)))
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
         finally:
             connection.close()
