@@ -98,7 +98,7 @@ def test_the_same_message_delivered_twice_is_answered_once(wa_bot, post_webhook,
     assert len(fake_graph.requests) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_message_delivered_twice_at_the_same_moment_is_stored_once(bot, fake_graph, settings):
     account = connect(bot)
     body = delivery([change([{"from": "573001234567", "id": "wamid.SAME", "timestamp": "1764700000",
