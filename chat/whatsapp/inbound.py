@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 WINDOW = dt.timedelta(hours=24)
 FREE_ENTRY_WINDOW = dt.timedelta(hours=72)  # opened from a click-to-WhatsApp ad or a Page's button
-STALE_PROCESSING = dt.timedelta(minutes=5)
 
 
 def delivery_store(account: WhatsAppAccount, delivery: Delivery) -> list[int]:
@@ -185,11 +185,12 @@ def _sent_note(rows) -> str:
 
 
 def inbound_sweep() -> int:
-    """Every minute: queue again messages whose task was lost, or whose worker died before
-    it answered (no answer stored yet)."""
+    """Every minute: queue again messages whose task was lost, or whose worker was killed
+    (an answer it had stored may then be given twice: at least once, never lost)."""
     now = timezone.now()
-    WhatsAppInbound.objects.filter(state=WhatsAppInbound.State.PROCESSING, message__isnull=True,
-                                   updated_at__lt=now - STALE_PROCESSING).update(
+    # Past the worker's own time limit, a task still PROCESSING was killed (django-q2 kills it then).
+    stale = dt.timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    WhatsAppInbound.objects.filter(state=WhatsAppInbound.State.PROCESSING, updated_at__lt=now - stale).update(
         state=WhatsAppInbound.State.RECEIVED, updated_at=now)
     lost = WhatsAppInbound.objects.filter(state=WhatsAppInbound.State.RECEIVED,
                                           created_at__lt=now - dt.timedelta(minutes=1))

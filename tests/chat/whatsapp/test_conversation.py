@@ -172,3 +172,42 @@ def test_an_order_status_over_whatsapp_is_verified_by_the_number_itself(store_bo
     assert "recibido" not in fake_graph.texts[-1]
     assert "No encuentro un pedido" in fake_graph.texts[-1]
     assert Message.objects.filter(role="assistant").count() == 2
+
+
+def test_a_person_takes_over_replies_through_whatsapp_and_gives_it_back_to_the_bot(
+        shop_bot, fake_graph, post_webhook, django_capture_on_commit_callbacks):
+    from chat.whatsapp.outbound import whatsapp_agent_send
+
+    connect(shop_bot)
+    post_webhook(shop_bot, delivery([change([text("wamid.Q1", "¿Aceptan Nequi?")])]))
+    assert "Nequi" in fake_graph.texts[-1]
+    # The handover (its own module) turns the bot off for this conversation.
+    Conversation.objects.update(is_bot_active=False, status=Conversation.Status.HANDED_OVER)
+    post_webhook(shop_bot, delivery([change([text("wamid.Q2", "Quiero hablar con una persona")])]))
+    assert len(fake_graph.requests) == 1
+    conversation = Conversation.objects.get()
+    reply = Message.objects.create(conversation=conversation, role="agent",
+                                   content="Hola, soy Marta. ¿En qué te ayudo?")
+    with django_capture_on_commit_callbacks(execute=True):
+        whatsapp_agent_send(reply)
+    assert fake_graph.texts[-1] == "Hola, soy Marta. ¿En qué te ayudo?"
+    Conversation.objects.update(is_bot_active=True, status=Conversation.Status.OPEN)  # back to the bot
+    post_webhook(shop_bot, delivery([change([text("wamid.Q3", "¿Cuánto tarda el envío a Cali?")])]))
+    assert "3 a 5 días" in fake_graph.texts[-1]
+    assert len(fake_graph.requests) == 3
+
+
+def test_a_message_whose_task_was_lost_is_answered_by_the_sweeper(wa_bot, fake_graph, post_webhook,
+                                                                  django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from chat.whatsapp.inbound import inbound_sweep
+
+    post_webhook(wa_bot, delivery([change([text("wamid.Q1", "Hola")])]), run_worker=False)  # the task never ran
+    WhatsAppInbound.objects.update(created_at=timezone.now() - dt.timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbound_sweep() == 1
+    assert WhatsAppInbound.objects.get().state == "DONE"
+    assert len(fake_graph.requests) == 1
