@@ -211,3 +211,15 @@ def test_a_message_whose_task_was_lost_is_answered_by_the_sweeper(wa_bot, fake_g
         assert inbound_sweep() == 1
     assert WhatsAppInbound.objects.get().state == "DONE"
     assert len(fake_graph.requests) == 1
+
+
+def test_an_order_over_whatsapp_takes_the_phone_from_the_number(store_bot, fake_graph, post_webhook):
+    connect(store_bot)
+    for n, said in enumerate(["Quiero pedir aceite de lavanda de 10 ml", "2", "Me llamo Laura Méndez", "Bogotá",
+                              "Calle 85 # 12-30, apto 402", "Sí, confirmo"]):
+        post_webhook(store_bot, delivery([change([text(f"wamid.O{n}", said)])]))
+        if said == "Me llamo Laura Méndez":
+            assert "ciudad" in fake_graph.texts[-1]  # no phone asked
+    order = store_bot.tenant.orders.get()
+    assert order.customer_snapshot["phone"] == "+573001234567"
+    assert order.customer == Conversation.objects.get().customer
