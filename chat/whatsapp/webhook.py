@@ -16,6 +16,11 @@ from django.views.decorators.http import require_http_methods
 from chat.whatsapp.inbound import delivery_store
 from chat.whatsapp.models import WhatsAppAccount
 from chat.whatsapp.payload import delivery_parse
+from kaiu.platform.limits import client_network, rate_limit_hit
+
+# Wrong signatures a client may send a minute before it gets 429s: Meta's own calls are
+# signed, so only someone guessing (or a misconfigured app secret) ever counts here.
+BAD_SIGNATURES_PER_MINUTE = 30
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,11 @@ def webhook(request, public_id):
         return _handshake(request, account)
     if not signature_valid(request.body, request.headers.get("X-Hub-Signature-256", ""), account.app_secret):
         logger.warning("WhatsApp webhook for bot %s: bad or missing signature", account.bot_id)
+        limit = rate_limit_hit(f"whatsapp-signature:{client_network(request)}", limit=BAD_SIGNATURES_PER_MINUTE)
+        if not limit.allowed:
+            response = HttpResponse("Too many bad signatures.", status=429, content_type="text/plain")
+            response["Retry-After"] = str(limit.retry_after)
+            return response
         return HttpResponse("Bad signature.", status=401, content_type="text/plain")
     try:
         body = json.loads(request.body)

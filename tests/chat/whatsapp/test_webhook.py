@@ -62,6 +62,17 @@ def test_a_body_signed_with_another_secret_or_changed_after_signing_is_refused(w
     assert not WhatsAppInbound.objects.exists()
 
 
+def test_a_client_guessing_signatures_is_slowed_down_and_meta_is_not(wa_bot, post_webhook, fake_graph):
+    from chat.whatsapp.webhook import BAD_SIGNATURES_PER_MINUTE
+
+    payload = delivery([change([text("wamid.A1", "Hola")])])
+    statuses = [post_webhook(wa_bot, payload, signature="sha256=" + "0" * 64).status_code
+                for _ in range(BAD_SIGNATURES_PER_MINUTE + 1)]
+    assert statuses == [401] * BAD_SIGNATURES_PER_MINUTE + [429]
+    assert post_webhook(wa_bot, payload).status_code == 200  # a signed call still goes through
+    assert WhatsAppInbound.objects.count() == 1
+
+
 def test_the_request_stores_and_returns_without_answering_or_sending(wa_bot, post_webhook, fake_graph,
                                                                      django_capture_on_commit_callbacks):
     response = post_webhook(wa_bot, delivery([change([text("wamid.A1", "Hola")])]), run_worker=False)
