@@ -38,7 +38,7 @@ def delivery_store(account: WhatsAppAccount, delivery: Delivery) -> list[int]:
     that number's bot when it belongs to the same tenant (one Meta app, several bots), else
     skipped. Repeated message ids are skipped."""
     accounts = {acc.phone_number_id: acc for acc in WhatsAppAccount.objects.filter(
-        tenant_id=account.tenant_id, is_enabled=True).select_related("bot")}
+        tenant_id=account.tenant_id, is_enabled=True).select_related("bot__tenant")}
     stored = []
     with transaction.atomic():
         for message in delivery.messages:
