@@ -127,8 +127,10 @@ def outbound_flush(conversation_id) -> int:
 def _claim_next(conversation_id) -> WhatsAppOutbound | None:
     now = timezone.now()
     with transaction.atomic():
-        # The conversation's earliest unfinished message, locked so two workers never both send it.
-        row = (WhatsAppOutbound.objects.select_for_update(skip_locked=True)
+        # The conversation's earliest unfinished message, locked so two workers never both send
+        # it. Not skip_locked: skipping a row another worker is claiming would send the next
+        # part before it. Only the row is locked (of=self), not its account or conversation.
+        row = (WhatsAppOutbound.objects.select_for_update(of=("self",))
                .select_related("account", "conversation")
                .filter(conversation_id=conversation_id, state__in=[Out.QUEUED, Out.SENDING])
                .order_by("created_at", "part").first())

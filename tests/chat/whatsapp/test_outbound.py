@@ -193,3 +193,39 @@ def test_the_parts_of_a_long_answer_go_out_in_order(wa_bot, post_webhook, fake_g
     assert " ".join(fake_graph.texts).split() == "\n\n".join(paragraphs).split()
     assert [row.part for row in WhatsAppOutbound.objects.filter(conversation=conversation, message=None)] == list(
         range(1, len(rows) + 1))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_workers_flushing_one_conversation_at_once_send_each_part_once_in_order(bot, fake_graph):
+    import threading
+
+    from django.db import connection
+
+    from chat.services import conversation_start
+    from tests.chat.whatsapp.conftest import connect
+
+    account = connect(bot)
+    conversation = conversation_start(bot=bot, channel="WHATSAPP", visitor_id="573001234567")
+    Conversation.objects.filter(pk=conversation.pk).update(window_expires_at=timezone.now() + dt.timedelta(hours=1))
+    WhatsAppOutbound.objects.bulk_create([
+        WhatsAppOutbound(tenant_id=bot.tenant_id, account=account, conversation=conversation, to="573001234567",
+                         part=n, body=f"parte {n}") for n in range(1, 7)])
+    barrier, errors = threading.Barrier(4), []
+
+    def flush():
+        try:
+            barrier.wait()
+            outbound_flush(conversation.pk)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=flush) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert fake_graph.texts == [f"parte {n}" for n in range(1, 7)]
+    assert set(WhatsAppOutbound.objects.values_list("state", flat=True)) == {"SENT"}
