@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from chat.models import Conversation, CuratedAnswer, Feedback, Message, Note, QueryLog, ResponseCache
+from chat.whatsapp.models import WhatsAppAccount, WhatsAppInbound, WhatsAppOutbound
 from kaiu.platform.admin import SystemRowAdmin
 
 
@@ -79,3 +80,30 @@ class CuratedAnswerAdmin(admin.ModelAdmin):
 class ResponseCacheAdmin(SystemRowAdmin):
     list_display = ["question", "bot", "knowledge_version", "hits", "expires_at"]
     deletable = True  # a wrong cached answer may go: the next visitor gets a fresh one
+
+
+@admin.register(WhatsAppAccount)
+class WhatsAppAccountAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "bot", "tenant", "phone_number_id", "is_enabled", "updated_at"]
+    list_filter = ["is_enabled"]
+    search_fields = ["phone_number_id", "display_phone", "bot__name", "tenant__name"]
+    # The secrets are never shown or edited here, only masked: tenants manage their own.
+    exclude = ["access_token", "app_secret", "verify_token"]
+    readonly_fields = ["tenant", "bot", "masked_access_token", "masked_app_secret"]
+
+    def has_add_permission(self, request):
+        return False  # connected from the bot's WhatsApp page
+
+
+@admin.register(WhatsAppInbound)
+class WhatsAppInboundAdmin(SystemRowAdmin):
+    list_display = ["wamid", "type", "wa_from", "state", "note", "created_at"]
+    list_filter = ["type", "state"]
+    search_fields = ["wamid", "wa_from"]
+
+
+@admin.register(WhatsAppOutbound)
+class WhatsAppOutboundAdmin(SystemRowAdmin):
+    list_display = ["to", "kind", "part", "state", "attempts", "error", "wamid", "created_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["wamid", "to"]

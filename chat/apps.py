@@ -20,11 +20,16 @@ class ChatConfig(AppConfig):
 
 
 def _schedule_pruning(sender=None, **kwargs):
-    """Every ten minutes, drop expired cached answers."""
+    """Every ten minutes, drop expired cached answers; every minute, send WhatsApp messages
+    whose retry is due or whose worker died (chat.whatsapp.outbound)."""
     from django_q.models import Schedule
 
     Schedule.objects.get_or_create(
         func="chat.tasks.prune",
         defaults={"name": "Prune cached answers", "schedule_type": Schedule.MINUTES, "minutes": 10,
                   "repeats": -1},
+    )
+    Schedule.objects.get_or_create(
+        func="chat.whatsapp.tasks.sweep",
+        defaults={"name": "WhatsApp retries", "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
     )

@@ -15,8 +15,7 @@ from chat.texts import ChatError
 from chat.web import message_payload
 from kaiu.tenancy import tenant_view
 
-# WhatsApp has a value but no channel yet (its own issue): it is not offered until it exists.
-OFFERED_CHANNELS = [(value, label) for value, label in Channel.choices if value != Channel.WHATSAPP]
+OFFERED_CHANNELS = list(Channel.choices)
 
 
 class HistoryFilterForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Demo data owned by chat: conversations waiting for a person in the inbox, in Spanish."""
+"""Demo data owned by chat: conversations waiting for a person in the inbox, in Spanish, and a
+WhatsApp conversation (chat.whatsapp.demo)."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from bots.demo import demo_bot
 from chat.handover import handover_start, handover_text
 from chat.models import Channel, Conversation, Message, Note
+from chat.whatsapp import demo as whatsapp_demo
 from commerce.models import Customer
 
 # (visitor id, channel, linked to a demo customer, handover code, minutes waiting, [(role, text)], note)
@@ -47,7 +49,8 @@ def seed(tenant) -> str:
             with transaction.atomic():
                 _waiting(bot, *row)
             added += 1
-    return f"Inbox: {len(WAITING)} conversations waiting for a person{f', {added} new' if added else ''}."
+    inbox = f"Inbox: {len(WAITING)} conversations waiting for a person{f', {added} new' if added else ''}."
+    return f"{inbox} {whatsapp_demo.seed(tenant)}"
 
 
 def _waiting(bot, visitor_id, channel, with_customer, code, minutes, turns, note) -> None:

@@ -9,9 +9,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from chat import curated, selectors, support
-from chat.models import Message
+from chat.models import Channel, Message
 from chat.texts import ChatError
 from chat.web import message_payload
+from chat.whatsapp.outbound import (
+    WhatsAppError,
+    whatsapp_delivery_for_messages,
+    whatsapp_template_send,
+    whatsapp_window_open,
+)
 from kaiu.tenancy import tenant_view
 
 POLL_SECONDS = 4
@@ -30,6 +36,16 @@ class AgentReplyForm(forms.Form):
 class NoteForm(forms.Form):
     text = forms.CharField(label="Internal note", max_length=4000, help_text="Only your team sees notes.",
                            widget=forms.Textarea(attrs={"rows": 2, "placeholder": "For the team only…"}))
+
+
+class TemplateForm(forms.Form):
+    """An approved WhatsApp template: the only message Meta lets a business send once the
+    customer-service window has closed."""
+
+    name = forms.CharField(label="Template name", max_length=100, help_text="As approved in WhatsApp Manager.")
+    language = forms.CharField(label="Language code", max_length=10, initial="es", help_text="es, en_US, …")
+    params = forms.CharField(label="Values for its {{1}}, {{2}}, …", required=False, max_length=1000,
+                             help_text="One per line.", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 @tenant_view("inbox")
@@ -55,13 +71,18 @@ def inbox_count(request):
 @tenant_view("inbox")
 def inbox_conversation(request, conversation_id):
     conversation = selectors.conversation_get_for_tenant(request.tenant, conversation_id)
-    transcript = [(kind, row, message_payload(row) if kind == "message" else None)
-                  for kind, row in support.transcript_for_conversation(conversation)]
+    rows = support.transcript_for_conversation(conversation)
+    on_whatsapp = conversation.channel == Channel.WHATSAPP
+    message_ids = [row.pk for kind, row in rows if kind == "message"]
+    delivery = whatsapp_delivery_for_messages(message_ids) if on_whatsapp else {}
+    transcript = [(kind, row, message_payload(row) if kind == "message" else None, delivery.get(row.pk))
+                  for kind, row in rows]
     context = {"conversation": conversation, "transcript": transcript, "poll_seconds": POLL_SECONDS}
     if request.htmx:
         return render(request, "chat/_inbox_transcript.html", context)
     context.update(reply_form=AgentReplyForm(), note_form=NoteForm(),
-                   orders=support.order_list_for_conversation(conversation))
+                   orders=support.order_list_for_conversation(conversation), on_whatsapp=on_whatsapp,
+                   window_open=on_whatsapp and whatsapp_window_open(conversation), template_form=TemplateForm())
     return render(request, "chat/inbox_conversation.html", context)
 
 
@@ -88,6 +109,25 @@ def inbox_reply(request, conversation_id):
             messages.error(request, str(error))
     else:
         messages.error(request, "Write a reply first.")
+    return redirect("chat:inbox-conversation", conversation_id=conversation.pk)
+
+
+@tenant_view("inbox")
+@require_POST
+def inbox_template(request, conversation_id):
+    conversation = selectors.conversation_get_for_tenant(request.tenant, conversation_id)
+    form = TemplateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A template message needs its name and language code.")
+    else:
+        params = [line.strip() for line in form.cleaned_data["params"].splitlines() if line.strip()]
+        try:
+            whatsapp_template_send(conversation, form.cleaned_data["name"], form.cleaned_data["language"], params,
+                                   request.user)
+        except WhatsAppError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Template message queued for WhatsApp.")
     return redirect("chat:inbox-conversation", conversation_id=conversation.pk)
 
 

@@ -42,14 +42,21 @@ class Conversation(models.Model):
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     unanswered_streak = models.PositiveSmallIntegerField(default=0)  # bot answers in a row marked unanswered
-    customer = models.ForeignKey("commerce.Customer", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="conversations")
     title = models.CharField(max_length=120, blank=True)  # the first question, for lists
     message_count = models.PositiveIntegerField(default=0)
     # Where the visitor is in a shop conversation (chat.shop): an order being taken step by
     # step, or an order whose status waits for the customer's phone or e-mail. Kept here, so it
     # holds across requests, processes and channels; {} when none.
     shop_state = models.JSONField(default=dict, blank=True)
+    # The shop's customer this is: linked by an order placed or verified in the chat (chat.shop)
+    # or by a WhatsApp number (chat.whatsapp.inbound); the inbox shows their orders.
+    customer = models.ForeignKey("commerce.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="conversations")
+    # WhatsApp: the customer's number in E.164 (it verifies them: chat.shop_status), and when
+    # the customer-service window closes (24 h after their last message, 72 h from a free
+    # entry point); outside it no free-form message may be sent.
+    phone = models.CharField(max_length=16, blank=True)
+    window_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -242,3 +249,6 @@ class CuratedAnswer(models.Model):
 
     def __str__(self):
         return self.question
+
+
+from chat.whatsapp.models import WhatsAppAccount, WhatsAppInbound, WhatsAppOutbound  # noqa: E402, F401

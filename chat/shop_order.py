@@ -133,6 +133,8 @@ def order_start(bot, conversation, intent: Intent) -> ShopAnswer | None:
     """The order's first step, or None when the request names something the shop does not sell
     ("¿puedo pedir una devolución?"): the knowledge flow answers that."""
     state = {"flow": "order", "step": "product"}
+    if conversation.channel == "WHATSAPP" and conversation.phone:
+        state["phone"] = conversation.phone  # the number they write from (chat.whatsapp); they may change it
     products = products_matching(bot, intent.query) if intent.query else []
     if not products and intent.query and names_something(intent.query):
         return None

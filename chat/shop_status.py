@@ -1,5 +1,6 @@
 """Where is my order: the order's number, then the phone or e-mail on it, and only on a match
-its status, carrier and tracking link.
+its status, carrier and tracking link. On WhatsApp the number the customer writes from is
+the phone, so only the order's number is asked for.
 
 Nothing tells whether an order exists: the bot asks for the phone or e-mail whatever the
 number, and wrong details get the same reply as a number no order has. Each try counts
@@ -73,8 +74,9 @@ def status_start(bot, conversation, intent: Intent) -> ShopAnswer:
         state_save(conversation, base)
         return ShopAnswer(_texts(bot)["number"], reason="order status: asked for the number")
     state_save(conversation, {**base, "number": intent.number})
-    if intent.contact:
-        return _verify(bot, conversation, intent.number, intent.contact)
+    contact = intent.contact or _verified_contact(conversation)
+    if contact:
+        return _verify(bot, conversation, intent.number, contact)
     return ShopAnswer(_texts(bot)["contact"].format(number=intent.number), reason="order status: asked who asks")
 
 
@@ -90,6 +92,7 @@ def status_step(bot, conversation, text: str) -> ShopAnswer | None:
             return None
         state_save(conversation, {**state, "number": int(found.group(0))})
         contact = contact_in(text) if contact_in(text) != found.group(0) else ""
+        contact = contact or _verified_contact(conversation)
         if contact:
             return _verify(bot, conversation, int(found.group(0)), contact)
         return ShopAnswer(_texts(bot)["contact"].format(number=found.group(0)), reason="order status: asked who asks")
@@ -98,6 +101,12 @@ def status_step(bot, conversation, text: str) -> ShopAnswer | None:
         _end(conversation)
         return None
     return _verify(bot, conversation, number, contact)
+
+
+def _verified_contact(conversation) -> str:
+    """The phone the customer is writing from, on WhatsApp: Meta vouches for it, so it is
+    not asked for (chat.whatsapp.inbound stores it on the conversation)."""
+    return conversation.phone if conversation.channel == "WHATSAPP" else ""
 
 
 def _end(conversation) -> None:

@@ -9,13 +9,14 @@ through chat.selectors.conversation_get_for_tenant (another tenant's → 404).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from chat.models import Conversation, Message, Note
+from chat.models import Channel, Conversation, Message, Note
 from chat.texts import ChatError
+from chat.whatsapp.outbound import WhatsAppError, whatsapp_agent_send
 from commerce.selectors import order_list_for_tenant
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,11 @@ def conversation_claim(*, conversation: Conversation, user) -> bool:
     return bool(claimed)
 
 
+@transaction.atomic
 def agent_reply(*, conversation: Conversation, user, text: str) -> Message:
     """An agent's reply to the customer, signed with their name, delivered on the customer's
-    channel. The conversation no longer waits; an unassigned one becomes the agent's."""
+    channel. The conversation no longer waits; an unassigned one becomes the agent's. A reply
+    the channel refuses (WhatsApp outside its window) is not stored: ChatError says why."""
     text = (text or "").strip()
     if not text:
         raise ChatError("empty", "Write a reply first.")
@@ -117,25 +120,17 @@ def handover_resolve(*, conversation: Conversation) -> None:
 
 # --- Delivery to the customer's channel ---------------------------------------------------------
 
-# channel → function(message) that sends an agent's reply there. The public page and the
-# widget need none: they poll the conversation's history while a person has it.
-CHANNEL_SENDERS: dict[str, Callable[[Message], None]] = {}
-
-
 def deliver_agent_message(message: Message) -> None:
     """Send an agent's reply to the customer on the conversation's channel.
 
     Web channels (page, widget) pick the reply up themselves: while a person has the
     conversation their page polls `chat:public-history?after=<last id>` every few seconds
-    and shows the reply with the agent's name (Message.author_name). A channel that must be
-    pushed to (WhatsApp) plugs in here by registering a sender:
-
-        CHANNEL_SENDERS[Channel.WHATSAPP] = whatsapp_send_agent_message
-
-    The sender gets the stored Message and should only enqueue its work (a django-q2 task
-    inside transaction.on_commit, ids only), never send inside the agent's request; it
-    records its delivery status on the message itself.
+    and shows the reply with the agent's name (Message.author_name). WhatsApp is pushed to:
+    the reply is queued for the worker (sent after the commit, with retries), or refused
+    outside the customer-service window, where only a template may go (chat.whatsapp).
     """
-    sender = CHANNEL_SENDERS.get(message.conversation.channel)
-    if sender is not None:
-        sender(message)
+    if message.conversation.channel == Channel.WHATSAPP:
+        try:
+            whatsapp_agent_send(message)
+        except WhatsAppError as error:
+            raise ChatError("not_sent", str(error)) from error

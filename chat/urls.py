@@ -1,6 +1,8 @@
 from django.urls import path
 
 from chat import api, dashboard, inbox, views
+from chat.whatsapp import views as whatsapp_views
+from chat.whatsapp import webhook as whatsapp_webhook
 
 app_name = "chat"
 
@@ -31,6 +33,7 @@ urlpatterns = [
     path("app/inbox/<uuid:conversation_id>/claim/", inbox.inbox_claim, name="inbox-claim"),
     path("app/inbox/<uuid:conversation_id>/reply/", inbox.inbox_reply, name="inbox-reply"),
     path("app/inbox/<uuid:conversation_id>/note/", inbox.inbox_note, name="inbox-note"),
+    path("app/inbox/<uuid:conversation_id>/template/", inbox.inbox_template, name="inbox-template"),
     path("app/inbox/<uuid:conversation_id>/resolve/", inbox.inbox_resolve, name="inbox-resolve"),
     path("app/inbox/<uuid:conversation_id>/messages/<uuid:message_id>/curate/", inbox.inbox_curate,
          name="inbox-curate"),
@@ -38,6 +41,8 @@ urlpatterns = [
     path("app/answers/new/", dashboard.curated_create, name="curated-create"),
     path("app/answers/<uuid:answer_id>/", dashboard.curated_edit, name="curated-edit"),
     path("app/answers/<uuid:answer_id>/delete/", dashboard.curated_delete, name="curated-delete"),
+    path("whatsapp/<slug:public_id>/webhook", whatsapp_webhook.webhook, name="whatsapp-webhook"),
+    path("app/whatsapp/<slug:public_id>/", whatsapp_views.whatsapp_settings, name="whatsapp-settings"),
     path("app/playground/<slug:public_id>/", views.playground, name="playground"),
     path("app/playground/<slug:public_id>/messages/", views.playground_messages, name="playground-messages"),
     path("app/playground/<slug:public_id>/history/", views.playground_history, name="playground-history"),

@@ -89,7 +89,8 @@ class Customer(models.Model):
             models.UniqueConstraint(fields=["tenant", "phone"], condition=~Q(phone=""),
                                     name="customer_phone_unique_per_tenant"),
         ]
-        indexes = [models.Index(fields=["tenant", "email"])]
+        # WhatsApp finds a customer by the business-scoped user id Meta sends (chat.whatsapp.inbound).
+        indexes = [models.Index(fields=["tenant", "email"]), models.Index(fields=["tenant", "whatsapp_id"])]
 
     def __str__(self):
         return self.name

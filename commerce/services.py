@@ -490,3 +490,32 @@ def shipping_rate_save(*, tenant, city: str = "", department: str = "", cost: in
     return rate
 
 
+
+
+def customer_for_whatsapp(*, tenant, wa_id: str, user_id: str = "", name: str = "") -> Customer:
+    """The customer writing from WhatsApp number `wa_id` (digits with the country code) or
+    with Meta's business-scoped user id `user_id`, created when new (named from their
+    WhatsApp profile). A customer staff already know keeps the name staff gave them."""
+    try:
+        phone = phone_normalize("+" + wa_id.lstrip("+"), region=None) if wa_id else ""
+    except InvalidPhone:
+        phone = ""
+    ids = [value for value in (user_id, wa_id) if value]
+    customers = Customer.objects.filter(tenant=tenant)
+    customer = (customers.filter(phone=phone).first() if phone else None) or (
+        customers.filter(whatsapp_id__in=ids).order_by("created_at").first() if ids else None)
+    if customer is None:
+        customer = Customer(tenant=tenant, name=(name.strip() or phone or "WhatsApp")[:150])
+    changed = customer._state.adding
+    if phone and not customer.phone:
+        customer.phone, changed = phone, True
+    if (user_id or wa_id)[:32] != customer.whatsapp_id and (user_id or not customer.whatsapp_id):
+        customer.whatsapp_id, changed = (user_id or wa_id)[:32], True
+    if not changed:
+        return customer
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:  # the same number saved by someone else a moment ago
+        return Customer.objects.get(tenant=tenant, phone=phone)
+    return customer

@@ -160,6 +160,15 @@ PROVIDER_BREAKER_FAILURES = env.int("PROVIDER_BREAKER_FAILURES", default=3)
 PROVIDER_BREAKER_SECONDS = env.float("PROVIDER_BREAKER_SECONDS", default=60.0)
 ALLOW_PRIVATE_PROVIDER_HOSTS = env.bool("ALLOW_PRIVATE_PROVIDER_HOSTS", default=DEBUG)
 
+# --- WhatsApp Cloud API -----------------------------------------------------------------
+# Meta's Graph API; the operator's setting (never a tenant's), so tests point it at a local
+# fake server. Sends that fail for a passing reason (5xx, 429, a timeout) are tried again
+# after WHATSAPP_RETRY_BASE_SECONDS × 2^attempt, up to WHATSAPP_SEND_MAX_ATTEMPTS tries.
+WHATSAPP_GRAPH_URL = env.str("WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v21.0").rstrip("/")
+WHATSAPP_TIMEOUT_SECONDS = env.float("WHATSAPP_TIMEOUT_SECONDS", default=10.0)
+WHATSAPP_SEND_MAX_ATTEMPTS = env.int("WHATSAPP_SEND_MAX_ATTEMPTS", default=6)
+WHATSAPP_RETRY_BASE_SECONDS = env.float("WHATSAPP_RETRY_BASE_SECONDS", default=2.0)
+
 # --- Knowledge base ingestion -------------------------------------------------------------
 INGEST_MAX_FILE_MB = env.int("INGEST_MAX_FILE_MB", default=25)
 INGEST_MAX_PAGES = env.int("INGEST_MAX_PAGES", default=2000)

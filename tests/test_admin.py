@@ -49,6 +49,18 @@ def test_admin_shows_the_llm_key_masked(client, tenant):
         assert "sk-…9876" in page
 
 
+def test_admin_shows_whatsapp_secrets_masked(client, bot):
+    from chat.whatsapp.services import whatsapp_account_save
+
+    account = whatsapp_account_save(bot=bot, phone_number_id="1065403522", access_token="EAAG-admin-never-sees-1234",
+                                    app_secret="secret-admin-never-sees-5678", verify_token="verify-admin-never")
+    client.force_login(User.objects.create_superuser(email="root@staff.test", password="x" * 12))
+    for path in ("/admin/chat/whatsappaccount/", f"/admin/chat/whatsappaccount/{account.pk}/change/"):
+        page = client.get(path).content.decode()
+        for secret in ("EAAG-admin-never-sees-1234", "secret-admin-never-sees-5678", "verify-admin-never"):
+            assert secret not in page
+
+
 def test_admin_pages_cannot_be_framed(client, db):
     assert client.get("/admin/login/")["X-Frame-Options"] == "DENY"
 
@@ -87,11 +99,14 @@ SYSTEM_ROWS = {  # model → may staff delete a row?
     "commerce.StockMovement": False,
     "commerce.OrderEvent": False,
     "commerce.OrderCounter": False,
+    "chat.WhatsAppInbound": False,
+    "chat.WhatsAppOutbound": False,
 }
 EDITED_BY_STAFF = {
     "accounts.User", "accounts.Plan", "accounts.Tenant", "accounts.Membership", "accounts.Invitation",
     "accounts.TenantSettings", "accounts.ApiKey", "bots.Bot", "bots.BotPrompt", "bots.WidgetConfig",
     "bots.Template", "documents.Document", "documents.Chunk", "chat.Conversation", "chat.CuratedAnswer",
+    "chat.WhatsAppAccount",
     "commerce.Product", "commerce.Customer", "commerce.Address", "commerce.ShippingRate", "commerce.Order",
 }
 

@@ -96,3 +96,20 @@ def test_seed_demo_leaves_conversations_waiting_in_the_inbox(db, client, setting
     page = client.get("/app/inbox/").content.decode()
     assert "frasco de eucalipto" in page
     assert client.get("/app/inbox/count/").content == b"3"
+
+
+def test_seed_demo_adds_a_whatsapp_conversation_answered_by_the_bot(db):
+    from chat.models import Conversation
+    from chat.whatsapp.models import WhatsAppAccount, WhatsAppOutbound
+
+    call_command("seed_demo", stdout=io.StringIO())
+    conversation = Conversation.objects.get(tenant__slug="kaiu-natural-living", channel="WHATSAPP")
+    assert conversation.customer.name == "Laura Méndez"
+    assert conversation.phone == "+573005550101"
+    roles = list(conversation.messages.values_list("role", flat=True))
+    assert roles == ["user", "assistant", "user", "assistant"]
+    status_answer = conversation.messages.filter(role="assistant").last().content
+    assert "Tu pedido" in status_answer  # verified by her number, no phone asked
+    assert set(WhatsAppOutbound.objects.filter(conversation=conversation).values_list("state", flat=True)) == {
+        "READ"}
+    assert not WhatsAppAccount.objects.get(bot=conversation.bot).is_enabled  # nothing goes to Meta

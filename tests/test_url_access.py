@@ -38,6 +38,9 @@ PUBLIC_URL_NAMES = {
     # the URL holds the image's random stored name (tests/commerce/test_views.py).
     "commerce:product-image",
     "chat:public-product-image",  # a product's image in the chat's cards (tests/chat/test_shop_cards.py)
+    # Meta calls it: the verify token guards GET, the app secret's signature POST
+    # (tests/chat/whatsapp/test_webhook.py).
+    "chat:whatsapp-webhook",
 }
 
 # URL names that authenticate with an API key instead of a session (401 without one);
@@ -253,5 +256,22 @@ def test_the_llm_key_never_appears_on_any_dashboard_page(owner_client, tenant, b
         if response.status_code == 200:
             assert secret not in response.content.decode(), name
             assert secret[3:-4] not in response.content.decode(), name
+            pages += 1
+    assert pages >= 10
+
+
+@pytest.mark.django_db
+def test_whatsapp_secrets_never_appear_on_any_dashboard_page(owner_client, tenant, bot, owner, add_text):
+    from chat.whatsapp.services import whatsapp_account_save
+
+    values = objects_of(tenant, bot, owner, add_text)
+    token, secret = "EAAG-NEVER-SHOW-THIS-TOKEN-4242424242", "app-secret-NEVER-SHOW-4242424242"
+    whatsapp_account_save(bot=bot, phone_number_id="1065403522", access_token=token, app_secret=secret)
+    pages = 0
+    for name, path, _view, _ in dashboard_urls(values):
+        response = owner_client.get(path)
+        if response.status_code == 200:
+            for value in (token, secret):
+                assert value[3:-4] not in response.content.decode(), name
             pages += 1
     assert pages >= 10

@@ -53,10 +53,11 @@ def test_support_staff_may_read_conversations_but_not_bots(client, shop_bot, ask
     assert client.get(f"/app/playground/{shop_bot.public_id}/").status_code == 403
 
 
-def test_whatsapp_is_not_offered_while_the_channel_does_not_exist(owner_client, bot):
+def test_whatsapp_conversations_can_be_filtered(owner_client, bot):
+    from chat.services import conversation_start
+
+    conversation_start(bot=bot, channel="WHATSAPP", visitor_id="573001234567")
     page = owner_client.get("/app/conversations/").content.decode()
-    assert "WhatsApp" not in page
-    assert '<option value="WIDGET">Widget</option>' in page
-    refused = owner_client.get("/app/conversations/", {"channel": "WHATSAPP"}).content.decode()
-    assert "Select a valid choice" in refused
-    assert "WhatsApp" not in owner_client.get("/app/").content.decode()
+    assert '<option value="WHATSAPP">WhatsApp</option>' in page
+    filtered = owner_client.get("/app/conversations/", {"channel": "WHATSAPP"}).content.decode()
+    assert "Select a valid choice" not in filtered
