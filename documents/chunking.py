@@ -250,13 +250,11 @@ def chunk_sections(sections: list[Section], *, size: int = 1000, overlap: int = 
                 text = f"{text}\n\n{piece}"
             else:
                 kept, title = _detach_title(text) if text and not record and not records else (text, "")
-                if title and len(title) + 2 + len(piece) <= size:
+                if title and len(_tail(kept, overlap)) + len(title) + len(piece) + 4 <= size:
                     # A question or title closing the chunk goes with the text it announces.
                     text, piece = kept, f"{title}\n\n{piece}"
                 # Overlap only between passages of prose: a record's chunk starts with the record.
                 carried = "" if record or records else _tail(text, overlap)
-                if len(carried) + 2 + len(piece) > size:
-                    carried = ""  # a title moved in took the overlap's room
                 flush()
                 # A paragraph break, as between any two pieces: the piece may be a heading or a
                 # new paragraph, and a space would run it into the carried text ("... ## Title").

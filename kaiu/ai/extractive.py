@@ -57,14 +57,36 @@ _NAVIGATION = re.compile(r"^[^|·•»›]{1,40}(?:\s[|·•»›]\s[^|·•»�
 
 
 def _stems(text: str) -> list[str]:
-    """Folded words without a plural "s", cut to five letters: a crude stemmer, enough to match
-    envío / envíos and gato / gatos."""
+    """Folded words without stop words, each cut to its stem (_stem)."""
     return _stems_of(_TERM.findall(fold(text)))
 
 
 def _stems_of(words: list[str]) -> list[str]:
-    return [(word[:-1] if len(word) > 3 and word.endswith("s") else word)[:5]
-            for word in words if word not in _STOPWORDS and len(word) > 1]
+    return [_stem(word) for word in words if word not in _STOPWORDS and len(word) > 1]
+
+
+# Endings of plurals, participles and adverbs, longest first: "instalación", "instalado" and
+# "installed" all come to "instal". What is left keeps at least four letters.
+_SUFFIXES = ("aciones", "iciones", "amente", "acion", "icion", "mente", "iendo", "ando", "ados", "adas", "idos",
+             "idas", "ing", "ado", "ada", "ido", "ida", "ed", "es", "s")
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A light stemmer for Spanish and English, enough to match envío / envíos, nuevo / nuevas,
+    file / files, install / installed: a plural, participle or adverb ending off, then a final
+    vowel (gender, the "e" of "paquete" and "paquetes" alike), then cut to six letters (which
+    keeps "dirección" apart from "directorio"). Words with digits or joiners (codes, file
+    names, options) are kept whole."""
+    if not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[:-len(suffix)]
+            break
+    if len(word) > 4 and word[-1] in "aeo":
+        word = word[:-1]
+    return word[:6]
 
 
 _GROUP_OF = {stem: group for group, words in enumerate(_FIELD_WORDS) for stem in _stems(words)}
@@ -286,7 +308,10 @@ _LITERAL_LINES = 3
 _LITERAL_SHARE = 0.75
 
 
-def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
+CARRIED_WEIGHT = 0.5  # of a word carried from earlier turns (chat.followup), beside the question's own
+
+
+def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     """What answers `question` from `passages` (objects with .number, .text and
     .document_name), each with the number of the passage it quotes: the unit that best
     covers the question's rare words first, with what follows it in its passage (the
@@ -303,6 +328,11 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
     # Rare words say more: weight each question word by how few of the units hold it.
     holders = {term: sum(term in c.unit.terms for c in candidates) for term in asked}
     weight = {term: math.log(1 + len(candidates) / count) for term, count in holders.items() if count}
+    # "How many mines are hidden on its board? (Minesweeper game)": the sentence saying how many
+    # mines are hidden answers it, not the one naming the game most.
+    for term in _carried_only(question, carried):
+        if term in weight:
+            weight[term] *= CARRIED_WEIGHT
     scores = {c: _score(c, asked, weight) for c in candidates}
     lead = max(candidates, key=lambda c: (scores[c], -c.rank, -c.position))
     if not scores[lead]:
@@ -334,6 +364,18 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
     first, *others = windows
     others.sort(key=lambda window: (window[2].rank, window[2].position))
     return [piece for pieces, _, _ in [first, *others] for piece in pieces]
+
+
+def _asked_terms(stems) -> set[str]:
+    return {f"c{_CONCEPT_OF[stem]}" if stem in _CONCEPT_OF else stem for stem in stems}
+
+
+def _carried_only(question: str, carried: tuple[str, ...]) -> set[str]:
+    """The question's terms that only the words carried from earlier turns brought."""
+    if not carried:
+        return set()
+    own = Counter(_stems(question)) - Counter(_stems(" ".join(carried)))
+    return _asked_terms(_stems(" ".join(carried))) - _asked_terms(own)
 
 
 def _candidates(passages) -> tuple[list[_Candidate], set[str]]:

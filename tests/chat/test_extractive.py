@@ -223,3 +223,24 @@ def test_a_description_is_quoted_with_the_name_of_the_option_it_describes():
                "Option: Shop::Language\n\nDefault: sv\n\nDescription: The language of the shop's pages.")
     assert answer("Which setting chooses the currency prices are shown in?", options) == (
         "Option: Shop::Currency; Description: The currency in which prices are shown. [1]")
+
+
+def test_plurals_genders_and_participles_match_their_word():
+    text = answer("¿Cómo configuro las nuevas versiones del paquete?",
+                  "La tienda abre a las nueve. El paquete se configura con una versión nueva del archivo de "
+                  "configuración. El directorio personal guarda sus datos.")
+    assert text.startswith("El paquete se configura con una versión nueva del archivo de configuración. [1]")
+    # "dirección" is no "directorio": a stem of six letters keeps them apart.
+    text = answer("¿En qué directorio está el archivo?",
+                  "La dirección del archivo de correo cambia cada año. El archivo vive en un directorio propio.")
+    assert text.startswith("El archivo vive en un directorio propio. [1]")
+
+
+def test_words_carried_from_earlier_turns_count_less_than_the_question_s_own():
+    passage = ("In case you get tired of installing packages, aptitude includes a version of the classic game "
+               "Minesweeper. Within the rectangle that appears on the screen are hidden ten mines.")
+    request = ChatRequest(system_prompt="", question="How many mines are hidden? (aptitude game Minesweeper)",
+                          passages=[Passage(number=1, text=passage, document_name="aptitude.md")],
+                          carried=("aptitude", "game", "Minesweeper"))
+    text = "".join(BuiltinChatModel().stream(request))
+    assert text.startswith("Within the rectangle that appears on the screen are hidden ten mines. [1]")

@@ -60,3 +60,11 @@ def test_whatsapp_is_not_offered_while_the_channel_does_not_exist(owner_client, 
     refused = owner_client.get("/app/conversations/", {"channel": "WHATSAPP"}).content.decode()
     assert "Select a valid choice" in refused
     assert "WhatsApp" not in owner_client.get("/app/").content.decode()
+
+
+def test_the_words_a_follow_up_carried_are_told_apart_from_its_own():
+    from chat.followup import carried_words, standalone_offline
+
+    searched = standalone_offline("How long does it take?", [("user", "Do you ship to Denmark?")])
+    assert carried_words("How long does it take?", searched) == ("ship", "Denmark")
+    assert carried_words("What is the price (in SEK)?", "What is the price (in SEK)?") == ()
