@@ -33,7 +33,7 @@ _STOPWORDS = set(
     "no o para pero por que se si sin sobre su sus tu un una uno y ya cual cuales cuando cuanto puedo "
     "tienen tiene tienes hacer hace quiero saber son estan ser fue le les nos usted ustedes "
     "the an and are can do does for how i in is it my of on or what when where which who why with you your "
-    "be been has have this that there to at by as if from we our they".split())
+    "be been has have this that there to at by as if from we our they many much cuantos cuantas cuanta".split())
 # Words a question uses for a column, by column: "¿cuánto cuesta?" asks for price_sek or precio.
 _FIELD_WORDS = [
     "price prices precio precios cost costs costo coste cuesta cuestan vale valen valor much tarifa pvp",
@@ -65,10 +65,12 @@ def _stems_of(words: list[str]) -> list[str]:
     return [_stem(word) for word in words if word not in _STOPWORDS and len(word) > 1]
 
 
-# Endings of plurals, participles and adverbs, longest first: "instalación", "instalado" and
-# "installed" all come to "instal". What is left keeps at least four letters.
-_SUFFIXES = ("aciones", "iciones", "amente", "acion", "icion", "mente", "iendo", "ando", "ados", "adas", "idos",
-             "idas", "ing", "ado", "ada", "ido", "ida", "ed", "es", "s")
+# Endings of plurals, participles, verbs and adverbs, longest first: "instalación", "instalado",
+# "instalar" and "installed" all come to "instal", "apago" and "apagar" to "apag". What is left
+# keeps at least four letters.
+_SUFFIXES = ("aciones", "iciones", "amente", "acion", "icion", "mente", "iendo", "ando", "amos", "emos", "imos",
+             "ados", "adas", "idos", "idas", "ing", "ado", "ada", "ido", "ida", "ar", "er", "ir", "an", "en", "ed",
+             "es", "s")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -309,6 +311,7 @@ _LITERAL_SHARE = 0.75
 
 
 CARRIED_WEIGHT = 0.5  # of a word carried from earlier turns (chat.followup), beside the question's own
+COVERAGE_WEIGHT = 1.0  # of any question word a sentence holds, however many others hold it (pick)
 
 
 def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ()) -> list[tuple[str, int]]:
@@ -325,14 +328,18 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     candidates, boilerplate = _candidates(passages)
     if not candidates:
         return []
-    # Rare words say more: weight each question word by how few of the units hold it.
+    # Rare words say more: weight each question word by how few of the units hold it. Yet a
+    # word most of the passages hold is most often what retrieval found them by, the question's
+    # subject: each word found counts at least one (COVERAGE_WEIGHT) besides its rarity.
     holders = {term: sum(term in c.unit.terms for c in candidates) for term in asked}
-    weight = {term: math.log(1 + len(candidates) / count) for term, count in holders.items() if count}
+    rarity = {term: math.log(1 + len(candidates) / count) for term, count in holders.items() if count}
     # "How many mines are hidden on its board? (Minesweeper game)": the sentence saying how many
     # mines are hidden answers it, not the one naming the game most.
     for term in _carried_only(question, carried):
-        if term in weight:
-            weight[term] *= CARRIED_WEIGHT
+        if term in rarity:
+            rarity[term] *= CARRIED_WEIGHT
+    weight = {term: value + (CARRIED_WEIGHT if term in _carried_only(question, carried) else 1) * COVERAGE_WEIGHT
+              for term, value in rarity.items()}
     scores = {c: _score(c, asked, weight) for c in candidates}
     lead = max(candidates, key=lambda c: (scores[c], -c.rank, -c.position))
     if not scores[lead]:
@@ -341,7 +348,7 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
         others = _alike_records(lead, candidates, asked)
         picked = [lead, *sorted(others[:limit - 1], key=lambda c: (c.rank, c.position))]
         return [(_quote(c, asked), c.number) for c in picked]
-    informative = _informative(asked, weight)
+    informative = _informative(asked, rarity)
     held = Counter(term for c in candidates for term in c.unit.own_terms)
     windows = [_window(lead, informative, held, len(candidates), boilerplate, set(), ANSWER_BUDGET)]
     size = sum(len(text) for text, _ in windows[0][0])
@@ -485,14 +492,17 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
         # the question names whole ("Kenya", "Sencha Kirishima"), breaks a tie with prose.
         score = sum(weight.get(term, 0) for term in unit.terms & asked)
         if score and any(f.name_terms & asked for f in unit.fields):
-            score += 0.5
+            score += _RECORD_BONUS
         if score and any(f.value_terms and f.value_terms <= asked for f in unit.fields):
-            score += 0.5
+            score += _RECORD_BONUS
     else:
         score = sum(weight.get(term, 0) for term in unit.terms & asked)
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
     return score / (1 + 0.15 * candidate.rank)
+
+
+_RECORD_BONUS = 0.5 + COVERAGE_WEIGHT  # a record naming the column asked for, or a value the question names whole
 
 
 def _alike_records(lead: _Candidate, candidates: list[_Candidate], asked: set[str]) -> list[_Candidate]:
