@@ -33,7 +33,8 @@ _STOPWORDS = set(
     "no o para pero por que se si sin sobre su sus tu un una uno y ya cual cuales cuando cuanto puedo "
     "tienen tiene tienes hacer hace quiero saber son estan ser fue le les nos usted ustedes "
     "the an and are can do does for how i in is it my of on or what when where which who why with you your "
-    "be been has have this that there to at by as if from we our they many much cuantos cuantas cuanta".split())
+    "be been has have this that there to at by as if from we our they many much cuantos cuantas cuanta solo "
+    "only".split())
 # Words a question uses for a column, by column: "¿cuánto cuesta?" asks for price_sek or precio.
 _FIELD_WORDS = [
     "price prices precio precios cost costs costo coste cuesta cuestan vale valen valor much tarifa pvp",
@@ -131,6 +132,7 @@ class Unit:
     section: int = 0  # how many headings come before it in the passage
     lead_in: str = ""  # "Option: Aptitude::Get-Root-Command", over the "Description: ..." line it names
     own_terms: frozenset[str] = frozenset()  # a sentence's stems without its headings'
+    heading_terms: frozenset[str] = frozenset()  # the stems of the headings above it in its passage
 
 
 @functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
@@ -147,9 +149,10 @@ def _read(passage: str, markdown: bool = False) -> tuple[Unit, ...]:
         # A sentence also says what its heading says: "PSE para pagos desde tu cuenta" under
         # "Medios de pago / Aceptamos:" answers "¿Qué medios de pago aceptan?".
         own = _with_concepts(_stems_of(words))
-        terms = own | _with_concepts(_stems(f"{piece.heading} {piece.lead_in}"))
+        heading = _with_concepts(_stems(piece.heading))
+        terms = own | heading | _with_concepts(_stems(piece.lead_in))
         read.append(Unit(piece.text, " ".join(words), terms, (), piece.literal, piece.paragraph, piece.section,
-                         piece.lead_in, own))
+                         piece.lead_in, own, heading))
     return tuple(read)
 
 
@@ -497,9 +500,34 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
             score += _RECORD_BONUS
     else:
         score = sum(weight.get(term, 0) for term in unit.terms & asked)
+        if _opens_section(candidate):
+            # The first sentence under a title naming what is asked ("aptitude safe-upgrade" /
+            # "This command will upgrade...", an FAQ's question / its answer) is what the title
+            # announces; the later ones go on to details.
+            # The more of the title the question asks, the more the title is the question.
+            named = unit.heading_terms & asked
+            share = len(named) / len(unit.heading_terms) if unit.heading_terms else 0
+            score += _OPENING_BONUS * share * sum(weight.get(term, 0) for term in named)
+        if _FOOTNOTE.match(unit.text):
+            score *= _FOOTNOTE_SHARE
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
     return score / (1 + 0.15 * candidate.rank)
+
+
+_OPENING_BONUS = 1.0
+# "⁵Dado que el paquete pbuilder está evolucionando...": a footnote adds to a sentence elsewhere.
+_FOOTNOTE = re.compile(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹]")
+_FOOTNOTE_SHARE = 0.5
+
+
+def _opens_section(candidate: _Candidate) -> bool:
+    """Whether the candidate is the first sentence under a heading of its passage."""
+    unit, position = candidate.unit, candidate.position
+    if not unit.section or unit.literal:
+        return False
+    before = candidate.units[position - 1] if position else None
+    return before is None or before.section != unit.section
 
 
 _RECORD_BONUS = 0.5 + COVERAGE_WEIGHT  # a record naming the column asked for, or a value the question names whole

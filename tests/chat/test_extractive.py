@@ -244,3 +244,15 @@ def test_words_carried_from_earlier_turns_count_less_than_the_question_s_own():
                           carried=("aptitude", "game", "Minesweeper"))
     text = "".join(BuiltinChatModel().stream(request))
     assert text.startswith("Within the rectangle that appears on the screen are hidden ten mines. [1]")
+
+
+def test_the_first_sentence_under_a_title_naming_the_question_leads_and_a_footnote_does_not():
+    text = answer("¿Qué hace la orden aptitude safe-upgrade?",
+                  "Por ejemplo, aptitude safe-upgrade --remove-user-tag-from borraría las etiquetas que la orden "
+                  "safe-upgrade pueda actualizar.\n\naptitude safe-upgrade\n\nEsta orden actualiza tantos paquetes "
+                  "como sea posible sin eliminar paquetes ya existentes.")
+    assert text.startswith("Esta orden actualiza tantos paquetes como sea posible sin eliminar paquetes")
+    text = answer("¿Para qué sirve pbuilder?",
+                  "⁵Dado que el paquete pbuilder está evolucionando, consulta su documentación.\n\n"
+                  "El paquete pbuilder es útil para conseguir un entorno de compilación limpio.")
+    assert text.startswith("El paquete pbuilder es útil para conseguir un entorno de compilación limpio. [1]")
