@@ -112,8 +112,13 @@ QUESTION_WORDS = frozenset("""
     come comes came coming go goes going went make makes made use used using work works find found look see
     viene vienen venir va van ir usar uso usa funciona funcionan hacer hago hacen encontrar ver
     trae traen traer se sabes
+    really anything something everything every any other others else just also still even ever way ways thing
+    things m s t d ll ve re
+    algun alguna alguno algunos algunas tener ademas dentro cosa cosas forma manera modo nada todo todos todas
+    cada otro otra otros otras mismo misma
     """.split())  # the function words of both languages, which a question in the other one keeps, and
-# the verbs that carry a question rather than its subject ("Which tea comes from Kenya?")
+# the verbs that carry a question rather than its subject ("Which tea comes from Kenya?"), and
+# words that say how much or which rather than what ("algún", "anything", "de forma correcta")
 
 
 def certainty_for(bot) -> str:

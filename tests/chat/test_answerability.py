@@ -257,3 +257,15 @@ def test_words_the_bot_never_says_raise_the_certainty_needed():
     assert refused.answerable is False
     assert refused.reason == "weak match: the best passage is 50% relevant, 52% needed (never said: “humedad”)"
     assert judge(terms, [passage("kit", "med", "humed")], "balanced").answerable
+
+
+def test_words_saying_how_much_or_which_are_not_what_a_question_is_about():
+    from documents.relevance import question_terms
+    from documents.search import BotProfile
+
+    profile = BotProfile(chunks=0, common_terms=[])
+    assert [t.word for t in question_terms("Does aptitude have anything like a game?", ["aptitud", "anyth", "like",
+                                                                                        "game"], profile)] == [
+        "aptitude", "like", "game"]
+    assert [t.word for t in question_terms("¿aptitude trae algún juego?", ["aptitud", "algun", "jueg"], profile)] == [
+        "aptitude", "juego"]
