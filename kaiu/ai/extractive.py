@@ -344,6 +344,7 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     weight = {term: value + (CARRIED_WEIGHT if term in _carried_only(question, carried) else 1) * COVERAGE_WEIGHT
               for term, value in rarity.items()}
     scores = {c: _score(c, asked, weight) for c in candidates}
+    _favour_the_kind_asked(question, candidates, scores, asked, weight)
     lead = max(candidates, key=lambda c: (scores[c], -c.rank, -c.position))
     if not scores[lead]:
         return [(_quote(candidates[0], asked), candidates[0].number)]  # nothing shared: the best passage's start
@@ -513,6 +514,36 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
     return score / (1 + 0.15 * candidate.rank)
+
+
+# "How many mines...?", "¿Cuántas minas...?": a sentence giving a number answers it.
+_ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|often)\b|\bcu[aá]nt[oa]s?\b", re.IGNORECASE)
+_QUANTITY = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
+                       r"dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|veinte|cien|mil)\b",
+                       re.IGNORECASE)
+# "How do I list the files...?", "¿Cómo rechazo una acción?": the sentence saying "To list ...,
+# run ..." / "Para rechazar una acción, pulse r" is the instruction asked for.
+_ASKS_HOW = re.compile(r"\bhow (?:do|can|should|could|would) (?:i|we|you|one)\b|\bc[oó]mo\b", re.IGNORECASE)
+_PURPOSE = re.compile(r"^(?:to|para)\s+(\w+)", re.IGNORECASE)
+
+
+def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[str], weight: dict) -> None:
+    """A sentence of the kind the question asks for counts more: a number for "how many", an
+    instruction opening with the asked action for "how do I"."""
+    quantity, how = bool(_ASKS_QUANTITY.search(question)), bool(_ASKS_HOW.search(question))
+    if not (quantity or how):
+        return
+    for c in candidates:
+        if not scores[c] or c.unit.fields:
+            continue
+        bonus = 0.0
+        if quantity and _QUANTITY.search(_FOOTNOTE.sub("", c.unit.text)):
+            bonus += COVERAGE_WEIGHT
+        purpose = _PURPOSE.match(c.unit.text) if how else None
+        if purpose:
+            action = _stems(purpose.group(1))
+            bonus += sum(weight.get(term, 0) for term in _asked_terms(action) & asked)
+        scores[c] += bonus / (1 + 0.15 * c.rank)
 
 
 _OPENING_BONUS = 1.0

@@ -256,3 +256,12 @@ def test_the_first_sentence_under_a_title_naming_the_question_leads_and_a_footno
                   "⁵Dado que el paquete pbuilder está evolucionando, consulta su documentación.\n\n"
                   "El paquete pbuilder es útil para conseguir un entorno de compilación limpio.")
     assert text.startswith("El paquete pbuilder es útil para conseguir un entorno de compilación limpio. [1]")
+
+
+def test_a_number_answers_how_many_and_an_instruction_answers_how_do_i():
+    text = answer("How many mines are hidden on the board?",
+                  "The board hides its mines under grey squares. There are ten mines on the board.")
+    assert text.startswith("There are ten mines on the board. [1]")
+    text = answer("How do I list the files of a package?",
+                  "The files of a package are listed in its archive. To list the files of a package, run dpkg -L.")
+    assert text.startswith("To list the files of a package, run dpkg -L. [1]")
