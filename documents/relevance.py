@@ -46,6 +46,7 @@ SUBJECT_SHARE = 0.15  # of the question's other information, held by a passage s
 UNKNOWN_WEIGHT = 0.95  # a term this rare is one the bot's passages (nearly) never say
 UNKNOWN_RAISE = 0.2  # the certainty needed rises by this much times their share of the question
 JUDGED_HITS = 3  # the best passages whose terms together count as what the bot found
+NAME_MISSING_WEIGHT = 0.6  # a name this rare in the bot, in none of the best passages: the bot does not know it
 
 
 # Words a customer uses for the same thing (as the search index stems them, English and
@@ -220,7 +221,9 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
         return Judgement(False, 0.0, "nothing found")
     best = ranked[0].relevance
     found = set().union(*(hit.lexemes for hit in ranked[:JUDGED_HITS]))
-    names = [term for term in terms if term.entity and not holds(found, term)]
+    # A name the bot says all over (the product its manual is about) is no news: missing from
+    # the best passages, it says nothing of whether they answer.
+    names = [term for term in terms if term.entity and term.weight >= NAME_MISSING_WEIGHT and not holds(found, term)]
     names += [term for term in terms if term.version_of and term not in names
               and not _said_together(term.version_of, term.lexeme, ranked[:JUDGED_HITS])]
     if names:  # a place, a product or a code the bot's passages never name: it does not know
