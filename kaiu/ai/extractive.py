@@ -133,6 +133,7 @@ class Unit:
     lead_in: str = ""  # "Option: Aptitude::Get-Root-Command", over the "Description: ..." line it names
     own_terms: frozenset[str] = frozenset()  # a sentence's stems without its headings'
     heading_terms: frozenset[str] = frozenset()  # the stems of the headings above it in its passage
+    under_title: bool = False  # its section opened with a title (_Piece)
 
 
 @functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
@@ -152,7 +153,7 @@ def _read(passage: str, markdown: bool = False) -> tuple[Unit, ...]:
         heading = _with_concepts(_stems(piece.heading))
         terms = own | heading | _with_concepts(_stems(piece.lead_in))
         read.append(Unit(piece.text, " ".join(words), terms, (), piece.literal, piece.paragraph, piece.section,
-                         piece.lead_in, own, heading))
+                         piece.lead_in, own, heading, piece.under_title))
     return tuple(read)
 
 
@@ -164,6 +165,7 @@ class _Piece:
     paragraph: int
     section: int
     lead_in: str
+    under_title: bool = False  # its section opened with a title, not a line introducing a list ("... as follows:")
 
 
 def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
@@ -173,7 +175,7 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
     "Gift cards can be combined with") are left out."""
     out: list[_Piece] = []
     headings: dict[int, str] = {}
-    section, fenced, group = 0, False, ""
+    section, fenced, group, titled = 0, False, "", False
     for paragraph, line in enumerate(join_broken_lines(text)):
         if line.startswith(("```", "~~~")):
             fenced = not fenced
@@ -187,7 +189,7 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         if level:
             headings = {depth: title for depth, title in headings.items() if depth < level}
             headings[level] = _NUMBERING.sub("", line.lstrip("#| ")).rstrip(":| ")
-            section, group = section + 1, ""
+            section, group, titled = section + 1, "", not line.rstrip("| ").endswith(":")
             continue
         # "Option: X" / "Default: y" / "Description: ...": the first line of such a group
         # names what the others describe.
@@ -198,7 +200,7 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         group = (group or line) if field else ""
         line = _BULLET.sub("", line)
         context = _context(headings)
-        out += [_Piece(sentence.strip(), context, False, paragraph, section, lead_in)
+        out += [_Piece(sentence.strip(), context, False, paragraph, section, lead_in, titled)
                 for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
     if len(out) > 1 and out[0].text[:1].islower() and not out[0].literal:
         out = out[1:]
@@ -555,7 +557,7 @@ _FOOTNOTE_SHARE = 0.5
 def _opens_section(candidate: _Candidate) -> bool:
     """Whether the candidate is the first sentence under a heading of its passage."""
     unit, position = candidate.unit, candidate.position
-    if not unit.section or unit.literal:
+    if not unit.section or unit.literal or not unit.under_title:
         return False
     before = candidate.units[position - 1] if position else None
     return before is None or before.section != unit.section
