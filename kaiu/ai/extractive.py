@@ -34,7 +34,9 @@ _STOPWORDS = set(
     "tienen tiene tienes hacer hace quiero saber son estan ser fue le les nos usted ustedes "
     "the an and are can do does for how i in is it my of on or what when where which who why with you your "
     "be been has have this that there to at by as if from we our they many much cuantos cuantas cuanta solo "
-    "only".split())
+    "only really anything something everything every any other others else just also still even ever way ways "
+    "thing things algun alguna alguno algunos algunas ademas dentro cosa cosas forma manera modo nada todo todos "
+    "todas cada otro otra otros otras mismo misma".split())
 # Words a question uses for a column, by column: "¿cuánto cuesta?" asks for price_sek or precio.
 _FIELD_WORDS = [
     "price prices precio precios cost costs costo coste cuesta cuestan vale valen valor much tarifa pvp",
