@@ -318,6 +318,7 @@ _LITERAL_SHARE = 0.75
 
 
 CARRIED_WEIGHT = 0.5  # of a word carried from earlier turns (chat.followup), beside the question's own
+RANK_PENALTY = 0.15  # a sentence of the n-th passage retrieved counts 1 / (1 + RANK_PENALTY * n)
 COVERAGE_WEIGHT = 1.0  # of any question word a sentence holds, however many others hold it (pick)
 
 
@@ -517,7 +518,7 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
             score *= _FOOTNOTE_SHARE
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
-    return score / (1 + 0.15 * candidate.rank)
+    return score / (1 + RANK_PENALTY * candidate.rank)
 
 
 # "How many mines...?", "¿Cuántas minas...?": a sentence giving a number answers it.
@@ -547,7 +548,7 @@ def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[s
         if purpose:
             action = _stems(purpose.group(1))
             bonus += sum(weight.get(term, 0) for term in _asked_terms(action) & asked)
-        scores[c] += bonus / (1 + 0.15 * c.rank)
+        scores[c] += bonus / (1 + RANK_PENALTY * c.rank)
 
 
 _OPENING_BONUS = 1.0
