@@ -77,6 +77,17 @@ def standalone_offline(question: str, history: list[tuple[str, str]]) -> str:
     return f"{question} ({' '.join(carried)})"
 
 
+_CARRIED = re.compile(r"\s\(([^()]*)\)$")
+
+
+def carried_words(question: str, searched: str) -> tuple[str, ...]:
+    """The words standalone_offline added to `question` to make `searched`, if it did."""
+    if searched == question or not searched.startswith(question):
+        return ()
+    match = _CARRIED.fullmatch(searched[len(question):])
+    return tuple(match.group(1).split()) if match else ()
+
+
 def standalone_question(question: str, history: list[tuple[str, str]], model) -> str:
     """What to search for: the question, made standalone when it depends on earlier turns, by
     the chat model when it can (one short extra call), else offline."""

@@ -30,7 +30,7 @@ from bots.models import Bot, BotPrompt
 from chat import handover, selectors
 from chat.answer_stream import NotInPassages, Renumbering, unless_not_in_passages
 from chat.curated import curated_answer_match, curated_answer_served
-from chat.followup import standalone_question
+from chat.followup import carried_words, standalone_question
 from chat.models import Conversation, Message
 from chat.response_cache import CacheLookup, response_cache_key
 from chat.services import Outcome, answer_store, conversation_new, question_store
@@ -258,7 +258,8 @@ def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: C
     asked = question if model.reads_history else searched
     renumbering = Renumbering()
     try:
-        yield from renumbering(unless_not_in_passages(_from_model(bot, asked, history, hits, model, outcome)))
+        yield from renumbering(unless_not_in_passages(_from_model(bot, asked, history, hits, model, outcome,
+                                                                  carried=carried_words(question, asked))))
     except NotInPassages:
         outcome.origin, outcome.answered, outcome.reason = "unknown", False, "the model found no answer in the passages"
         outcome.sources = []
@@ -269,12 +270,13 @@ def _from_knowledge(bot: Bot, question: str, history, model: ChatModel, cache: C
         outcome.cache_key = cache.key
 
 
-def _from_model(bot: Bot, question: str, history, hits, model: ChatModel, outcome: Outcome) -> Iterator[str]:
+def _from_model(bot: Bot, question: str, history, hits, model: ChatModel, outcome: Outcome,
+                carried: tuple[str, ...] = ()) -> Iterator[str]:
     request = ChatRequest(
         system_prompt=bot.active_prompt.content if bot.active_prompt else "", question=question,
         passages=[Passage(number=n, text=hit.text, document_name=hit.document_name, page=hit.page)
                   for n, hit in enumerate(hits, start=1)],
-        history=history, language=bot.language, temperature=bot.temperature, model=bot.chat_model)
+        history=history, language=bot.language, temperature=bot.temperature, model=bot.chat_model, carried=carried)
     outcome.model = model.model_name
     if model.fallback_reason:  # the provider is paused: the built-in model answers at once
         outcome.origin, outcome.error = "fallback", f"Answered by the built-in model. {model.fallback_reason}"[:300]

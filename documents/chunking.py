@@ -11,6 +11,9 @@ chunks: several short records share a chunk, each whole, with no overlap, so a c
 labelled "row 8 to 10" begins with row 8. A record longer than a chunk is a chunk of its own,
 cut only past RECORD_CAP chunk sizes, and then each piece repeats its first line (its name
 or id) so no piece loses whose fields it holds.
+
+A question or a title never ends a chunk when more text follows it: it moves to the next
+chunk, so an FAQ's question stays with its answer and a heading with what it heads.
 """
 
 from __future__ import annotations
@@ -77,6 +80,43 @@ def _split(text: str, size: int, level: int = 0) -> list[str]:
     return pieces
 
 
+# A numbered section's title ("6.2.2. Where do these codenames come from?", "Chapter 4.").
+_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|chapter \d+\.?|cap[íi]tulo \d+\.?)\s", re.IGNORECASE)
+TITLE_MAX_WORDS = 25
+
+
+def _is_title(text: str) -> bool:
+    """A line (or a short paragraph) that announces what follows rather than says it: a
+    Markdown heading, a question standing alone (an FAQ's entry) or a numbered section's
+    title. Short lines without a full stop are left where they are: on the labelled set,
+    moving them too lost more passages than it found."""
+    line = " ".join(text.split())
+    words = line.split()
+    if not words or len(words) > TITLE_MAX_WORDS or "\n\n" in text.strip():
+        return False
+    if line.startswith("#"):
+        return True
+    if line.endswith("?"):
+        # One question, not an answer ending with one: "Go ahead. Why not?" is no title.
+        return not re.search(r"[.!](?:\s|$)", _NUMBERED.sub("", line).rstrip("?"))
+    return bool(_NUMBERED.match(line)) and not re.search(r"[.!…;,:]$", line)
+
+
+def _detach_title(text: str) -> tuple[str, str]:
+    """(`text` without its last paragraph or line, that paragraph or line) when it is a title
+    (_is_title) with something before it; else (`text`, "")."""
+    text = text.rstrip()
+    for separator in ("\n\n", "\n"):
+        cut = text.rfind(separator)
+        if cut > 0:
+            head, last = text[:cut].rstrip(), text[cut:].strip()
+            if head and _is_title(last):
+                return head, last
+            if separator == "\n\n" and len(last.split()) > TITLE_MAX_WORDS:
+                break  # a paragraph of text: its last line is no title of its own
+    return text, ""
+
+
 def _joiner(level: int, separator: str) -> str:
     if level == 0:
         return "\n\n"
@@ -131,6 +171,54 @@ def _record_pieces(text: str, size: int) -> list[str]:
     return [f"{head}\n{piece}" if head else piece for piece in pieces if piece.strip()]
 
 
+CONTENTS_SHARE = 0.6  # of a passage's lines numbered titles: a table of contents
+
+
+def is_contents(text: str) -> bool:
+    """Whether a passage is a table of contents ("6.2.1. Which other codenames...?" / "6.2.2.
+    Where do these codenames come from?" / ...): it names every subject of its chapter and
+    answers none, yet its words match questions on all of them. Most of its text is in
+    numbered titles (a code listing's "1 Source: gentoo" is no title), a title a line wide
+    going on in the next line."""
+    entries: list[str] = []
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if entries and not _ENTRY_START.match(line) and not entries[-1].endswith("?"):
+            entries[-1] = f"{entries[-1]} {line}"
+        else:
+            entries.append(line)
+    titles = [entry for entry in entries if _is_contents_entry(entry)]
+    numbered = sum(bool(_SECTION_NUMBER.match(entry) or _DOT_LEADER.search(entry)) for entry in titles)
+    return numbered >= 4 and sum(map(len, titles)) >= CONTENTS_SHARE * sum(map(len, entries))
+
+
+# "6.2.1.", "A.3", "14." as a chapter among them.
+_SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)+\.?|[A-Z]\.\d+(?:\.\d+)*\.?)(?:\s|$)")
+_ENTRY_START = re.compile(r"^(?:\d+(?:\.\d+)*\.|[A-Z]\.\d+|chapter\s|cap[íi]tulo\s|appendix\s|ap[ée]ndice\s)",
+                          re.IGNORECASE)
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+$")
+
+
+def _is_contents_entry(entry: str) -> bool:
+    if _DOT_LEADER.search(entry):
+        return True
+    number = _ENTRY_START.match(entry)
+    title = entry[number.end():].strip() if number else entry
+    if len(title.split()) > TITLE_MAX_WORDS:
+        return False
+    return title.endswith("?") if not number else not title.endswith((".", ":", ";", ","))
+
+
+def embedded_text(text: str, metadata: dict) -> str:
+    """What a passage's vector is computed from: its heading (a Markdown section's title)
+    and its text, as its search_vector is (migration 0009): a passage deep in a section
+    rarely repeats the title that says what it is about."""
+    heading = (metadata or {}).get("heading") or ""
+    return text if not heading or heading in text else f"{heading}\n\n{text}"
+
+
 _END_KEYS = {"page": "page_end", "row": "row_end", "item": "item_end"}
 
 
@@ -146,6 +234,8 @@ def chunk_sections(sections: list[Section], *, size: int = 1000, overlap: int = 
         if not text:
             return
         meta = dict(metadata)
+        if is_contents(text):
+            meta["contents"] = True
         for key, end_key in _END_KEYS.items():
             if key in meta and last_metadata.get(key) != meta[key]:
                 meta[end_key] = last_metadata.get(key)
@@ -159,6 +249,10 @@ def chunk_sections(sections: list[Section], *, size: int = 1000, overlap: int = 
             if text and record == records and len(text) + 2 + len(piece) <= size:
                 text = f"{text}\n\n{piece}"
             else:
+                kept, title = _detach_title(text) if text and not record and not records else (text, "")
+                if title and len(_tail(kept, overlap)) + len(title) + len(piece) + 4 <= size:
+                    # A question or title closing the chunk goes with the text it announces.
+                    text, piece = kept, f"{title}\n\n{piece}"
                 # Overlap only between passages of prose: a record's chunk starts with the record.
                 carried = "" if record or records else _tail(text, overlap)
                 flush()

@@ -26,7 +26,7 @@ from psycopg.types.json import Jsonb
 from bots.models import Bot
 from documents import knowledge
 from documents.chunk_edits import ChunkEdit, apply_edits, chunk_edits, restore_edits
-from documents.chunking import ChunkDraft, chunk_sections, sha256_text
+from documents.chunking import ChunkDraft, chunk_sections, embedded_text, sha256_text
 from documents.extract import ExtractionError, extract
 from documents.models import Chunk, Document, EmbeddingCache, IngestJob
 from documents.partitions import ensure_chunk_partition
@@ -211,7 +211,7 @@ def _run(document_id, token) -> int:
 
     embedder = embedder_for(bot)
     vectors = embed_texts(
-        embedder, [draft.text for draft in drafts],
+        embedder, [embedded_text(draft.text, draft.metadata) for draft in drafts],
         on_progress=lambda done: (check_time(), _progress(document_id, token, done, len(drafts))),
     )
     return store_chunks(document_id, token, drafts, vectors, embedder.model_name,

@@ -5,6 +5,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Func
+from django.db.models.fields.json import KT
 from pgvector.django import HnswIndex, VectorField
 
 from bots.models import Bot
@@ -93,8 +94,10 @@ class Document(models.Model):
 
 
 class ChunkSearchVector(Func):
-    """`kaiu_search_vector(language, text)`: an immutable SQL function (see migration 0001)
-    that folds accents and picks the Spanish or English text-search configuration."""
+    """`kaiu_search_vector(language, text[, heading])`: an immutable SQL function (see
+    migrations 0001 and 0009) that folds accents and picks the Spanish or English text-search
+    configuration. A passage's heading is searched with it: "¿Qué juego trae aptitude?" finds
+    the passages under "Jugar al Buscaminas", which rarely repeat the word."""
 
     function = "kaiu_search_vector"
     output_field = SearchVectorField()
@@ -116,7 +119,7 @@ class Chunk(models.Model):
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
     embedding_model = models.CharField(max_length=120)
     search_vector = models.GeneratedField(
-        expression=ChunkSearchVector(F("language"), F("text")),
+        expression=ChunkSearchVector(F("language"), F("text"), KT("metadata__heading")),
         output_field=SearchVectorField(),
         db_persist=True,
     )

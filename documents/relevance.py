@@ -46,6 +46,7 @@ SUBJECT_SHARE = 0.15  # of the question's other information, held by a passage s
 UNKNOWN_WEIGHT = 0.95  # a term this rare is one the bot's passages (nearly) never say
 UNKNOWN_RAISE = 0.2  # the certainty needed rises by this much times their share of the question
 JUDGED_HITS = 3  # the best passages whose terms together count as what the bot found
+NAME_MISSING_WEIGHT = 0.6  # a name this rare in the bot, in none of the best passages: the bot does not know it
 
 
 # Words a customer uses for the same thing (as the search index stems them, English and
@@ -112,8 +113,13 @@ QUESTION_WORDS = frozenset("""
     come comes came coming go goes going went make makes made use used using work works find found look see
     viene vienen venir va van ir usar uso usa funciona funcionan hacer hago hacen encontrar ver
     trae traen traer se sabes
+    really anything something everything every any other others else just also still even ever way ways thing
+    things m s t d ll ve re
+    algun alguna alguno algunos algunas tener ademas dentro cosa cosas forma manera modo nada todo todos todas
+    cada otro otra otros otras mismo misma
     """.split())  # the function words of both languages, which a question in the other one keeps, and
-# the verbs that carry a question rather than its subject ("Which tea comes from Kenya?")
+# the verbs that carry a question rather than its subject ("Which tea comes from Kenya?"), and
+# words that say how much or which rather than what ("algún", "anything", "de forma correcta")
 
 
 def certainty_for(bot) -> str:
@@ -215,7 +221,9 @@ def judge(terms: list[Term], hits, certainty: str = DEFAULT_CERTAINTY) -> Judgem
         return Judgement(False, 0.0, "nothing found")
     best = ranked[0].relevance
     found = set().union(*(hit.lexemes for hit in ranked[:JUDGED_HITS]))
-    names = [term for term in terms if term.entity and not holds(found, term)]
+    # A name the bot says all over (the product its manual is about) is no news: missing from
+    # the best passages, it says nothing of whether they answer.
+    names = [term for term in terms if term.entity and term.weight >= NAME_MISSING_WEIGHT and not holds(found, term)]
     names += [term for term in terms if term.version_of and term not in names
               and not _said_together(term.version_of, term.lexeme, ranked[:JUDGED_HITS])]
     if names:  # a place, a product or a code the bot's passages never name: it does not know

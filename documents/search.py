@@ -98,6 +98,7 @@ PROFILE_SAMPLE = 2000  # passages sampled for term frequencies
 PROFILE_TERMS = 5000  # the most frequent terms kept per bot; any other is rare (documents.relevance)
 RERANK_POOL = 16  # passages read to choose the top k from by relevance
 FOCUS_WEIGHT = 0.3  # of the reranking, the relevance of a passage's closest question terms (_rerank_key)
+CONTENTS_SHARE_OF_KEY = 0.5  # a table of contents ranks as if half as relevant (documents.chunking.is_contents)
 FOCUS_WINDOW = 30  # words: about two sentences
 BUILTIN_EXACT_MAX_CHUNKS = 4000  # above this, built-in vectors rank the keyword pool (VectorScope)
 # Per process, under the bot's knowledge version: a change of its passages is a new key, so
@@ -187,8 +188,10 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
 def _rerank_key(hit: Hit) -> float:
     """Relevance, and a little of the relevance of the passage's words closest together: the
     sentence answering a question usually holds its terms, where a passage that only mentions
-    them here and there is about something else."""
-    return -((1 - FOCUS_WEIGHT) * (hit.relevance or 0) + FOCUS_WEIGHT * (hit.focus or 0))
+    them here and there is about something else. A table of contents names what the question
+    asks and answers nothing: it goes after the passages that may."""
+    key = (1 - FOCUS_WEIGHT) * (hit.relevance or 0) + FOCUS_WEIGHT * (hit.focus or 0)
+    return -key * (CONTENTS_SHARE_OF_KEY if hit.metadata.get("contents") else 1)
 
 
 def closest_terms(terms: list[Term], positions: dict, window: int = FOCUS_WINDOW) -> frozenset:

@@ -15,7 +15,7 @@ from django_q.tasks import async_task
 
 from bots.models import Bot
 from documents import knowledge
-from documents.chunking import sha256_text
+from documents.chunking import embedded_text, sha256_text
 from documents.extract import CSV, JSON, MARKDOWN, TEXT, ExtractionError, sniff_mime
 from documents.ingest import embed_texts
 from documents.models import Chunk, Document, IngestJob
@@ -288,7 +288,7 @@ def chunk_update(*, chunk: Chunk, text: str) -> Chunk:
     bot = Bot.objects.select_related("tenant__settings").get(pk=chunk.bot_id)
     embedder = embedder_for(bot)
     try:
-        [vector] = embed_texts(embedder, [text])
+        [vector] = embed_texts(embedder, [embedded_text(text, chunk.metadata)])
     except EmbeddingError as error:
         raise DocumentError(f"The chunk was not saved: {error}") from error
     _refuse_while_processing(chunk)  # after the provider call, the slow part, so the gap is small

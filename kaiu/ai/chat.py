@@ -45,6 +45,10 @@ class ChatRequest:
     language: str = "es"
     temperature: float = 0.2
     model: str = ""  # the bot's override; empty: the provider's default
+    # Words of `question` carried from earlier turns (chat.followup): they say what the
+    # conversation is about, not what this question asks, so they count less in choosing
+    # the answer sentence.
+    carried: tuple[str, ...] = ()
 
 
 @dataclass
@@ -141,7 +145,7 @@ class BuiltinChatModel:
         self.fallback_reason = fallback_reason  # answering for a provider that is paused (kaiu.ai.breaker)
 
     def stream(self, request: ChatRequest) -> Iterator[str]:
-        picked = pick(request.question, request.passages, limit=self.max_sentences)
+        picked = pick(request.question, request.passages, limit=self.max_sentences, carried=request.carried)
         if not picked:
             return
         self.usage = Usage(tokens_in=sum(len(p.text) for p in request.passages) // 4)

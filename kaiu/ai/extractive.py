@@ -33,7 +33,10 @@ _STOPWORDS = set(
     "no o para pero por que se si sin sobre su sus tu un una uno y ya cual cuales cuando cuanto puedo "
     "tienen tiene tienes hacer hace quiero saber son estan ser fue le les nos usted ustedes "
     "the an and are can do does for how i in is it my of on or what when where which who why with you your "
-    "be been has have this that there to at by as if from we our they".split())
+    "be been has have this that there to at by as if from we our they many much cuantos cuantas cuanta solo "
+    "only really anything something everything every any other others else just also still even ever way ways "
+    "thing things algun alguna alguno algunos algunas ademas dentro cosa cosas forma manera modo nada todo todos "
+    "todas cada otro otra otros otras mismo misma".split())
 # Words a question uses for a column, by column: "¿cuánto cuesta?" asks for price_sek or precio.
 _FIELD_WORDS = [
     "price prices precio precios cost costs costo coste cuesta cuestan vale valen valor much tarifa pvp",
@@ -57,14 +60,38 @@ _NAVIGATION = re.compile(r"^[^|·•»›]{1,40}(?:\s[|·•»›]\s[^|·•»�
 
 
 def _stems(text: str) -> list[str]:
-    """Folded words without a plural "s", cut to five letters: a crude stemmer, enough to match
-    envío / envíos and gato / gatos."""
+    """Folded words without stop words, each cut to its stem (_stem)."""
     return _stems_of(_TERM.findall(fold(text)))
 
 
 def _stems_of(words: list[str]) -> list[str]:
-    return [(word[:-1] if len(word) > 3 and word.endswith("s") else word)[:5]
-            for word in words if word not in _STOPWORDS and len(word) > 1]
+    return [_stem(word) for word in words if word not in _STOPWORDS and len(word) > 1]
+
+
+# Endings of plurals, participles, verbs and adverbs, longest first: "instalación", "instalado",
+# "instalar" and "installed" all come to "instal", "apago" and "apagar" to "apag". What is left
+# keeps at least four letters.
+_SUFFIXES = ("aciones", "iciones", "amente", "acion", "icion", "mente", "iendo", "ando", "amos", "emos", "imos",
+             "ados", "adas", "idos", "idas", "ing", "ado", "ada", "ido", "ida", "ar", "er", "ir", "an", "en", "ed",
+             "es", "s")
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A light stemmer for Spanish and English, enough to match envío / envíos, nuevo / nuevas,
+    file / files, install / installed: a plural, participle or adverb ending off, then a final
+    vowel (gender, the "e" of "paquete" and "paquetes" alike), then cut to six letters (which
+    keeps "dirección" apart from "directorio"). Words with digits or joiners (codes, file
+    names, options) are kept whole."""
+    if not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[:-len(suffix)]
+            break
+    if len(word) > 4 and word[-1] in "aeo":
+        word = word[:-1]
+    return word[:6]
 
 
 _GROUP_OF = {stem: group for group, words in enumerate(_FIELD_WORDS) for stem in _stems(words)}
@@ -107,6 +134,8 @@ class Unit:
     section: int = 0  # how many headings come before it in the passage
     lead_in: str = ""  # "Option: Aptitude::Get-Root-Command", over the "Description: ..." line it names
     own_terms: frozenset[str] = frozenset()  # a sentence's stems without its headings'
+    heading_terms: frozenset[str] = frozenset()  # the stems of the headings above it in its passage
+    under_title: bool = False  # its section opened with a title (_Piece)
 
 
 @functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
@@ -123,9 +152,10 @@ def _read(passage: str, markdown: bool = False) -> tuple[Unit, ...]:
         # A sentence also says what its heading says: "PSE para pagos desde tu cuenta" under
         # "Medios de pago / Aceptamos:" answers "¿Qué medios de pago aceptan?".
         own = _with_concepts(_stems_of(words))
-        terms = own | _with_concepts(_stems(f"{piece.heading} {piece.lead_in}"))
+        heading = _with_concepts(_stems(piece.heading))
+        terms = own | heading | _with_concepts(_stems(piece.lead_in))
         read.append(Unit(piece.text, " ".join(words), terms, (), piece.literal, piece.paragraph, piece.section,
-                         piece.lead_in, own))
+                         piece.lead_in, own, heading, piece.under_title))
     return tuple(read)
 
 
@@ -137,6 +167,7 @@ class _Piece:
     paragraph: int
     section: int
     lead_in: str
+    under_title: bool = False  # its section opened with a title, not a line introducing a list ("... as follows:")
 
 
 def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
@@ -146,7 +177,7 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
     "Gift cards can be combined with") are left out."""
     out: list[_Piece] = []
     headings: dict[int, str] = {}
-    section, fenced, group = 0, False, ""
+    section, fenced, group, titled = 0, False, "", False
     for paragraph, line in enumerate(join_broken_lines(text)):
         if line.startswith(("```", "~~~")):
             fenced = not fenced
@@ -160,7 +191,7 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         if level:
             headings = {depth: title for depth, title in headings.items() if depth < level}
             headings[level] = _NUMBERING.sub("", line.lstrip("#| ")).rstrip(":| ")
-            section, group = section + 1, ""
+            section, group, titled = section + 1, "", not line.rstrip("| ").endswith(":")
             continue
         # "Option: X" / "Default: y" / "Description: ...": the first line of such a group
         # names what the others describe.
@@ -171,7 +202,7 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         group = (group or line) if field else ""
         line = _BULLET.sub("", line)
         context = _context(headings)
-        out += [_Piece(sentence.strip(), context, False, paragraph, section, lead_in)
+        out += [_Piece(sentence.strip(), context, False, paragraph, section, lead_in, titled)
                 for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
     if len(out) > 1 and out[0].text[:1].islower() and not out[0].literal:
         out = out[1:]
@@ -286,7 +317,12 @@ _LITERAL_LINES = 3
 _LITERAL_SHARE = 0.75
 
 
-def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
+CARRIED_WEIGHT = 0.5  # of a word carried from earlier turns (chat.followup), beside the question's own
+RANK_PENALTY = 0.15  # a sentence of the n-th passage retrieved counts 1 / (1 + RANK_PENALTY * n)
+COVERAGE_WEIGHT = 1.0  # of any question word a sentence holds, however many others hold it (pick)
+
+
+def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     """What answers `question` from `passages` (objects with .number, .text and
     .document_name), each with the number of the passage it quotes: the unit that best
     covers the question's rare words first, with what follows it in its passage (the
@@ -300,10 +336,20 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
     candidates, boilerplate = _candidates(passages)
     if not candidates:
         return []
-    # Rare words say more: weight each question word by how few of the units hold it.
+    # Rare words say more: weight each question word by how few of the units hold it. Yet a
+    # word most of the passages hold is most often what retrieval found them by, the question's
+    # subject: each word found counts at least one (COVERAGE_WEIGHT) besides its rarity.
     holders = {term: sum(term in c.unit.terms for c in candidates) for term in asked}
-    weight = {term: math.log(1 + len(candidates) / count) for term, count in holders.items() if count}
+    rarity = {term: math.log(1 + len(candidates) / count) for term, count in holders.items() if count}
+    # "How many mines are hidden on its board? (Minesweeper game)": the sentence saying how many
+    # mines are hidden answers it, not the one naming the game most.
+    for term in _carried_only(question, carried):
+        if term in rarity:
+            rarity[term] *= CARRIED_WEIGHT
+    weight = {term: value + (CARRIED_WEIGHT if term in _carried_only(question, carried) else 1) * COVERAGE_WEIGHT
+              for term, value in rarity.items()}
     scores = {c: _score(c, asked, weight) for c in candidates}
+    _favour_the_kind_asked(question, candidates, scores, asked, weight)
     lead = max(candidates, key=lambda c: (scores[c], -c.rank, -c.position))
     if not scores[lead]:
         return [(_quote(candidates[0], asked), candidates[0].number)]  # nothing shared: the best passage's start
@@ -311,7 +357,7 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
         others = _alike_records(lead, candidates, asked)
         picked = [lead, *sorted(others[:limit - 1], key=lambda c: (c.rank, c.position))]
         return [(_quote(c, asked), c.number) for c in picked]
-    informative = _informative(asked, weight)
+    informative = _informative(asked, rarity)
     held = Counter(term for c in candidates for term in c.unit.own_terms)
     windows = [_window(lead, informative, held, len(candidates), boilerplate, set(), ANSWER_BUDGET)]
     size = sum(len(text) for text, _ in windows[0][0])
@@ -334,6 +380,18 @@ def pick(question: str, passages, limit: int = 3) -> list[tuple[str, int]]:
     first, *others = windows
     others.sort(key=lambda window: (window[2].rank, window[2].position))
     return [piece for pieces, _, _ in [first, *others] for piece in pieces]
+
+
+def _asked_terms(stems) -> set[str]:
+    return {f"c{_CONCEPT_OF[stem]}" if stem in _CONCEPT_OF else stem for stem in stems}
+
+
+def _carried_only(question: str, carried: tuple[str, ...]) -> set[str]:
+    """The question's terms that only the words carried from earlier turns brought."""
+    if not carried:
+        return set()
+    own = Counter(_stems(question)) - Counter(_stems(" ".join(carried)))
+    return _asked_terms(_stems(" ".join(carried))) - _asked_terms(own)
 
 
 def _candidates(passages) -> tuple[list[_Candidate], set[str]]:
@@ -443,14 +501,72 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
         # the question names whole ("Kenya", "Sencha Kirishima"), breaks a tie with prose.
         score = sum(weight.get(term, 0) for term in unit.terms & asked)
         if score and any(f.name_terms & asked for f in unit.fields):
-            score += 0.5
+            score += _RECORD_BONUS
         if score and any(f.value_terms and f.value_terms <= asked for f in unit.fields):
-            score += 0.5
+            score += _RECORD_BONUS
     else:
         score = sum(weight.get(term, 0) for term in unit.terms & asked)
+        if _opens_section(candidate):
+            # The first sentence under a title naming what is asked ("aptitude safe-upgrade" /
+            # "This command will upgrade...", an FAQ's question / its answer) is what the title
+            # announces; the later ones go on to details.
+            # The more of the title the question asks, the more the title is the question.
+            named = unit.heading_terms & asked
+            share = len(named) / len(unit.heading_terms) if unit.heading_terms else 0
+            score += _OPENING_BONUS * share * sum(weight.get(term, 0) for term in named)
+        if _FOOTNOTE.match(unit.text):
+            score *= _FOOTNOTE_SHARE
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
-    return score / (1 + 0.15 * candidate.rank)
+    return score / (1 + RANK_PENALTY * candidate.rank)
+
+
+# "How many mines...?", "¿Cuántas minas...?": a sentence giving a number answers it.
+_ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|often)\b|\bcu[aá]nt[oa]s?\b", re.IGNORECASE)
+_QUANTITY = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
+                       r"dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|veinte|cien|mil)\b",
+                       re.IGNORECASE)
+# "How do I list the files...?", "¿Cómo rechazo una acción?": the sentence saying "To list ...,
+# run ..." / "Para rechazar una acción, pulse r" is the instruction asked for.
+_ASKS_HOW = re.compile(r"\bhow (?:do|can|should|could|would) (?:i|we|you|one)\b|\bc[oó]mo\b", re.IGNORECASE)
+_PURPOSE = re.compile(r"^(?:to|para)\s+(\w+)", re.IGNORECASE)
+
+
+def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[str], weight: dict) -> None:
+    """A sentence of the kind the question asks for counts more: a number for "how many", an
+    instruction opening with the asked action for "how do I"."""
+    quantity, how = bool(_ASKS_QUANTITY.search(question)), bool(_ASKS_HOW.search(question))
+    if not (quantity or how):
+        return
+    for c in candidates:
+        if not scores[c] or c.unit.fields:
+            continue
+        bonus = 0.0
+        if quantity and _QUANTITY.search(_FOOTNOTE.sub("", c.unit.text)):
+            bonus += COVERAGE_WEIGHT
+        purpose = _PURPOSE.match(c.unit.text) if how else None
+        if purpose:
+            action = _stems(purpose.group(1))
+            bonus += sum(weight.get(term, 0) for term in _asked_terms(action) & asked)
+        scores[c] += bonus / (1 + RANK_PENALTY * c.rank)
+
+
+_OPENING_BONUS = 1.0
+# "⁵Dado que el paquete pbuilder está evolucionando...": a footnote adds to a sentence elsewhere.
+_FOOTNOTE = re.compile(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹]")
+_FOOTNOTE_SHARE = 0.5
+
+
+def _opens_section(candidate: _Candidate) -> bool:
+    """Whether the candidate is the first sentence under a heading of its passage."""
+    unit, position = candidate.unit, candidate.position
+    if not unit.section or unit.literal or not unit.under_title:
+        return False
+    before = candidate.units[position - 1] if position else None
+    return before is None or before.section != unit.section
+
+
+_RECORD_BONUS = 0.5 + COVERAGE_WEIGHT  # a record naming the column asked for, or a value the question names whole
 
 
 def _alike_records(lead: _Candidate, candidates: list[_Candidate], asked: set[str]) -> list[_Candidate]:

@@ -22,6 +22,11 @@ _CARRIES_ON = frozenset(
     "ser muy más menos como cuando donde pero si este esta estos estas ese esa cada".split())
 
 
+# A line a page width broke before a number: "... a la consola" / "3, desde el intérprete",
+# "... within" / "24 months of delivery". A heading's number ("3.1 Installing") is no such line.
+_GOES_ON_WITH_NUMBER = re.compile(r"^\d[\d.,]*(?:[,;)]|\s+[a-záéíóúñü])")
+
+
 def left_open(text: str) -> bool:
     """Whether `text` stops where no sentence stops: on a comma, or a word like "with" or "de"."""
     text = text.rstrip()
@@ -39,7 +44,8 @@ def carries_on(line: str, following: str) -> bool:
         return False
     if LIST_ITEM.match(following):
         return False
-    return following.lstrip(_OPENING)[:1].islower() or left_open(line)
+    return (following.lstrip(_OPENING)[:1].islower() or left_open(line)
+            or bool(_GOES_ON_WITH_NUMBER.match(following)))
 
 
 def join_broken_lines(block: str) -> list[str]:

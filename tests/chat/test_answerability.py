@@ -257,3 +257,33 @@ def test_words_the_bot_never_says_raise_the_certainty_needed():
     assert refused.answerable is False
     assert refused.reason == "weak match: the best passage is 50% relevant, 52% needed (never said: “humedad”)"
     assert judge(terms, [passage("kit", "med", "humed")], "balanced").answerable
+
+
+def test_words_saying_how_much_or_which_are_not_what_a_question_is_about():
+    from documents.relevance import question_terms
+    from documents.search import BotProfile
+
+    profile = BotProfile(chunks=0, common_terms=[])
+    assert [t.word for t in question_terms("Does aptitude have anything like a game?", ["aptitud", "anyth", "like",
+                                                                                        "game"], profile)] == [
+        "aptitude", "like", "game"]
+    assert [t.word for t in question_terms("¿aptitude trae algún juego?", ["aptitud", "algun", "jueg"], profile)] == [
+        "aptitude", "juego"]
+
+
+def test_a_name_the_bot_says_all_over_is_not_missing_but_a_rare_one_is():
+    """"ExpEYES-17" in a manual about the kit: the best passages need not repeat it. "Medellín",
+    which the bot hardly ever says, must be in them."""
+    from documents.relevance import Term, judge
+    from documents.search import Hit
+
+    def passage(*lexemes):
+        return Hit(chunk_id=1, document_id="d", document_name="Manual", text="", metadata={}, rank=1, score=0.5,
+                   lexemes=frozenset(lexemes), relevance=0.8)
+
+    common = [Term("voltag", "voltage", 0.5), Term("input", "inputs", 0.5), Term("expey", "ExpEYES", 0.4, entity=True)]
+    assert judge(common, [passage("voltag", "input")], "balanced").answerable
+    rare = [Term("envi", "envíos", 0.5), Term("medellin", "Medellín", 0.9, entity=True)]
+    refused = judge(rare, [passage("envi")], "balanced")
+    assert refused.answerable is False
+    assert refused.reason == "not found: “Medellín”"

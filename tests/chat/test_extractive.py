@@ -223,3 +223,45 @@ def test_a_description_is_quoted_with_the_name_of_the_option_it_describes():
                "Option: Shop::Language\n\nDefault: sv\n\nDescription: The language of the shop's pages.")
     assert answer("Which setting chooses the currency prices are shown in?", options) == (
         "Option: Shop::Currency; Description: The currency in which prices are shown. [1]")
+
+
+def test_plurals_genders_and_participles_match_their_word():
+    text = answer("¿Cómo configuro las nuevas versiones del paquete?",
+                  "La tienda abre a las nueve. El paquete se configura con una versión nueva del archivo de "
+                  "configuración. El directorio personal guarda sus datos.")
+    assert text.startswith("El paquete se configura con una versión nueva del archivo de configuración. [1]")
+    # "dirección" is no "directorio": a stem of six letters keeps them apart.
+    text = answer("¿En qué directorio está el archivo?",
+                  "La dirección del archivo de correo cambia cada año. El archivo vive en un directorio propio.")
+    assert text.startswith("El archivo vive en un directorio propio. [1]")
+
+
+def test_words_carried_from_earlier_turns_count_less_than_the_question_s_own():
+    passage = ("In case you get tired of installing packages, aptitude includes a version of the classic game "
+               "Minesweeper. Within the rectangle that appears on the screen are hidden ten mines.")
+    request = ChatRequest(system_prompt="", question="How many mines are hidden? (aptitude game Minesweeper)",
+                          passages=[Passage(number=1, text=passage, document_name="aptitude.md")],
+                          carried=("aptitude", "game", "Minesweeper"))
+    text = "".join(BuiltinChatModel().stream(request))
+    assert text.startswith("Within the rectangle that appears on the screen are hidden ten mines. [1]")
+
+
+def test_the_first_sentence_under_a_title_naming_the_question_leads_and_a_footnote_does_not():
+    text = answer("¿Qué hace la orden aptitude safe-upgrade?",
+                  "Por ejemplo, aptitude safe-upgrade --remove-user-tag-from borraría las etiquetas que la orden "
+                  "safe-upgrade pueda actualizar.\n\naptitude safe-upgrade\n\nEsta orden actualiza tantos paquetes "
+                  "como sea posible sin eliminar paquetes ya existentes.")
+    assert text.startswith("Esta orden actualiza tantos paquetes como sea posible sin eliminar paquetes")
+    text = answer("¿Para qué sirve pbuilder?",
+                  "⁵Dado que el paquete pbuilder está evolucionando, consulta su documentación.\n\n"
+                  "El paquete pbuilder es útil para conseguir un entorno de compilación limpio.")
+    assert text.startswith("El paquete pbuilder es útil para conseguir un entorno de compilación limpio. [1]")
+
+
+def test_a_number_answers_how_many_and_an_instruction_answers_how_do_i():
+    text = answer("How many mines are hidden on the board?",
+                  "The board hides its mines under grey squares. There are ten mines on the board.")
+    assert text.startswith("There are ten mines on the board. [1]")
+    text = answer("How do I list the files of a package?",
+                  "The files of a package are listed in its archive. To list the files of a package, run dpkg -L.")
+    assert text.startswith("To list the files of a package, run dpkg -L. [1]")

@@ -61,3 +61,11 @@ def test_whatsapp_conversations_can_be_filtered(owner_client, bot):
     assert '<option value="WHATSAPP">WhatsApp</option>' in page
     filtered = owner_client.get("/app/conversations/", {"channel": "WHATSAPP"}).content.decode()
     assert "Select a valid choice" not in filtered
+
+
+def test_the_words_a_follow_up_carried_are_told_apart_from_its_own():
+    from chat.followup import carried_words, standalone_offline
+
+    searched = standalone_offline("How long does it take?", [("user", "Do you ship to Denmark?")])
+    assert carried_words("How long does it take?", searched) == ("ship", "Denmark")
+    assert carried_words("What is the price (in SEK)?", "What is the price (in SEK)?") == ()

@@ -167,3 +167,27 @@ def test_a_chunk_never_opens_with_a_piece_of_a_sentence_longer_than_the_overlap(
     assert len(chunks) > 3
     for chunk in chunks:
         assert chunk.text.startswith("Orders to zone ")
+
+
+def test_a_question_closing_a_chunk_moves_to_the_chunk_of_its_answer():
+    faq = "\n\n".join(
+        f"{n}.1. How do I do thing number {n}?\n\n" + " ".join(f"Answer {n} sentence {i} is here." for i in range(8))
+        for n in range(1, 7))
+    chunks = chunk_sections([Section(faq)], size=300, overlap=0)
+    for chunk in chunks:
+        assert not chunk.text.rstrip().endswith("?")  # no question is left without its answer
+    for n in range(1, 7):
+        [holding] = [chunk for chunk in chunks if f"How do I do thing number {n}?" in chunk.text]
+        assert f"Answer {n} sentence 0" in holding.text
+    assert max(len(chunk.text) for chunk in chunks) <= 300
+
+
+def test_a_table_of_contents_is_marked_as_such():
+    contents = "\n".join(f"6.{n}. What does section {n} of the archive contain, and why?" for n in range(1, 12))
+    prose = " ".join(f"The archive holds package number {n} in its pool." for n in range(30))
+    listing = "\n".join(f"{n} Source: gentoo line {n}" for n in range(1, 12))
+    chunks = chunk_sections([Section(contents), Section(prose), Section(listing)], size=600, overlap=0)
+    marked = [chunk.text for chunk in chunks if chunk.metadata.get("contents")]
+    assert marked
+    assert all(text.startswith("6.") for text in marked)
+    assert not any("Source: gentoo" in text or "pool" in text for text in marked)

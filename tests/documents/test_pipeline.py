@@ -422,3 +422,19 @@ def test_the_recovery_sweep_runs_every_minute_also_where_it_ran_every_five(db):
                                       defaults={"schedule_type": Schedule.MINUTES, "minutes": 5})
     _schedule_recovery()
     assert Schedule.objects.get(func="documents.tasks.recover_stalled_documents").minutes == 1
+
+
+def test_a_passage_is_found_by_the_heading_it_sits_under(bot, upload):
+    """The second passage of a section does not repeat its title; its search terms and its
+    vector hold the title all the same."""
+    from documents.search import retrieve
+
+    bot.rag_config = {**bot.rag_config, "chunk_size": 200, "chunk_overlap": 0}
+    bot.save()
+    body = " ".join(f"Paso {n}: abre el panel y revisa la pieza número {n}." for n in range(12))
+    upload(bot, ("manual.md", f"# Mantenimiento del compresor\n\n{body}".encode()))
+    deep = Chunk.objects.filter(bot=bot).order_by("index").last()
+    assert "compresor" not in deep.text.lower()
+    assert deep.metadata["heading"] == "Mantenimiento del compresor"
+    hits = retrieve(bot, "compresor", mode="keyword", k=50, record=False).hits
+    assert deep.pk in {hit.chunk_id for hit in hits}

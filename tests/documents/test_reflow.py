@@ -83,3 +83,10 @@ def test_plain_text_that_is_not_wrapped_and_markdown_are_left_as_written():
     assert extract(typed.encode(), TEXT)[0].text == typed
     markdown = "# Envíos\nEnviamos a\ntoda Colombia.\n"
     assert extract(markdown.encode(), MARKDOWN)[0].text == markdown.rstrip("\n")
+
+
+def test_a_line_broken_before_a_number_is_joined_but_a_numbered_heading_keeps_its_line():
+    assert reflow("También puede cambiar a la consola\n3, desde el intérprete de órdenes.") == (
+        "También puede cambiar a la consola 3, desde el intérprete de órdenes.")
+    assert reflow("Gift cards are valid for\n24 months.") == "Gift cards are valid for 24 months."
+    assert reflow("Chapter 3\n3.1 Installing the kit") == "Chapter 3\n3.1 Installing the kit"
