@@ -201,3 +201,46 @@ class CuratedAnswer(models.Model):
 
     def __str__(self):
         return self.question
+
+
+class ModelPrice(models.Model):
+    """What a tenant pays its provider per million tokens of a chat model, for the estimated
+    costs on the analytics page (chat.analytics.DEFAULT_PRICES when there is no row).
+
+    Decimal, not integer minor units like the shop's money: token prices are fractions of a
+    cent ($0.075 per million), and they are estimates shown, never amounts charged."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    model = models.CharField(max_length=120)
+    input_per_million = models.DecimalField(max_digits=12, decimal_places=4)
+    output_per_million = models.DecimalField(max_digits=12, decimal_places=4)
+    currency = models.CharField(max_length=3, default="USD")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "model"], name="model_price_per_tenant")]
+
+    def __str__(self):
+        return self.model
+
+
+class GapFix(models.Model):
+    """A knowledge gap a tenant answered (chat.gaps): questions with this normalised key asked
+    of this bot before `fixed_at` no longer show as a gap; new unanswered ones do again."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=200)
+    curated_answer = models.ForeignKey(CuratedAnswer, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
+    fixed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bot", "key"], name="gap_fix_per_bot_key")]
+        indexes = [models.Index(fields=["tenant", "bot"])]
+
+    def __str__(self):
+        return self.key
