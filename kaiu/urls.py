@@ -9,7 +9,8 @@ admin.site.site_header = "KAIU platform administration"
 admin.site.site_title = "KAIU admin"
 
 # Each app serves its own prefixes and no other app serves paths below them:
-#   chat        /c/, /widget/, /api/v1/, /app/conversations/, /app/answers/, /app/playground/
+#   chat        /c/, /widget/, /api/v1/, /app/conversations/, /app/answers/, /app/playground/,
+#               /app/analytics/
 #   accounts    /accounts/, /app/ (the overview), /app/switch/, /app/leave/, /app/settings/
 #   bots        /app/bots/
 #   documents   /app/knowledge/
