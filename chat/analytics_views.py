@@ -100,8 +100,8 @@ def gap_list(request):
         "range_query": _range_query(request)})
 
 
-@require_POST
 @tenant_view("analytics")
+@require_POST
 def gap_fix(request):
     form = GapFixForm(request.POST)
     back = reverse("chat:gaps") + "?" + urlencode(
@@ -131,7 +131,7 @@ class PriceForm(forms.Form):
 
 @tenant_view("costs")
 def price_list(request):
-    form = PriceForm(request.POST or None)
+    form = PriceForm(request.POST or None, initial={"model": request.GET.get("model", "")[:120]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         ModelPrice.objects.update_or_create(tenant=request.tenant, model=data["model"].strip(), defaults={
