@@ -35,7 +35,7 @@ STOP_WORDS = frozenset("""
 a al algo alguien como con cual cuales cuando de del donde el ella en es esta estan este esto favor gracias
 hay hola la las le les lo los me mi mis muy nos o para pero por porfa puede pueden puedo que quien quiero saber
 se ser si sin son su sus te tengo tiene tienen tu tus un una uno unos unas usted ustedes y ya hacen hace
-buenas buenos dias tardes noches necesito ayuda me
+buenas buenos dias tardes noches necesito ayuda hasta desde sobre entre otra vez
 about an and are at be can could do does for from have has hello hi how i in is it me my of on or our please
 the there to we what when where which who why with would you your
 """.split())
