@@ -150,11 +150,10 @@ def load_retrievals() -> None:
 
 
 def measure(tenant, runs: int) -> list[list]:
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     # No collectstatic here: plain static URLs, as the tests have (kaiu/settings_test.py).

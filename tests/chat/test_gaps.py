@@ -35,8 +35,10 @@ def test_forty_ways_of_asking_the_same_thing_are_one_gap(tenant, bot, other_bot)
     gaps = gap_list(tenant, period_for(tenant, days=7))
     assert [(g.count, g.unanswered) for g in gaps] == [(40, 40), (3, 3), (1, 0)]
     shipping, gift, sunday = gaps
-    assert len(shipping.phrasings) <= 40 and sum(p["count"] for p in shipping.phrasings) == 40
-    assert "leticia" in shipping.key and gift.question.lower().startswith(("¿venden", "venden", "¿tienen"))
+    assert len(shipping.phrasings) <= 40
+    assert sum(p["count"] for p in shipping.phrasings) == 40
+    assert "leticia" in shipping.key
+    assert gift.question.lower().startswith(("¿venden", "venden", "¿tienen"))
     assert sunday.question == "¿Cuál es el horario del domingo?"
     assert all(g.bot == bot for g in gaps)
 
@@ -64,12 +66,14 @@ def test_add_an_answer_makes_the_next_such_question_answered_and_the_gap_go(owne
     response = owner_client.post("/app/analytics/gaps/fix/", {
         "bot": shop_bot.public_id, "key": gap.keys, "question": gap.question, "range": "7",
         "answer": "No tenemos tienda física: vendemos en línea y enviamos a Cartagena en 3 a 5 días."})
-    assert response.status_code == 302 and response["Location"] == "/app/analytics/gaps/?range=7"
+    assert response.status_code == 302
+    assert response["Location"] == "/app/analytics/gaps/?range=7"
     assert gap_list(tenant, period_for(tenant, days=7)) == []
     assert "No gaps in this range" in owner_client.get("/app/analytics/gaps/").content.decode()
 
     text, message = ask(shop_bot, "¿Tienen una tienda física en Cartagena?")
-    assert message.answered and message.origin == "curated"
+    assert message.answered
+    assert message.origin == "curated"
     assert text.startswith("No tenemos tienda física")
     assert gap_list(tenant, period_for(tenant, days=7)) == []
 
@@ -81,4 +85,5 @@ def test_a_gap_cannot_be_fixed_for_another_tenants_bot(owner_client, other_bot):
     assert response.status_code == 404
     from chat.models import CuratedAnswer, GapFix
 
-    assert not CuratedAnswer.objects.filter(bot=other_bot).exists() and not GapFix.objects.exists()
+    assert not CuratedAnswer.objects.filter(bot=other_bot).exists()
+    assert not GapFix.objects.exists()
