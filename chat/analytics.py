@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from chat.models import Conversation, Feedback, ModelPrice
+from chat.models import Channel, Conversation, Feedback, ModelPrice
 
 RANGES = (7, 30, 90)
 MAX_DAYS = 366
@@ -173,8 +173,10 @@ def _groups(tenant, bot, period: Period, figures: Figures) -> None:
     figures.per_day = [{"day": day, **days.get(day, empty)} for day in period.days]
     figures.models.sort(key=lambda m: -m["questions"])
     figures.channels.sort(key=lambda c: -c["questions"])
+    labels = dict(Channel.choices)
     for channel in figures.channels:
         channel["share"] = figures.rate(channel["questions"])
+        channel["label"] = labels.get(channel["channel"], channel["channel"])
 
 
 # What a provider's error says (kaiu.ai.openai_client.describe_provider_error) → its kind.

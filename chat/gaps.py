@@ -48,7 +48,9 @@ class Gap:
     count: int = 0
     last_asked: datetime | None = None
     unanswered: int = 0  # the rest were answered from weak passages
-    phrasings: list[dict] = field(default_factory=list)  # {"key", "question", "count"}, most asked first
+    # {"key", "question", "count"}, most asked first; each key's longest wording (accents and
+    # question marks kept) stands for it
+    phrasings: list[dict] = field(default_factory=list)
     bot: Bot | None = None
 
     @property
@@ -71,7 +73,8 @@ def _key_rows(tenant, period: Period, bot) -> list[tuple]:
                       AND q.origin <> 'error'
                       AND (NOT q.answered OR (q.origin IN ('model', 'fallback') AND q.top_score < %s))
                     ORDER BY q.created_at DESC LIMIT %s)
-                SELECT r.bot_id, r.key, count(*), max(r.created_at), min(r.question),
+                SELECT r.bot_id, r.key, count(*), max(r.created_at),
+                       (array_agg(r.question ORDER BY length(r.question) DESC))[1],
                        count(*) FILTER (WHERE NOT r.answered)
                 FROM recent r LEFT JOIN chat_gapfix f ON f.bot_id = r.bot_id AND f.key = r.key
                 WHERE r.key <> '' AND (f.fixed_at IS NULL OR r.created_at > f.fixed_at)
