@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Conversation, CuratedAnswer, Feedback, Message, QueryLog, ResponseCache
+from chat.models import Conversation, CuratedAnswer, Feedback, GapFix, Message, ModelPrice, QueryLog, ResponseCache
 from kaiu.platform.admin import SystemRowAdmin
 
 
@@ -69,3 +69,20 @@ class CuratedAnswerAdmin(admin.ModelAdmin):
 class ResponseCacheAdmin(SystemRowAdmin):
     list_display = ["question", "bot", "knowledge_version", "hits", "expires_at"]
     deletable = True  # a wrong cached answer may go: the next visitor gets a fresh one
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(SystemRowAdmin):
+    """A business's own prices, edited on its analytics page (Prices)."""
+
+    list_display = ["model", "tenant", "input_per_million", "output_per_million", "currency", "updated_at"]
+    search_fields = ["model", "tenant__name"]
+    list_select_related = ["tenant"]
+
+
+@admin.register(GapFix)
+class GapFixAdmin(SystemRowAdmin):
+    list_display = ["key", "bot", "tenant", "fixed_at"]
+    search_fields = ["key"]
+    list_select_related = ["bot", "tenant"]
+    deletable = True  # the gap's questions show on the gaps page again
