@@ -33,10 +33,12 @@ class RangeForm(forms.Form):
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def period(self, tenant) -> analytics.Period:
+        """The chosen days; From and To when both are given and no preset is; else 30 days."""
         data = self.cleaned_data if self.is_valid() else {}
-        if data.get("since") and data.get("until") and data.get("range") in ("custom", ""):
+        choice = data.get("range") or ""
+        if data.get("since") and data.get("until") and choice in ("custom", ""):
             return analytics.period_for(tenant, since=data["since"], until=data["until"])
-        return analytics.period_for(tenant, days=int(data.get("range") or 30) if data.get("range") != "custom" else 30)
+        return analytics.period_for(tenant, days=int(choice) if choice.isdigit() else 30)
 
 
 def _period(request):

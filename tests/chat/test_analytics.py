@@ -176,3 +176,19 @@ def test_the_json_endpoint_takes_an_api_key_and_gives_the_same_figures(client, t
     assert body["per_day"][0] == {"day": "2026-11-10", "questions": 2, "answered": 2, "conversations": 1}
     response = client.get(url + f"&bot={other_bot.public_id}", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 404
+
+
+def test_ranges_are_whole_days_in_the_tenants_zone():
+    from types import SimpleNamespace
+
+    tenant = SimpleNamespace(time_zone="Europe/Stockholm")
+    week = period_for(tenant, days=7, today=date(2026, 3, 31))
+    assert (week.since, week.until, len(week.days)) == (date(2026, 3, 25), date(2026, 3, 31), 7)
+    # Summer time began on 29 March: that day had 23 hours, and the range's bounds say so.
+    assert week.start == datetime(2026, 3, 24, 23, 0, tzinfo=UTC)
+    assert week.end == datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
+    assert len(period_for(tenant, days=5, today=date(2026, 3, 31)).days) == 30  # only 7, 30 or 90
+    backwards = period_for(tenant, since=date(2026, 2, 1), until=date(2026, 1, 1))
+    assert (backwards.since, backwards.until) == (date(2026, 1, 1), date(2026, 2, 1))
+    long = period_for(tenant, since=date(2020, 1, 1), until=date(2026, 1, 1))
+    assert len(long.days) == 366
