@@ -110,14 +110,17 @@ def load(first: int, last: int) -> None:
         cursor.execute("DROP TABLE IF EXISTS bench_text")
         cursor.execute("CREATE TABLE bench_text AS SELECT %s::text[] AS gaps, %s::text[] AS answered, "
                        "%s::text[] AS errors", [gap_questions, ANSWERED, ERRORS])
-    roll = "((g * 2654435761) % 100)"  # a fixed pseudo-random 0-99 per row
+    # A fixed pseudo-random 0-99 per row, independent of its tenant (g / 4 % 50): a product
+    # with g alone would give some tenants no unanswered question at all.
+    roll = "((hashint4(g)::bigint + 2147483648) % 100)"
     _insert_select(QueryLog, {
         "tenant_id": "cv.tenant_id", "bot_id": "cv.bot_id", "conversation_id": "cv.id", "message_id": "NULL",
         "channel": "cv.channel",
         "origin": f"CASE WHEN {roll} < 70 THEN 'model' WHEN {roll} < 78 THEN 'cache' WHEN {roll} < 83 THEN 'curated' "
                   f"WHEN {roll} < 86 THEN 'fallback' WHEN {roll} < 98 THEN 'unknown' ELSE 'error' END",
         "answered": f"{roll} < 86",
-        "question": f"CASE WHEN {roll} BETWEEN 86 AND 97 THEN t.gaps[1 + (g * 31) % {len(gap_questions)}] "
+        "question": f"CASE WHEN {roll} BETWEEN 86 AND 97 "
+                    f"THEN t.gaps[1 + (hashint4(g + 1)::bigint + 2147483648) % {len(gap_questions)}] "
                     f"ELSE t.answered[1 + g % {len(ANSWERED)}] END",
         "top_score": f"CASE WHEN {roll} < 86 THEN 0.35 + (g % 60) / 100.0 ELSE (g % 30) / 100.0 END",
         "embed_ms": "5 + g % 20", "retrieve_ms": "8 + g % 30",

@@ -148,27 +148,35 @@ def _totals(tenant, bot, period: Period, figures: Figures) -> None:
 
 
 def _groups(tenant, bot, period: Period, figures: Figures) -> None:
-    """Per day (in the tenant's zone), per model and per channel, in one pass over the rows."""
+    """Per day (in the tenant's zone), per model and per channel, in one statement."""
     where, params = _scope(tenant, bot, period)
+    # One read of the range (the CTE), three groupings of it. Distinct conversations are
+    # counted per day only: GROUPING SETS with a DISTINCT sorted every set, 2x slower.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT GROUPING(day), GROUPING(model), day, model, channel, count(*),
-                       count(*) FILTER (WHERE answered), count(DISTINCT conversation_id),
-                       coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0)
-                FROM (SELECT (created_at AT TIME ZONE %s)::date AS day, model, channel, answered,
-                             conversation_id, tokens_in, tokens_out
-                      FROM chat_querylog WHERE {where}) rows
-                GROUP BY GROUPING SETS ((day), (model), (channel))""", [period.zone, *params])
+            f"""WITH rows AS MATERIALIZED (
+                    SELECT (created_at AT TIME ZONE %s)::date AS day, model, channel, answered, conversation_id,
+                           tokens_in, tokens_out
+                    FROM chat_querylog WHERE {where})
+                SELECT 'day', day::text, count(*), count(*) FILTER (WHERE answered),
+                       count(DISTINCT conversation_id), 0, 0 FROM rows GROUP BY day
+                UNION ALL
+                SELECT 'model', model, count(*), 0, 0, coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0)
+                FROM rows GROUP BY model
+                UNION ALL
+                SELECT 'channel', channel, count(*), 0, 0, 0, 0 FROM rows GROUP BY channel""",
+            [period.zone, *params])
         rows = cursor.fetchall()
     days = {}
-    for no_day, no_model, day, model, channel, count, answered, conversations, tokens_in, tokens_out in rows:
-        if not no_day:
-            days[day] = {"questions": count, "answered": answered, "conversations": conversations}
-        elif not no_model:
-            figures.models.append({"model": model or "(none)", "questions": count, "tokens_in": tokens_in,
+    for kind, value, count, answered, conversations, tokens_in, tokens_out in rows:
+        if kind == "day":
+            days[date.fromisoformat(value)] = {"questions": count, "answered": answered,
+                                               "conversations": conversations}
+        elif kind == "model":
+            figures.models.append({"model": value or "(none)", "questions": count, "tokens_in": tokens_in,
                                    "tokens_out": tokens_out})
         else:
-            figures.channels.append({"channel": channel, "questions": count})
+            figures.channels.append({"channel": value, "questions": count})
     empty = {"questions": 0, "answered": 0, "conversations": 0}
     figures.per_day = [{"day": day, **days.get(day, empty)} for day in period.days]
     figures.models.sort(key=lambda m: -m["questions"])

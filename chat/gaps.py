@@ -96,15 +96,19 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 def gap_list(tenant, period: Period, *, bot=None) -> list[Gap]:
     """The range's gaps, most asked first: two statements (the keys, then their bots)."""
     gaps: list[tuple[frozenset, Gap]] = []
+    by_gram: dict[tuple, list[int]] = {}  # (bot, trigram) → the gaps whose leader has it
     for bot_id, key, count, last_asked, question, unanswered in _key_rows(tenant, period, bot):
         grams = _trigrams(key)
         # Most asked first, so each gap is led by its commonest phrasing and a key joins the
-        # gap whose leader it is most like.
-        best = max(((similarity(grams, g), gap) for g, gap in gaps if gap.bot_id == bot_id),
+        # gap whose leader it is most like, among those sharing a trigram with it at least.
+        candidates = {n for gram in grams for n in by_gram.get((bot_id, gram), ())}
+        best = max(((similarity(grams, gaps[n][0]), gaps[n][1]) for n in candidates),
                    default=(0.0, None), key=lambda pair: pair[0])
         gap = best[1] if best[0] >= SIMILAR else None
         if gap is None:
             gap = Gap(bot_id=bot_id, key=key)
+            for gram in grams:
+                by_gram.setdefault((bot_id, gram), []).append(len(gaps))
             gaps.append((grams, gap))
         gap.count += count
         gap.unanswered += unanswered
