@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from chat.models import Conversation, CuratedAnswer, Feedback, Message, Note, QueryLog, ResponseCache
+from chat.models import (
+    Conversation,
+    CuratedAnswer,
+    Feedback,
+    GapFix,
+    Message,
+    ModelPrice,
+    Note,
+    QueryLog,
+    ResponseCache,
+)
 from chat.whatsapp.models import WhatsAppAccount, WhatsAppInbound, WhatsAppOutbound
 from kaiu.platform.admin import SystemRowAdmin
 
@@ -107,3 +117,20 @@ class WhatsAppOutboundAdmin(SystemRowAdmin):
     list_display = ["to", "kind", "part", "state", "attempts", "error", "wamid", "created_at"]
     list_filter = ["state", "kind"]
     search_fields = ["wamid", "to"]
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(SystemRowAdmin):
+    """A business's own prices, edited on its analytics page (Prices)."""
+
+    list_display = ["model", "tenant", "input_per_million", "output_per_million", "currency", "updated_at"]
+    search_fields = ["model", "tenant__name"]
+    list_select_related = ["tenant"]
+
+
+@admin.register(GapFix)
+class GapFixAdmin(SystemRowAdmin):
+    list_display = ["key", "bot", "tenant", "fixed_at"]
+    search_fields = ["key"]
+    list_select_related = ["bot", "tenant"]
+    deletable = True  # the gap's questions show on the gaps page again

@@ -19,6 +19,8 @@ OFFERED_CHANNELS = list(Channel.choices)
 
 
 class HistoryFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in the conversation"}))
     bot = forms.ChoiceField(required=False)
     channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *OFFERED_CHANNELS])
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))

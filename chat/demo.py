@@ -1,5 +1,6 @@
-"""Demo data owned by chat: conversations waiting for a person in the inbox, in Spanish, and a
-WhatsApp conversation (chat.whatsapp.demo)."""
+"""Demo data owned by chat: two weeks of questions for analytics (chat.demo_history),
+conversations waiting for a person in the inbox, in Spanish, and a WhatsApp conversation
+(chat.whatsapp.demo)."""
 
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bots.demo import demo_bot
+from chat import demo_history
 from chat.handover import handover_start, handover_text
 from chat.models import Channel, Conversation, Message, Note
 from chat.whatsapp import demo as whatsapp_demo
@@ -39,10 +41,12 @@ WAITING = [
 
 
 def seed(tenant) -> str:
-    """seed_demo's step: conversations waiting for a person (added when missing)."""
+    """seed_demo's step: the question history, then conversations waiting for a person and the
+    WhatsApp one (each added when missing)."""
+    history = demo_history.seed(tenant)
     bot = demo_bot(tenant)
     if bot is None:
-        return "Inbox: no demo bot."
+        return f"{history} Inbox: no demo bot."
     added = 0
     for row in WAITING:
         if not Conversation.objects.filter(bot=bot, visitor_id=row[0]).exists():
@@ -50,7 +54,7 @@ def seed(tenant) -> str:
                 _waiting(bot, *row)
             added += 1
     inbox = f"Inbox: {len(WAITING)} conversations waiting for a person{f', {added} new' if added else ''}."
-    return f"{inbox} {whatsapp_demo.seed(tenant)}"
+    return f"{history} {inbox} {whatsapp_demo.seed(tenant)}"
 
 
 def _waiting(bot, visitor_id, channel, with_customer, code, minutes, turns, note) -> None:

@@ -187,10 +187,20 @@ class QueryLog(models.Model):
     reason = models.CharField(max_length=300, blank=True)  # why unanswered: 'not found: "Medellín"'
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
 
+    # The columns analytics aggregates (chat.analytics), kept in the tenant's index too, so a
+    # tenant's range is read from its index pages alone (an index-only scan) rather than from
+    # heap pages scattered among every other tenant's rows (benchmarks/analytics.py).
     class Meta:
         indexes = [
-            models.Index(fields=["tenant", "created_at"]),
+            models.Index(fields=["tenant", "created_at"], name="querylog_tenant_analytics",
+                         include=["bot", "conversation", "channel", "origin", "answered", "model", "top_score",
+                                  "embed_ms", "retrieve_ms", "llm_ms", "total_ms", "tokens_in", "tokens_out",
+                                  "error"]),
             models.Index(fields=["bot", "created_at"]),
+            # The knowledge gaps' questions (chat.gaps): unanswered or answered from weak passages
+            # (chat.analytics.LOW_CONFIDENCE), a small share of the rows.
+            models.Index(fields=["tenant", "created_at"], name="querylog_tenant_gaps",
+                         condition=models.Q(answered=False) | models.Q(top_score__lt=0.3)),
         ]
 
     def __str__(self):
@@ -249,6 +259,49 @@ class CuratedAnswer(models.Model):
 
     def __str__(self):
         return self.question
+
+
+class ModelPrice(models.Model):
+    """What a tenant pays its provider per million tokens of a chat model, for the estimated
+    costs on the analytics page (chat.analytics.DEFAULT_PRICES when there is no row).
+
+    Decimal, not integer minor units like the shop's money: token prices are fractions of a
+    cent ($0.075 per million), and they are estimates shown, never amounts charged."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    model = models.CharField(max_length=120)
+    input_per_million = models.DecimalField(max_digits=12, decimal_places=4)
+    output_per_million = models.DecimalField(max_digits=12, decimal_places=4)
+    currency = models.CharField(max_length=3, default="USD")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "model"], name="model_price_per_tenant")]
+
+    def __str__(self):
+        return self.model
+
+
+class GapFix(models.Model):
+    """A knowledge gap a tenant answered (chat.gaps): questions with this normalised key asked
+    of this bot before `fixed_at` no longer show as a gap; new unanswered ones do again."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=200)
+    curated_answer = models.ForeignKey(CuratedAnswer, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
+    fixed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bot", "key"], name="gap_fix_per_bot_key")]
+        indexes = [models.Index(fields=["tenant", "bot"])]
+
+    def __str__(self):
+        return self.key
 
 
 from chat.whatsapp.models import WhatsAppAccount, WhatsAppInbound, WhatsAppOutbound  # noqa: E402, F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from chat.models import Conversation, CuratedAnswer, Message
@@ -59,9 +59,13 @@ LOW_SCORE = 0.3  # answers whose best passage scored below this are worth a look
 
 
 def conversation_list_for_tenant(tenant, *, bot=None, channel="", since=None, until=None, rating=None,
-                                 unanswered=False, low_score=False):
-    """The tenant's conversations, newest activity first, narrowed by the history filters."""
+                                 unanswered=False, low_score=False, q=""):
+    """The tenant's conversations, newest activity first, narrowed by the history filters and
+    by words in its title or any of its messages (`q`)."""
     conversations = Conversation.objects.filter(tenant=tenant).select_related("bot")
+    if q:
+        said = Message.objects.filter(conversation=OuterRef("pk"), content__icontains=q)
+        conversations = conversations.filter(Q(title__icontains=q) | Exists(said))
     if bot:
         conversations = conversations.filter(bot__public_id=bot)
     if channel:

@@ -20,7 +20,7 @@ from chat import handover, response_cache
 from chat.models import Conversation, Feedback, Message, QueryLog
 from chat.response_cache import CacheLookup
 from chat.texts import ChatError
-from documents.search import retrievals_record_statement
+from documents.search import retrieval_days_record_statement, retrievals_record_statement
 from kaiu.accounts.quotas import quota_take_statement
 from kaiu.statements import insert_statement, mark_saved, with_clause
 
@@ -141,6 +141,7 @@ def _answer_store(bot: Bot, conversation: Conversation, question: str, answer: s
         writes.append(response_cache.response_cache_hit_statement(outcome.cache_entry_id))
     if outcome.retrieved_documents:
         writes.append(retrievals_record_statement(outcome.retrieved_documents))
+        writes.append(retrieval_days_record_statement(outcome.retrieved_documents))
     ctes, params = with_clause(writes)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -110,9 +110,10 @@ def note_add(*, conversation: Conversation, user, text: str) -> Note:
 
 
 def handover_resolve(*, conversation: Conversation) -> None:
-    """Back to the bot: it answers the next message, with a fresh count of unanswered ones."""
+    """Back to the bot: it answers the next message, with a fresh count of unanswered ones. The
+    handover's code and reason stay: why a person was needed (analytics counts them)."""
     fields = {"is_bot_active": True, "status": Conversation.Status.OPEN, "waiting_since": None,
-              "assigned_to": None, "unanswered_streak": 0, "handover_code": "", "shop_state": {}}
+              "assigned_to": None, "unanswered_streak": 0, "shop_state": {}}
     Conversation.objects.filter(pk=conversation.pk).update(**fields, updated_at=timezone.now())
     for name, value in fields.items():
         setattr(conversation, name, value)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat import api, dashboard, inbox, views
+from chat import analytics_views, api, dashboard, inbox, views
 from chat.whatsapp import views as whatsapp_views
 from chat.whatsapp import webhook as whatsapp_webhook
 
@@ -23,7 +23,15 @@ urlpatterns = [
     # str: an id that is no UUID is "No such conversation" in the API's shape, as an unknown one is
     path("api/v1/conversations/<str:conversation_id>", api.conversation_detail, name="api-conversation-detail"),
     path("api/v1/feedback", api.feedback, name="api-feedback"),
+    path("api/v1/analytics", analytics_views.api_analytics, name="api-analytics"),
     path("app/conversations/", dashboard.conversation_list, name="conversation-list"),
+    path("app/conversations/export.csv", analytics_views.conversations_export, name="conversation-export"),
+    path("app/analytics/", analytics_views.analytics_tenant, name="analytics"),
+    path("app/analytics/bots/<slug:public_id>/", analytics_views.analytics_bot, name="analytics-bot"),
+    path("app/analytics/gaps/", analytics_views.gap_list, name="gaps"),
+    path("app/analytics/gaps/fix/", analytics_views.gap_fix, name="gap-fix"),
+    path("app/analytics/prices/", analytics_views.price_list, name="analytics-prices"),
+    path("app/analytics/questions.csv", analytics_views.questions_export, name="questions-export"),
     path("app/conversations/<uuid:conversation_id>/", dashboard.conversation_detail, name="conversation-detail"),
     path("app/conversations/<uuid:conversation_id>/messages/<uuid:message_id>/improve/", dashboard.message_improve,
          name="message-improve"),

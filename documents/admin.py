@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from documents import services
-from documents.models import Chunk, Document, EmbeddingCache, IngestJob
+from documents.models import Chunk, Document, EmbeddingCache, IngestJob, RetrievalDay
 from kaiu.platform.admin import SystemRowAdmin
 
 
@@ -72,3 +72,9 @@ class IngestJobAdmin(SystemRowAdmin):
     list_filter = ["outcome", "reason"]
     search_fields = ["document__name", "tenant__name"]
     # Not deletable either: the plan's monthly job limit counts these rows.
+
+
+@admin.register(RetrievalDay)
+class RetrievalDayAdmin(SystemRowAdmin):
+    list_display = ["document", "day", "count"]
+    list_select_related = ["document"]

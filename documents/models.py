@@ -177,6 +177,23 @@ class EmbeddingCache(models.Model):
         return f"{self.model} {self.sha256[:12]}"
 
 
+class RetrievalDay(models.Model):
+    """How often a document was retrieved for an answer on a day (UTC), kept with each answer
+    (search.retrievals_record_statement): analytics reads most- and never-retrieved documents
+    of any range from it without reading the answers."""
+
+    id = models.BigAutoField(primary_key=True)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "day"], name="retrieval_day_per_document")]
+
+    def __str__(self):
+        return f"{self.document_id} {self.day}: {self.count}"
+
+
 class IngestJob(models.Model):
     """One run of the ingestion pipeline (upload, retry or re-index): the plan counts them.
     Its outcome follows whichever run processes the document, a takeover of a dead run too."""

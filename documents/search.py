@@ -292,6 +292,7 @@ def retrievals_record(document_ids: set[str]) -> None:
     """Count one retrieval for each document (the knowledge page shows how often each is used)."""
     with connection.cursor() as cursor:
         cursor.execute(*retrievals_record_statement(document_ids))
+        cursor.execute(*retrieval_days_record_statement(document_ids))
 
 
 def retrievals_record_statement(document_ids: set[str]) -> tuple[str, list]:
@@ -299,3 +300,13 @@ def retrievals_record_statement(document_ids: set[str]) -> tuple[str, list]:
     stores an answer and its counts in one)."""
     return ("UPDATE documents_document SET retrieval_count = retrieval_count + 1, last_retrieved_at = now() "
             "WHERE id = ANY(%s::uuid[])", [sorted(document_ids)])
+
+
+def retrieval_days_record_statement(document_ids: set[str]) -> tuple[str, list]:
+    """One more retrieval on today's (UTC) row of each document: analytics counts a range's
+    retrievals from these rows. Selected from the documents, so one deleted a moment ago is
+    skipped rather than failing the answer that cited it."""
+    return ("INSERT INTO documents_retrievalday (document_id, day, count) "
+            "SELECT id, (now() AT TIME ZONE 'UTC')::date, 1 FROM documents_document WHERE id = ANY(%s::uuid[]) "
+            "ON CONFLICT (document_id, day) DO UPDATE SET count = documents_retrievalday.count + 1",
+            [sorted(document_ids)])

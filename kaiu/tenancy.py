@@ -28,7 +28,10 @@ CAPABILITIES = {
     "inbox": {"OWNER", "ADMIN", "SUPPORT"},
     "shop": {"OWNER", "ADMIN", "WAREHOUSE"},  # run the shop: products, stock, customers, orders
     "shop_read": {"OWNER", "ADMIN", "WAREHOUSE", "SUPPORT"},  # see products and orders (support answers customers)
-    "analytics": {"OWNER", "ADMIN"},
+    # Support fixes what the bot cannot answer, so it sees the figures, the knowledge gaps and
+    # the exports; what the bot costs and the price table stay with those who pay.
+    "analytics": {"OWNER", "ADMIN", "SUPPORT"},
+    "costs": {"OWNER", "ADMIN"},
     "settings": {"OWNER", "ADMIN"},
     "members": {"OWNER", "ADMIN"},
 }

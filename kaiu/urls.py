@@ -10,7 +10,7 @@ admin.site.site_title = "KAIU admin"
 
 # Each app serves its own prefixes and no other app serves paths below them:
 #   chat        /c/, /widget/, /api/v1/, /whatsapp/, /app/conversations/, /app/answers/, /app/playground/,
-#               /app/whatsapp/
+#               /app/inbox/, /app/whatsapp/, /app/analytics/
 #   accounts    /accounts/, /app/ (the overview), /app/switch/, /app/leave/, /app/settings/
 #   bots        /app/bots/
 #   documents   /app/knowledge/

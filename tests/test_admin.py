@@ -101,6 +101,9 @@ SYSTEM_ROWS = {  # model → may staff delete a row?
     "commerce.OrderCounter": False,
     "chat.WhatsAppInbound": False,
     "chat.WhatsAppOutbound": False,
+    "chat.ModelPrice": False,  # a business's own figures, edited on its analytics page
+    "chat.GapFix": True,  # the gap shows again
+    "documents.RetrievalDay": False,
 }
 EDITED_BY_STAFF = {
     "accounts.User", "accounts.Plan", "accounts.Tenant", "accounts.Membership", "accounts.Invitation",

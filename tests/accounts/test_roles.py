@@ -17,6 +17,10 @@ PAGES = {
     "/app/shop/products/new/": {"OWNER", "ADMIN", "WAREHOUSE"},
     "/app/shop/products/import/": {"OWNER", "ADMIN", "WAREHOUSE"},
     "/app/shop/customers/": {"OWNER", "ADMIN", "WAREHOUSE"},
+    # Support fixes what the bot cannot answer: it sees the figures and the gaps, not the costs.
+    "/app/analytics/": {"OWNER", "ADMIN", "SUPPORT"},
+    "/app/analytics/gaps/": {"OWNER", "ADMIN", "SUPPORT"},
+    "/app/analytics/prices/": {"OWNER", "ADMIN"},
 }
 
 
@@ -29,8 +33,8 @@ def test_each_role_opens_only_its_pages(client, tenant, member_with_role, role):
 
 
 @pytest.mark.parametrize(("role", "visible", "hidden"), [
-    ("WAREHOUSE", ["Shop"], ["Bots", "Settings", "Knowledge", "Inbox"]),
-    ("SUPPORT", ["Knowledge", "Conversations", "Inbox", "Shop"], ["Bots", "Settings", "Analytics"]),
+    ("WAREHOUSE", ["Shop"], ["Bots", "Settings", "Knowledge", "Inbox", "Analytics"]),
+    ("SUPPORT", ["Knowledge", "Conversations", "Inbox", "Shop", "Analytics"], ["Bots", "Settings"]),
     ("ADMIN", ["Bots", "Knowledge", "Shop", "Analytics", "Settings"], []),
 ])
 def test_navigation_shows_only_what_the_role_may_use(client, tenant, member_with_role, role, visible, hidden):

@@ -159,7 +159,7 @@ def test_the_navigation_fits_the_screen_and_opens_from_a_menu_on_a_phone(page, s
         assert not menu.is_visible()
     shot(f"21-navigation-{viewport}")
     assert page.locator("#tenant-select").is_visible()
-    assert links.count() == 7  # Overview, Bots, Knowledge, Conversations, Inbox, Shop, Settings
+    assert links.count() == 8  # Overview, Bots, Knowledge, Conversations, Inbox, Shop, Analytics, Settings
     topbar = page.locator(".topbar a:visible, .topbar button:visible, .topbar select:visible")
     for element in links.element_handles() + topbar.element_handles():
         assert page.evaluate(SEEN, element), f"{element.inner_text()} is out of view"
