@@ -57,9 +57,9 @@ def data(tenant, bot, owner, other_bot):
     Feedback.objects.create(message=answer, rating=1)
     Feedback.objects.create(message=wrong, rating=-1, comment="=El precio está mal")
     Feedback.objects.update(created_at=at(11, 14))
-    Conversation.objects.filter(pk=b.pk).update(handover_reason="Pidió hablar con una persona",
-                                                status="HANDED_OVER", created_at=at(11, 11),
-                                                updated_at=at(11, 16))
+    Conversation.objects.filter(pk=b.pk).update(handover_code="asked", status="HANDED_OVER",
+                                                handover_reason="The customer asked for a person.",
+                                                created_at=at(11, 11), updated_at=at(11, 16))
     return {"bot": bot, "second": second, "period": period_for(tenant, since=date(2026, 11, 10),
                                                                until=date(2026, 11, 11))}
 
@@ -87,7 +87,7 @@ def test_the_bots_figures_match_the_hand_count(tenant, data, django_assert_max_n
     assert f.error_kinds == [{"kind": "Key rejected", "count": 1, "example": f.error_kinds[0]["example"]}]
     assert (f.feedback["up"], f.feedback["down"], f.feedback["helpful_rate"]) == (1, 1, 50.0)
     assert [x["comment"] for x in f.feedback["latest_negative"]] == ["=El precio está mal"]
-    assert f.handovers == {"count": 1, "reasons": [{"reason": "Pidió hablar con una persona", "count": 1}]}
+    assert f.handovers == {"count": 1, "reasons": [{"reason": "Asked for a person", "count": 1}]}
 
 
 @pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_the_page_shows_the_figures_in_a_fixed_number_of_queries(owner_client, t
     assert "Questions per day" in page
     assert "<svg" in page
     assert "0.51" in page
-    assert "Pidió hablar con una persona" in page
+    assert "Asked for a person" in page
     assert "Key rejected" in page
     # Ten times the rows: not one query more.
     bot, conversation = data["bot"], Conversation.objects.filter(visitor_id="a").get()
