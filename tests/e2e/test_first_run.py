@@ -118,4 +118,4 @@ def test_next_steps_labels_and_examples_follow_the_business(page, shot, owner, a
     assert 'KAIU.open("Do you ship to my city?")' in page.locator("main").inner_text()
     page.goto("/app/conversations/")
     options = page.locator("#id_channel option").all_inner_texts()
-    assert options == ["All channels", "Widget", "Public page", "API", "Playground"]
+    assert options == ["All channels", "Widget", "Public page", "WhatsApp", "API", "Playground"]
