@@ -27,8 +27,8 @@ from kaiu.tenancy import can, tenant_view
 
 
 class RangeForm(forms.Form):
-    range = forms.ChoiceField(required=False, choices=[("7", "Last 7 days"), ("30", "Last 30 days"),
-                                                       ("90", "Last 90 days"), ("custom", "Custom")])
+    range = forms.ChoiceField(required=False, initial="30", choices=[("7", "Last 7 days"), ("30", "Last 30 days"),
+                                                                    ("90", "Last 90 days"), ("custom", "Custom")])
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -41,8 +41,16 @@ class RangeForm(forms.Form):
         return analytics.period_for(tenant, days=int(choice) if choice.isdigit() else 30)
 
 
+def _range_data(request):
+    """The range asked for, "Last 30 days" when none is (so the form shows what the page does)."""
+    data = request.GET.copy()
+    if not data.get("range") and not (data.get("since") and data.get("until")):
+        data["range"] = "30"
+    return data
+
+
 def _period(request):
-    form = RangeForm(request.GET or None)
+    form = RangeForm(_range_data(request))
     return form, form.period(request.tenant)
 
 
@@ -195,7 +203,7 @@ def api_analytics(request):
     """GET /api/v1/analytics?range=7|30|90 or ?since=YYYY-MM-DD&until=YYYY-MM-DD, &bot=<public id>:
     the dashboard's figures for the key's tenant, costs included."""
     tenant = request.api_key.tenant
-    form = RangeForm(request.GET or None)
+    form = RangeForm(_range_data(request))
     if form.is_bound and not form.is_valid():
         return openai_error(400, "Use range=7, 30 or 90, or since and until as YYYY-MM-DD.", code="invalid_range")
     bot = None

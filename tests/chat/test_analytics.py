@@ -192,3 +192,19 @@ def test_ranges_are_whole_days_in_the_tenants_zone():
     assert (backwards.since, backwards.until) == (date(2026, 1, 1), date(2026, 2, 1))
     long = period_for(tenant, since=date(2020, 1, 1), until=date(2026, 1, 1))
     assert len(long.days) == 366
+
+
+def test_the_range_shown_is_the_range_counted(owner_client, data):
+    page = owner_client.get("/app/analytics/").content.decode()
+    assert '<option value="30" selected>Last 30 days</option>' in page  # the default, 30 days
+    page = owner_client.get("/app/analytics/", {"range": "7"}).content.decode()
+    assert '<option value="7" selected>Last 7 days</option>' in page
+
+
+def test_our_own_messages_are_free_and_an_unknown_model_asks_for_a_price(tenant):
+    from chat.analytics import price_table
+
+    table = price_table(tenant, ["kaiu-handover", "kaiu-shop", "my-local-llama"])
+    assert table["kaiu-handover"]["source"] == "free"  # "a person will reply" costs no provider
+    assert table["kaiu-shop"]["source"] == "free"
+    assert table["my-local-llama"]["source"] == "none"
