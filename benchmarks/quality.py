@@ -178,7 +178,6 @@ def measure_answers(questions: list[dict], bots: dict) -> list[dict]:
     """Each question through the reply flow; a follow-up in its first question's conversation."""
     from chat.models import Conversation
     from chat.reply import question_ask
-
     from kaiu.ai.chat import BuiltinChatModel
 
     given: list = []  # the passages the built-in model read for the current question (--verbose)

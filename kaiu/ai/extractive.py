@@ -407,11 +407,24 @@ def _candidates(passages) -> tuple[list[_Candidate], set[str]]:
             # eyes17" under "On Debian"), not a program's output.
             if unit.key and unit.key not in titles and (not unit.literal or _is_command(unit.text, False)):
                 places[unit.key].append(position)
-                first.setdefault(unit.key, _Candidate(rank, position, unit, passage.number, units))
+                seen = first.get(unit.key)
+                if seen is None:
+                    first[unit.key] = _Candidate(rank, position, unit, passage.number, units)
+                elif _following(units, position) > _following(seen.units, seen.position):
+                    # Overlapping chunks: "You can shut it down from the shell:" closes one
+                    # passage and opens the next, where the command it introduces follows. It
+                    # is quoted from there, at the rank of the better passage.
+                    seen.position, seen.unit, seen.number, seen.units = position, unit, passage.number, units
     # Overlapping chunks repeat a sentence twice, closing one passage and opening the next. In
     # three passages, or opening two, it is a running title or a disclaimer: never the answer.
     boilerplate = {key for key, at in places.items() if len(at) >= 3 or at == [0, 0]} | titles
     return [c for key, c in first.items() if key not in boilerplate], boilerplate
+
+
+def _following(units: tuple[Unit, ...], position: int) -> int:
+    """How many units follow the one at `position` in its section of its passage (at most 3)."""
+    section = units[position].section
+    return sum(1 for unit in units[position + 1:position + 4] if unit.section == section)
 
 
 # Words that open a sentence about what the one before it said: "This is very useful if ...".
@@ -521,9 +534,20 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
     return score / (1 + RANK_PENALTY * candidate.rank)
 
 
-# "How many mines...?", "¿Cuántas minas...?": a sentence giving a number answers it.
-_ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|often)\b|\bcu[aá]nt[oa]s?\b", re.IGNORECASE)
-_QUANTITY = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
+# "How many mines...?", "¿Cuántas minas...?", "At what frequency...?", "¿Qué voltaje...?": a
+# sentence giving a number answers it.
+_MEASURES = ("frequency|voltage|voltages|range|size|length|speed|rate|port|version|value|number|level|limit|"
+             "temperature|resolution|current|resistance|capacitance|capacity|time|date|year|percentage|width|height|"
+             "frecuencia|voltaje|tensi[oó]n|rango|tama[ñn]o|longitud|velocidad|tasa|puerto|versi[oó]n|valor|n[uú]mero|"
+             "nivel|l[ií]mite|temperatura|resoluci[oó]n|corriente|resistencia|capacidad|tiempo|fecha|a[ñn]o|"
+             "porcentaje|ancho|alto")
+_ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|often|big|large|fast|far|old)\b|\bcu[aá]nt[oa]s?\b"
+                            r"|\b(?:what|which|qu[eé]|cu[aá]l(?:es)?)\s+(?:(?:is|are|es|son|el|la|los|las)\s+)?"
+                            rf"(?:maximum\s+|minimum\s+|m[aá]xim[oa]\s+|m[ií]nim[oa]\s+)?(?:{_MEASURES})\b"
+                            r"|\bat most\b|\bat least\b|\bcomo m[aá]ximo\b|\bcomo m[ií]nimo\b", re.IGNORECASE)
+VALUE_SHARE = 0.5  # a sentence giving a number counts this much more, when a quantity is asked
+_QUANTITY = re.compile(r"(?<![^\W\d_])\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                       r"hundred|"
                        r"dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|veinte|cien|mil)\b",
                        re.IGNORECASE)
 # "How do I list the files...?", "¿Cómo rechazo una acción?": the sentence saying "To list ...,
@@ -532,18 +556,35 @@ _ASKS_HOW = re.compile(r"\bhow (?:do|can|should|could|would) (?:i|we|you|one)\b|
 _PURPOSE = re.compile(r"^(?:to|para)\s+(\w+)", re.IGNORECASE)
 
 
+# "Which command compares...?", "¿Con qué orden empiezo?", "What do I run?": a command is asked for.
+_ASKS_COMMAND = re.compile(r"\b(?:command|commands|program|tool|utility|run|type|orden|[óo]rdenes|comando|comandos"
+                           r"|programa|herramienta|ejecut[oa]|escribo)\b", re.IGNORECASE)
+COMMAND_SHARE = 0.5  # a sentence followed by the command it introduces counts this much more, when one is asked
+
+
+def _introduces_command(candidate: _Candidate) -> bool:
+    """Whether a line of code that is a command follows the sentence in its passage."""
+    after = candidate.units[candidate.position + 1:candidate.position + 2]
+    return (not candidate.unit.literal and bool(after) and after[0].literal
+            and _is_command(after[0].text, False))
+
+
 def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[str], weight: dict) -> None:
     """A sentence of the kind the question asks for counts more: a number for "how many", an
-    instruction opening with the asked action for "how do I"."""
+    instruction opening with the asked action for "how do I", the sentence introducing a
+    command for "how do I" and "which command"."""
     quantity, how = bool(_ASKS_QUANTITY.search(question)), bool(_ASKS_HOW.search(question))
-    if not (quantity or how):
+    command = how or bool(_ASKS_COMMAND.search(question))
+    if not (quantity or how or command):
         return
     for c in candidates:
         if not scores[c] or c.unit.fields:
             continue
-        bonus = 0.0
+        if command and _introduces_command(c):
+            scores[c] *= 1 + COMMAND_SHARE
         if quantity and _QUANTITY.search(_FOOTNOTE.sub("", c.unit.text)):
-            bonus += COVERAGE_WEIGHT
+            scores[c] *= 1 + VALUE_SHARE
+        bonus = 0.0
         purpose = _PURPOSE.match(c.unit.text) if how else None
         if purpose:
             action = _stems(purpose.group(1))
