@@ -177,17 +177,22 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
     "Gift cards can be combined with") are left out."""
     out: list[_Piece] = []
     headings: dict[int, str] = {}
-    section, fenced, group, titled = 0, False, "", False
+    section, fenced, group, titled, introduced = 0, False, "", False, False
+    whole_first = False  # the passage's first sentence is a list item or follows a heading: not a cut piece
     for paragraph, line in enumerate(join_broken_lines(text)):
         if line.startswith(("```", "~~~")):
             fenced = not fenced
             continue
         if fenced or _is_command(line, markdown):
             out.append(_Piece(line, _context(headings), True, paragraph, section, ""))
+            introduced = False
             continue
         if _NAVIGATION.search(fold(line)):
             continue
-        level = _heading_level(line)
+        # What a sentence ending in ":" introduces is its content, however short ("i.e. do:" /
+        # "adduser user group"), not a title.
+        level = 0 if introduced else _heading_level(line)
+        introduced = line.endswith(":") and not level and not _BULLET.match(line)
         if level:
             headings = {depth: title for depth, title in headings.items() if depth < level}
             headings[level] = _NUMBERING.sub("", line.lstrip("#| ")).rstrip(":| ")
@@ -200,11 +205,13 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
             group = ""  # the next "Option: ..." opens a group of its own
         lead_in = group
         group = (group or line) if field else ""
+        if not out:
+            whole_first = bool(section) or bool(_BULLET.match(line))
         line = _BULLET.sub("", line)
         context = _context(headings)
         out += [_Piece(sentence.strip(), context, False, paragraph, section, lead_in, titled)
                 for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
-    if len(out) > 1 and out[0].text[:1].islower() and not out[0].literal:
+    if len(out) > 1 and out[0].text[:1].islower() and not out[0].literal and not whole_first:
         out = out[1:]
     if len(out) > 1 and left_open(out[-1].text) and not out[-1].literal:
         out = out[:-1]
@@ -317,6 +324,19 @@ _LITERAL_LINES = 3
 _LITERAL_SHARE = 0.75
 
 
+# Verbs and adverbs any question may use, whatever it asks about: rare among a few passages'
+# sentences only by chance ("may", "would", "tener"), they say little of what is asked.
+GENERIC_SHARE = 0.5
+_GENERIC_WORDS = (
+    "may might must should would could shall use uses used using make makes made let lets find finds found show "
+    "shows keep keeps get gets got take takes took give gives put need needs want wants like most more less least "
+    "first last one two three go goes come comes see seen look looks tell know try run well able possible "
+    "new old own right wrong best better good back out up down off over again always never often usually "
+    "puedo puede pueden podria debo debe deben tener tengo tiene poner pone pongo ponen venir viene vienen usar uso "
+    "usa usan desde dar da dan hacer hago hace ir voy ver veo querer quiero deber llevar lleva dejar deja gustar "
+    "gusta mas menos mejor peor primero primer ultimo uno dos tres nuevo nueva propio propia bien mal siempre nunca "
+    "ahora aqui alli luego despues antes")
+_GENERIC = frozenset(_stems_of(_GENERIC_WORDS.split()))
 CARRIED_WEIGHT = 0.5  # of a word carried from earlier turns (chat.followup), beside the question's own
 RANK_PENALTY = 0.15  # a sentence of the n-th passage retrieved counts 1 / (1 + RANK_PENALTY * n)
 COVERAGE_WEIGHT = 1.0  # of any question word a sentence holds, however many others hold it (pick)
@@ -346,6 +366,8 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     for term in _carried_only(question, carried):
         if term in rarity:
             rarity[term] *= CARRIED_WEIGHT
+    for term in _GENERIC & rarity.keys():
+        rarity[term] *= GENERIC_SHARE
     weight = {term: value + (CARRIED_WEIGHT if term in _carried_only(question, carried) else 1) * COVERAGE_WEIGHT
               for term, value in rarity.items()}
     scores = {c: _score(c, asked, weight) for c in candidates}
