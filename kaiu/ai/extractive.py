@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kaiu.ai.embeddings import fold
-from kaiu.ai.sentences import ENDS_SENTENCE, LIST_ITEM, join_broken_lines, left_open
+from kaiu.ai.sentences import ENDS_SENTENCE, LIST_ITEM, left_open, lines_in_blocks
 
 # A sentence ends at . ! ? … followed by one that starts as sentences do: "a las 2 p. m. de
 # un día hábil" is one sentence, not two.
@@ -86,12 +86,16 @@ def _stem(word: str) -> str:
     if not word.isalpha():
         return word
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix in _INFINITIVES else 4):
             word = word[:-len(suffix)]
             break
-    if len(word) > 4 and word[-1] in "aeo":
+    if len(word) > SHORTEST_STEM and word[-1] in "aeo":
         word = word[:-1]
     return word[:6]
+
+
+_INFINITIVES = frozenset(("ar", "er", "ir"))
+SHORTEST_STEM = 3
 
 
 _GROUP_OF = {stem: group for group, words in enumerate(_FIELD_WORDS) for stem in _stems(words)}
@@ -179,7 +183,13 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
     headings: dict[int, str] = {}
     section, fenced, group, titled, introduced = 0, False, "", False, False
     whole_first = False  # the passage's first sentence is a list item or follows a heading: not a cut piece
-    for paragraph, line in enumerate(join_broken_lines(text)):
+    previous_block, previous_line = -1, ""
+    for line, paragraph in lines_in_blocks(text):
+        # "El paquete no trae datos precompilados." / "Necesitas configurarlo como:" in one
+        # paragraph: the line ending in ":" goes on from the sentence before it, no title.
+        goes_on = paragraph == previous_block and bool(ENDS_SENTENCE.search(previous_line)) \
+            and not previous_line.endswith(":")
+        previous_block, previous_line = paragraph, line
         if line.startswith(("```", "~~~")):
             fenced = not fenced
             continue
@@ -191,7 +201,7 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
             continue
         # What a sentence ending in ":" introduces is its content, however short ("i.e. do:" /
         # "adduser user group"), not a title.
-        level = 0 if introduced else _heading_level(line)
+        level = 0 if introduced or (goes_on and line.endswith(":")) else _heading_level(line)
         introduced = line.endswith(":") and not level and not _BULLET.match(line)
         if level:
             headings = {depth: title for depth, title in headings.items() if depth < level}
@@ -385,6 +395,20 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     size = sum(len(text) for text, _ in windows[0][0])
     covered = frozenset().union(*(unit.terms for unit in windows[0][1]))
     used = {unit.key for unit in windows[0][1]}
+    # "How many...?" answered without a number, "How do I...?" without the command: the best
+    # sentence that gives one follows, if it bears on the question at all.
+    kind = _kind_asked(question)
+    if kind and not any(kind(unit) for unit in windows[0][1]):
+        giving = [c for c in candidates if c.unit.key not in used and scores[c] >= KIND_SHARE * scores[lead]
+                  and not c.unit.fields and (kind(c.unit) or (kind is _is_command_line and _introduces_command(c)))]
+        if giving:
+            best = max(giving, key=lambda c: (scores[c], -c.rank, -c.position))
+            window = _window(best, informative, held, len(candidates), boilerplate, used, ANSWER_BUDGET - size)
+            if window[0] and any(kind(unit) for unit in window[1]):
+                windows.append(window)
+                size += sum(len(text) for text, _ in window[0])
+                covered |= frozenset().union(*(unit.terms for unit in window[1]))
+                used |= {unit.key for unit in window[1]}
     for c in _related_sentences(lead, candidates, informative, scores):
         if len(windows) == limit:
             break
@@ -582,6 +606,26 @@ _PURPOSE = re.compile(r"^(?:to|para)\s+(\w+)", re.IGNORECASE)
 _ASKS_COMMAND = re.compile(r"\b(?:command|commands|program|tool|utility|run|type|orden|[óo]rdenes|comando|comandos"
                            r"|programa|herramienta|ejecut[oa]|escribo)\b", re.IGNORECASE)
 COMMAND_SHARE = 0.5  # a sentence followed by the command it introduces counts this much more, when one is asked
+
+
+KIND_SHARE = 0.3  # of the lead's score, for the best sentence of the kind asked to follow it
+
+
+def _is_command_line(unit: Unit) -> bool:
+    return unit.literal and _is_command(unit.text, False)
+
+
+def _gives_number(unit: Unit) -> bool:
+    return not unit.literal and bool(_QUANTITY.search(_FOOTNOTE.sub("", unit.text)))
+
+
+def _kind_asked(question: str):
+    """What an answer to the question must hold: a number, a command, or anything (None)."""
+    if _ASKS_QUANTITY.search(question):
+        return _gives_number
+    if _ASKS_HOW.search(question) or _ASKS_COMMAND.search(question):
+        return _is_command_line
+    return None
 
 
 def _introduces_command(candidate: _Candidate) -> bool:
