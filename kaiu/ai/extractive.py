@@ -104,7 +104,7 @@ _GROUP_OF = {stem: group for group, words in enumerate(_FIELD_WORDS) for stem in
 # answered by "Cali: 2 a 3 días hábiles", which shares no word with it. A sentence holding a
 # word of a group holds the group's marker ("c0"), and so does a question.
 _CONCEPT_WORDS = [
-    "tarda tardan tardara demora demoran tiempo plazo long take takes dias dia days day semanas semana weeks "
+    "tarda tardan tardara demora demoran tiempo plazo long dias dia days day semanas semana weeks "
     "week horas hours habiles",
     "precio precios cuesta cuestan costo coste cost costs price prices vale valor tarifa fee",
     "pago pagos pagar paga pagan pay payment payments tarjeta tarjetas card cards efectivo cash",
@@ -397,10 +397,10 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     used = {unit.key for unit in windows[0][1]}
     # "How many...?" answered without a number, "How do I...?" without the command: the best
     # sentence that gives one follows, if it bears on the question at all.
-    kind = _kind_asked(question)
+    kind = _kind_asked(question, asked)
     if kind and not any(kind(unit) for unit in windows[0][1]):
         giving = [c for c in candidates if c.unit.key not in used and scores[c] >= KIND_SHARE * scores[lead]
-                  and not c.unit.fields and (kind(c.unit) or (kind is _is_command_line and _introduces_command(c)))]
+                  and not c.unit.fields and (kind(c.unit) or (kind is not _gives_number and _introduces_command(c)))]
         if giving:
             best = max(giving, key=lambda c: (scores[c], -c.rank, -c.position))
             window = _window(best, informative, held, len(candidates), boilerplate, used, ANSWER_BUDGET - size)
@@ -619,11 +619,17 @@ def _gives_number(unit: Unit) -> bool:
     return not unit.literal and bool(_QUANTITY.search(_FOOTNOTE.sub("", unit.text)))
 
 
-def _kind_asked(question: str):
-    """What an answer to the question must hold: a number, a command, or anything (None)."""
+def _kind_asked(question: str, asked: set[str]):
+    """What an answer to the question must hold: a number, a command (or for "how do I...?",
+    the instruction "To reject an action, press r" for the action asked), or anything (None)."""
     if _ASKS_QUANTITY.search(question):
         return _gives_number
-    if _ASKS_HOW.search(question) or _ASKS_COMMAND.search(question):
+    if _ASKS_HOW.search(question):
+        def instruction(unit: Unit) -> bool:
+            purpose = None if unit.literal else _PURPOSE.match(unit.text)
+            return _is_command_line(unit) or bool(purpose and _asked_terms(_stems(purpose.group(1))) & asked)
+        return instruction
+    if _ASKS_COMMAND.search(question):
         return _is_command_line
     return None
 

@@ -318,3 +318,20 @@ def test_a_verb_in_the_first_person_matches_its_infinitive():
     text = answer("¿Cómo creo una cuenta?",
                   "Cuando termine, puede borrar la cuenta.\n\nPara crear la cuenta, use adduser.")
     assert text.startswith("Para crear la cuenta, use adduser. [1]")
+
+
+def test_a_how_question_answered_without_the_instruction_gets_it_after_the_lead():
+    text = answer("En el solucionador de dependencias, ¿cómo rechazo una acción?",
+                  "Puede guiar al solucionador de dependencias aprobando o rechazando las acciones de una solución.",
+                  "Estas son las teclas del programa.",
+                  "El solucionador tarda unos segundos.",
+                  "Para rechazar una acción, seleccione la misma y pulse r.")
+    assert text.startswith("Puede guiar al solucionador de dependencias")
+    assert "Para rechazar una acción, seleccione la misma y pulse r. [4]" in text
+
+
+def test_how_long_asks_for_a_time_or_a_length_and_take_alone_says_neither():
+    text = answer("How long should a package name be at most?",
+                  "You can take gentoo as the package name.\n\nIt is a good idea to keep the package name within "
+                  "30 characters.")
+    assert text.startswith("It is a good idea to keep the package name within 30 characters. [1]")
