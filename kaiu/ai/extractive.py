@@ -401,14 +401,14 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     if kind and not any(kind(unit) for unit in windows[0][1]):
         giving = [c for c in candidates if c.unit.key not in used and scores[c] >= KIND_SHARE * scores[lead]
                   and not c.unit.fields and (kind(c.unit) or (kind is not _gives_number and _introduces_command(c)))]
-        if giving:
-            best = max(giving, key=lambda c: (scores[c], -c.rank, -c.position))
+        for best in sorted(giving, key=lambda c: (-scores[c], c.rank, c.position))[:KIND_TRIES]:
             window = _window(best, informative, held, len(candidates), boilerplate, used, ANSWER_BUDGET - size)
             if window[0] and any(kind(unit) for unit in window[1]):
                 windows.append(window)
                 size += sum(len(text) for text, _ in window[0])
                 covered |= frozenset().union(*(unit.terms for unit in window[1]))
                 used |= {unit.key for unit in window[1]}
+                break
     for c in _related_sentences(lead, candidates, informative, scores):
         if len(windows) == limit:
             break
@@ -609,6 +609,7 @@ COMMAND_SHARE = 0.5  # a sentence followed by the command it introduces counts t
 
 
 KIND_SHARE = 0.3  # of the lead's score, for the best sentence of the kind asked to follow it
+KIND_TRIES = 3  # sentences of that kind tried, best first, for one whose quote holds what is asked
 
 
 def _is_command_line(unit: Unit) -> bool:

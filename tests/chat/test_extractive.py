@@ -335,3 +335,13 @@ def test_how_long_asks_for_a_time_or_a_length_and_take_alone_says_neither():
                   "You can take gentoo as the package name.\n\nIt is a good idea to keep the package name within "
                   "30 characters.")
     assert text.startswith("It is a good idea to keep the package name within 30 characters. [1]")
+
+
+def test_the_command_asked_comes_from_a_sentence_whose_quote_holds_it():
+    # The parche sentence introduces a command of another section, which its quote leaves out.
+    text = answer("¿Con qué orden de dquilt creo un parche nuevo?",
+                  "Vamos a arreglar el error con la orden dquilt y un parche nuevo.",
+                  "Describa el parche nuevo en su cabecera con dquilt.\n\n## Otra sección\n\n$ dquilt header -e",
+                  "Primero cree el parche con dquilt:\n\n$ dquilt new arreglo.patch")
+    assert text.startswith("Vamos a arreglar el error con la orden dquilt y un parche nuevo. [1]")
+    assert "`$ dquilt new arreglo.patch` [3]" in text
