@@ -617,7 +617,18 @@ def _is_command_line(unit: Unit) -> bool:
 
 
 def _gives_number(unit: Unit) -> bool:
-    return not unit.literal and bool(_QUANTITY.search(_FOOTNOTE.sub("", unit.text)))
+    return not unit.literal and _holds_amount(unit.text)
+
+
+# Numbers that are no amount: a manual page's section ("dpkg(1)"), a reference to a part of
+# the document ("Section 4.3", "Tabla 1.3", "5.1↑").
+_REFERENCE = re.compile(r"\w\(\d\w*\)|\b(?:sections?|secci[oó]n|secciones|chapter|cap[ií]tulo|tables?|tablas?|"
+                        r"figures?|figuras?|appendix|ap[ée]ndice)\s+[\dA-Z]+(?:\.\d+)*|\d+(?:\.\d+)*\s*↑",
+                        re.IGNORECASE)
+
+
+def _holds_amount(text: str) -> bool:
+    return bool(_QUANTITY.search(_REFERENCE.sub(" ", _FOOTNOTE.sub("", text))))
 
 
 def _kind_asked(question: str, asked: set[str]):
@@ -655,7 +666,7 @@ def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[s
             continue
         if command and _introduces_command(c):
             scores[c] *= 1 + COMMAND_SHARE
-        if quantity and _QUANTITY.search(_FOOTNOTE.sub("", c.unit.text)):
+        if quantity and _holds_amount(c.unit.text):
             scores[c] *= 1 + VALUE_SHARE
         bonus = 0.0
         purpose = _PURPOSE.match(c.unit.text) if how else None

@@ -345,3 +345,11 @@ def test_the_command_asked_comes_from_a_sentence_whose_quote_holds_it():
                   "Primero cree el parche con dquilt:\n\n$ dquilt new arreglo.patch")
     assert text.startswith("Vamos a arreglar el error con la orden dquilt y un parche nuevo. [1]")
     assert "`$ dquilt new arreglo.patch` [3]" in text
+
+
+def test_a_reference_to_a_manual_page_or_a_section_is_no_amount():
+    text = answer("How many mines does the board hide?",
+                  "The board hides its mines, as dpkg(1) explains.",
+                  "There are ten mines.")
+    assert text.startswith("The board hides its mines, as dpkg(1) explains. [1]")
+    assert "There are ten mines. [2]" in text
