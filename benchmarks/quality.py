@@ -178,9 +178,22 @@ def measure_answers(questions: list[dict], bots: dict) -> list[dict]:
     """Each question through the reply flow; a follow-up in its first question's conversation."""
     from chat.models import Conversation
     from chat.reply import question_ask
+    from kaiu.ai.chat import BuiltinChatModel
 
+    given: list = []  # the passages the built-in model read for the current question (--verbose)
+    asked: list = []  # the question it answered (standalone) and the words carried from earlier turns
+    stream = BuiltinChatModel.stream
+
+    def recording(self, request):
+        given[:] = [(p.number, p.document_name, p.text) for p in request.passages]
+        asked[:] = [request.question, list(request.carried)]
+        yield from stream(self, request)
+
+    BuiltinChatModel.stream = recording
     conversations, outcomes = {}, []
     for question in questions:
+        given.clear()
+        asked.clear()
         root = question.get("follows")
         while root and conversations.get(root, (None, None))[1]:  # a chain: follow it to its first question
             root = conversations[root][1]
@@ -196,7 +209,9 @@ def measure_answers(questions: list[dict], bots: dict) -> list[dict]:
         outcomes.append({"id": question["id"], "answer": message.content, "answered": message.answered,
                          "origin": message.origin, "top_score": message.top_score, "note": message.note,
                          "ms": timer.seconds * 1000,
-                         "fact": question["answerable"] and holds_fact(message.content, question["facts"])})
+                         "fact": question["answerable"] and holds_fact(message.content, question["facts"]),
+                         "given": list(given), "asked": list(asked)})
+    BuiltinChatModel.stream = stream
     return outcomes
 
 
@@ -280,6 +295,25 @@ def print_misses(questions: list[dict], retrievals: list[dict], answers: list[di
         print(f"- {question['id']} {question['question']}\n"
               f"    {what}; top score {outcome['top_score']}; {outcome.get('note', '')}\n"
               f"    answer: {' '.join(outcome['answer'].split())[:300]}")
+        if question["answerable"]:
+            _print_given(question, outcome.get("given", []))
+
+
+def _print_given(question: dict, given: list) -> None:
+    """The passages the built-in model read, and in those holding an expected fact, the
+    sentences holding it: what it should have quoted."""
+    from kaiu.ai.extractive import _read
+
+    for number, name, text in given:
+        fact = holds_fact(text, question["facts"])
+        print(f"    given [{number}]{' (fact)' if fact else ''} {name}: {' '.join(text.split())[:120]}")
+        if fact:
+            units = _read(text, name.lower().endswith((".md", ".markdown")))
+            for unit in units:
+                if holds_fact(unit.text, question["facts"]):
+                    print(f"      fact in: {' '.join(unit.text.split())[:200]}")
+            if not any(holds_fact(unit.text, question["facts"]) for unit in units):
+                print("      fact in no sentence read (a heading, boilerplate or cut)")
 
 
 def main():

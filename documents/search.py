@@ -145,6 +145,8 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
         raise ValueError(f"Unknown search mode {mode!r}")
     k = max(1, min(int(k or rag.get("top_k", 5)), 50))
     query = query.strip()[:2000]
+    if bot.language != "en":
+        query = spanish_accents_restored(query)
     result = Retrieval(mode=mode)
     if not query:
         return result
@@ -183,6 +185,25 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     if record and result.hits:
         retrievals_record({hit.document_id for hit in result.hits})
     return result
+
+
+# Spanish full text keeps accents until its stemmer has cut a word's ending (migration 0002), so
+# "configuracion" written without its accent is not "configuración" ("configur"): the stemmer only
+# knows the suffix "-ación". Words whose ending is only ever written with an accent get it back;
+# an ending that may or may not carry one ("historia", "categoría") is left as written.
+_UNACCENTED_ENDINGS = re.compile(r"\b(\w{2,}?)(aci|uci)on\b|\b(\w+?)logia(s?)\b", re.IGNORECASE)
+
+
+def spanish_accents_restored(query: str) -> str:
+    """`query` with the accents of "-ación", "-ución" and "-logía" put back where left out."""
+    def accent(match: re.Match) -> str:
+        if match.group(1) is not None:
+            stem, ending = match.group(1), match.group(2)
+            on = "ÓN" if match.group(0).isupper() else "ón"
+            return f"{stem}{ending}{on}"
+        on = "LOGÍA" if match.group(0).isupper() else "logía"
+        return f"{match.group(3)}{on}{match.group(4)}"
+    return _UNACCENTED_ENDINGS.sub(accent, query)
 
 
 def _rerank_key(hit: Hit) -> float:

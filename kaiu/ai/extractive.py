@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kaiu.ai.embeddings import fold
-from kaiu.ai.sentences import ENDS_SENTENCE, LIST_ITEM, join_broken_lines, left_open
+from kaiu.ai.sentences import ENDS_SENTENCE, LIST_ITEM, left_open, lines_in_blocks
 
 # A sentence ends at . ! ? … followed by one that starts as sentences do: "a las 2 p. m. de
 # un día hábil" is one sentence, not two.
@@ -86,12 +86,16 @@ def _stem(word: str) -> str:
     if not word.isalpha():
         return word
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix in _INFINITIVES else 4):
             word = word[:-len(suffix)]
             break
-    if len(word) > 4 and word[-1] in "aeo":
+    if len(word) > SHORTEST_STEM and word[-1] in "aeo":
         word = word[:-1]
     return word[:6]
+
+
+_INFINITIVES = frozenset(("ar", "er", "ir"))
+SHORTEST_STEM = 3
 
 
 _GROUP_OF = {stem: group for group, words in enumerate(_FIELD_WORDS) for stem in _stems(words)}
@@ -100,7 +104,7 @@ _GROUP_OF = {stem: group for group, words in enumerate(_FIELD_WORDS) for stem in
 # answered by "Cali: 2 a 3 días hábiles", which shares no word with it. A sentence holding a
 # word of a group holds the group's marker ("c0"), and so does a question.
 _CONCEPT_WORDS = [
-    "tarda tardan tardara demora demoran tiempo plazo long take takes dias dia days day semanas semana weeks "
+    "tarda tardan tardara demora demoran tiempo plazo long dias dia days day semanas semana weeks "
     "week horas hours habiles",
     "precio precios cuesta cuestan costo coste cost costs price prices vale valor tarifa fee",
     "pago pagos pagar paga pagan pay payment payments tarjeta tarjetas card cards efectivo cash",
@@ -177,17 +181,28 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
     "Gift cards can be combined with") are left out."""
     out: list[_Piece] = []
     headings: dict[int, str] = {}
-    section, fenced, group, titled = 0, False, "", False
-    for paragraph, line in enumerate(join_broken_lines(text)):
+    section, fenced, group, titled, introduced = 0, False, "", False, False
+    whole_first = False  # the passage's first sentence is a list item or follows a heading: not a cut piece
+    previous_block, previous_line = -1, ""
+    for line, paragraph in lines_in_blocks(text):
+        # "El paquete no trae datos precompilados." / "Necesitas configurarlo como:" in one
+        # paragraph: the line ending in ":" goes on from the sentence before it, no title.
+        goes_on = paragraph == previous_block and bool(ENDS_SENTENCE.search(previous_line)) \
+            and not previous_line.endswith(":")
+        previous_block, previous_line = paragraph, line
         if line.startswith(("```", "~~~")):
             fenced = not fenced
             continue
         if fenced or _is_command(line, markdown):
             out.append(_Piece(line, _context(headings), True, paragraph, section, ""))
+            introduced = False
             continue
         if _NAVIGATION.search(fold(line)):
             continue
-        level = _heading_level(line)
+        # What a sentence ending in ":" introduces is its content, however short ("i.e. do:" /
+        # "adduser user group"), not a title.
+        level = 0 if introduced or (goes_on and line.endswith(":")) else _heading_level(line)
+        introduced = line.endswith(":") and not level and not _BULLET.match(line)
         if level:
             headings = {depth: title for depth, title in headings.items() if depth < level}
             headings[level] = _NUMBERING.sub("", line.lstrip("#| ")).rstrip(":| ")
@@ -200,11 +215,13 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
             group = ""  # the next "Option: ..." opens a group of its own
         lead_in = group
         group = (group or line) if field else ""
+        if not out:
+            whole_first = bool(section) or bool(_BULLET.match(line))
         line = _BULLET.sub("", line)
         context = _context(headings)
         out += [_Piece(sentence.strip(), context, False, paragraph, section, lead_in, titled)
                 for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
-    if len(out) > 1 and out[0].text[:1].islower() and not out[0].literal:
+    if len(out) > 1 and out[0].text[:1].islower() and not out[0].literal and not whole_first:
         out = out[1:]
     if len(out) > 1 and left_open(out[-1].text) and not out[-1].literal:
         out = out[:-1]
@@ -317,6 +334,19 @@ _LITERAL_LINES = 3
 _LITERAL_SHARE = 0.75
 
 
+# Verbs and adverbs any question may use, whatever it asks about: rare among a few passages'
+# sentences only by chance ("may", "would", "tener"), they say little of what is asked.
+GENERIC_SHARE = 0.5
+_GENERIC_WORDS = (
+    "may might must should would could shall use uses used using make makes made let lets find finds found show "
+    "shows keep keeps get gets got take takes took give gives put need needs want wants like most more less least "
+    "first last one two three go goes come comes see seen look looks tell know try run well able possible "
+    "new old own right wrong best better good back out up down off over again always never often usually "
+    "puedo puede pueden podria debo debe deben tener tengo tiene poner pone pongo ponen venir viene vienen usar uso "
+    "usa usan desde dar da dan hacer hago hace ir voy ver veo querer quiero deber llevar lleva dejar deja gustar "
+    "gusta mas menos mejor peor primero primer ultimo uno dos tres nuevo nueva propio propia bien mal siempre nunca "
+    "ahora aqui alli luego despues antes")
+_GENERIC = frozenset(_stems_of(_GENERIC_WORDS.split()))
 CARRIED_WEIGHT = 0.5  # of a word carried from earlier turns (chat.followup), beside the question's own
 RANK_PENALTY = 0.15  # a sentence of the n-th passage retrieved counts 1 / (1 + RANK_PENALTY * n)
 COVERAGE_WEIGHT = 1.0  # of any question word a sentence holds, however many others hold it (pick)
@@ -346,6 +376,8 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     for term in _carried_only(question, carried):
         if term in rarity:
             rarity[term] *= CARRIED_WEIGHT
+    for term in _GENERIC & rarity.keys():
+        rarity[term] *= GENERIC_SHARE
     weight = {term: value + (CARRIED_WEIGHT if term in _carried_only(question, carried) else 1) * COVERAGE_WEIGHT
               for term, value in rarity.items()}
     scores = {c: _score(c, asked, weight) for c in candidates}
@@ -363,6 +395,20 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     size = sum(len(text) for text, _ in windows[0][0])
     covered = frozenset().union(*(unit.terms for unit in windows[0][1]))
     used = {unit.key for unit in windows[0][1]}
+    # "How many...?" answered without a number, "How do I...?" without the command: the best
+    # sentence that gives one follows, if it bears on the question at all.
+    kind = _kind_asked(question, asked)
+    if kind and not any(kind(unit) for unit in windows[0][1]):
+        giving = [c for c in candidates if c.unit.key not in used and scores[c] >= KIND_SHARE * scores[lead]
+                  and not c.unit.fields and (kind(c.unit) or (kind is not _gives_number and _introduces_command(c)))]
+        for best in sorted(giving, key=lambda c: (-scores[c], c.rank, c.position))[:KIND_TRIES]:
+            window = _window(best, informative, held, len(candidates), boilerplate, used, ANSWER_BUDGET - size)
+            if window[0] and any(kind(unit) for unit in window[1]):
+                windows.append(window)
+                size += sum(len(text) for text, _ in window[0])
+                covered |= frozenset().union(*(unit.terms for unit in window[1]))
+                used |= {unit.key for unit in window[1]}
+                break
     for c in _related_sentences(lead, candidates, informative, scores):
         if len(windows) == limit:
             break
@@ -407,11 +453,24 @@ def _candidates(passages) -> tuple[list[_Candidate], set[str]]:
             # eyes17" under "On Debian"), not a program's output.
             if unit.key and unit.key not in titles and (not unit.literal or _is_command(unit.text, False)):
                 places[unit.key].append(position)
-                first.setdefault(unit.key, _Candidate(rank, position, unit, passage.number, units))
+                seen = first.get(unit.key)
+                if seen is None:
+                    first[unit.key] = _Candidate(rank, position, unit, passage.number, units)
+                elif _following(units, position) > _following(seen.units, seen.position):
+                    # Overlapping chunks: "You can shut it down from the shell:" closes one
+                    # passage and opens the next, where the command it introduces follows. It
+                    # is quoted from there, at the rank of the better passage.
+                    seen.position, seen.unit, seen.number, seen.units = position, unit, passage.number, units
     # Overlapping chunks repeat a sentence twice, closing one passage and opening the next. In
     # three passages, or opening two, it is a running title or a disclaimer: never the answer.
     boilerplate = {key for key, at in places.items() if len(at) >= 3 or at == [0, 0]} | titles
     return [c for key, c in first.items() if key not in boilerplate], boilerplate
+
+
+def _following(units: tuple[Unit, ...], position: int) -> int:
+    """How many units follow the one at `position` in its section of its passage (at most 3)."""
+    section = units[position].section
+    return sum(1 for unit in units[position + 1:position + 4] if unit.section == section)
 
 
 # Words that open a sentence about what the one before it said: "This is very useful if ...".
@@ -521,9 +580,20 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
     return score / (1 + RANK_PENALTY * candidate.rank)
 
 
-# "How many mines...?", "¿Cuántas minas...?": a sentence giving a number answers it.
-_ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|often)\b|\bcu[aá]nt[oa]s?\b", re.IGNORECASE)
-_QUANTITY = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
+# "How many mines...?", "¿Cuántas minas...?", "At what frequency...?", "¿Qué voltaje...?": a
+# sentence giving a number answers it.
+_MEASURES = ("frequency|voltage|voltages|range|size|length|speed|rate|port|version|value|number|level|limit|"
+             "temperature|resolution|current|resistance|capacitance|capacity|time|date|year|percentage|width|height|"
+             "frecuencia|voltaje|tensi[oó]n|rango|tama[ñn]o|longitud|velocidad|tasa|puerto|versi[oó]n|valor|n[uú]mero|"
+             "nivel|l[ií]mite|temperatura|resoluci[oó]n|corriente|resistencia|capacidad|tiempo|fecha|a[ñn]o|"
+             "porcentaje|ancho|alto")
+_ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|often|big|large|fast|far|old)\b|\bcu[aá]nt[oa]s?\b"
+                            r"|\b(?:what|which|qu[eé]|cu[aá]l(?:es)?)\s+(?:(?:is|are|es|son|el|la|los|las)\s+)?"
+                            rf"(?:maximum\s+|minimum\s+|m[aá]xim[oa]\s+|m[ií]nim[oa]\s+)?(?:{_MEASURES})\b"
+                            r"|\bat most\b|\bat least\b|\bcomo m[aá]ximo\b|\bcomo m[ií]nimo\b", re.IGNORECASE)
+VALUE_SHARE = 0.5  # a sentence giving a number counts this much more, when a quantity is asked
+_QUANTITY = re.compile(r"(?<![^\W\d_])\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                       r"hundred|"
                        r"dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|veinte|cien|mil)\b",
                        re.IGNORECASE)
 # "How do I list the files...?", "¿Cómo rechazo una acción?": the sentence saying "To list ...,
@@ -532,18 +602,73 @@ _ASKS_HOW = re.compile(r"\bhow (?:do|can|should|could|would) (?:i|we|you|one)\b|
 _PURPOSE = re.compile(r"^(?:to|para)\s+(\w+)", re.IGNORECASE)
 
 
+# "Which command compares...?", "¿Con qué orden empiezo?", "What do I run?": a command is asked for.
+_ASKS_COMMAND = re.compile(r"\b(?:command|commands|program|tool|utility|run|type|orden|[óo]rdenes|comando|comandos"
+                           r"|programa|herramienta|ejecut[oa]|escribo)\b", re.IGNORECASE)
+COMMAND_SHARE = 0.5  # a sentence followed by the command it introduces counts this much more, when one is asked
+
+
+KIND_SHARE = 0.3  # of the lead's score, for the best sentence of the kind asked to follow it
+KIND_TRIES = 3  # sentences of that kind tried, best first, for one whose quote holds what is asked
+
+
+def _is_command_line(unit: Unit) -> bool:
+    return unit.literal and _is_command(unit.text, False)
+
+
+def _gives_number(unit: Unit) -> bool:
+    return not unit.literal and _holds_amount(unit.text)
+
+
+# Numbers that are no amount: a manual page's section ("dpkg(1)"), a reference to a part of
+# the document ("Section 4.3", "Tabla 1.3", "5.1↑").
+_REFERENCE = re.compile(r"\w\(\d\w*\)|\b(?:sections?|secci[oó]n|secciones|chapter|cap[ií]tulo|tables?|tablas?|"
+                        r"figures?|figuras?|appendix|ap[ée]ndice)\s+[\dA-Z]+(?:\.\d+)*|\d+(?:\.\d+)*\s*↑",
+                        re.IGNORECASE)
+
+
+def _holds_amount(text: str) -> bool:
+    return bool(_QUANTITY.search(_REFERENCE.sub(" ", _FOOTNOTE.sub("", text))))
+
+
+def _kind_asked(question: str, asked: set[str]):
+    """What an answer to the question must hold: a number, a command (or for "how do I...?",
+    the instruction "To reject an action, press r" for the action asked), or anything (None)."""
+    if _ASKS_QUANTITY.search(question):
+        return _gives_number
+    if _ASKS_HOW.search(question):
+        def instruction(unit: Unit) -> bool:
+            purpose = None if unit.literal else _PURPOSE.match(unit.text)
+            return _is_command_line(unit) or bool(purpose and _asked_terms(_stems(purpose.group(1))) & asked)
+        return instruction
+    if _ASKS_COMMAND.search(question):
+        return _is_command_line
+    return None
+
+
+def _introduces_command(candidate: _Candidate) -> bool:
+    """Whether a line of code that is a command follows the sentence in its passage."""
+    after = candidate.units[candidate.position + 1:candidate.position + 2]
+    return (not candidate.unit.literal and bool(after) and after[0].literal
+            and _is_command(after[0].text, False))
+
+
 def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[str], weight: dict) -> None:
     """A sentence of the kind the question asks for counts more: a number for "how many", an
-    instruction opening with the asked action for "how do I"."""
+    instruction opening with the asked action for "how do I", the sentence introducing a
+    command for "how do I" and "which command"."""
     quantity, how = bool(_ASKS_QUANTITY.search(question)), bool(_ASKS_HOW.search(question))
-    if not (quantity or how):
+    command = how or bool(_ASKS_COMMAND.search(question))
+    if not (quantity or how or command):
         return
     for c in candidates:
         if not scores[c] or c.unit.fields:
             continue
+        if command and _introduces_command(c):
+            scores[c] *= 1 + COMMAND_SHARE
+        if quantity and _holds_amount(c.unit.text):
+            scores[c] *= 1 + VALUE_SHARE
         bonus = 0.0
-        if quantity and _QUANTITY.search(_FOOTNOTE.sub("", c.unit.text)):
-            bonus += COVERAGE_WEIGHT
         purpose = _PURPOSE.match(c.unit.text) if how else None
         if purpose:
             action = _stems(purpose.group(1))

@@ -60,3 +60,23 @@ def join_broken_lines(block: str) -> list[str]:
         else:
             lines.append(line)
     return lines
+
+
+def lines_in_blocks(text: str) -> list[tuple[str, int]]:
+    """join_broken_lines over the whole text, each line with the number of the block (lines
+    between blank lines) it starts in: a paragraph, where a line is one sentence of it."""
+    lines: list[tuple[str, int]] = []
+    block, blank = 0, False
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            blank = True
+            continue
+        if lines and carries_on(lines[-1][0], line):
+            lines[-1] = (f"{lines[-1][0]} {line}", lines[-1][1])
+        else:
+            if blank and lines:
+                block += 1
+            lines.append((line, block))
+        blank = False
+    return lines

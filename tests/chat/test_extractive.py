@@ -265,3 +265,91 @@ def test_a_number_answers_how_many_and_an_instruction_answers_how_do_i():
     text = answer("How do I list the files of a package?",
                   "The files of a package are listed in its archive. To list the files of a package, run dpkg -L.")
     assert text.startswith("To list the files of a package, run dpkg -L. [1]")
+
+
+# --- The kind of answer asked for ---------------------------------------------------------
+
+
+def test_a_measure_asked_is_answered_by_a_sentence_giving_a_number():
+    text = answer("What voltage can I feed into the A1 and A2 inputs?",
+                  "Connect A1 and A2 to the outputs and observe the inputs.\n\n"
+                  "Inputs A1 and A2 must be within ±16 volts range.", names={1: "kit.md"})
+    assert text.startswith("Inputs A1 and A2 must be within ±16 volts range. [1]")
+    # A number glued to a letter ("A1") is a name, not an amount.
+    text = answer("¿Qué frecuencia usa el zumbador piezoeléctrico?",
+                  "El zumbador piezoeléctrico suena cuando cambia la frecuencia del generador, y su frecuencia "
+                  "se elige con el deslizador del zumbador.\n\nLa intensidad del zumbador es máxima cerca de "
+                  "3500 Hz, por resonancia.")
+    assert "3500 Hz" in text
+
+
+def test_a_how_question_answered_without_its_command_gets_the_sentence_that_gives_one():
+    manual = ("Para que el sistema acceda a un lugar en particular, los datos del lugar deben compilarse.\n\n"
+              "El paquete locales no viene con datos locales precompilados.\n    Necesitas configurarlo como:\n\n"
+              "# dpkg-reconfigure locales\n\nEste proceso consta de 2 pasos.")
+    text = answer("¿Cómo configuro los datos del lugar en el sistema?", manual, names={1: "manual.txt"})
+    assert text.startswith("Para que el sistema acceda a un lugar en particular")
+    # "Necesitas configurarlo como:" goes on from the sentence before it in its paragraph: no title.
+    assert "Necesitas configurarlo como: `# dpkg-reconfigure locales`" in text
+
+
+def test_what_a_sentence_ending_in_a_colon_introduces_is_quoted_however_short():
+    faq = ("If you want a certain user to have access to the CD drive, just add the user to the group the "
+           "device belongs to, i.e. do:\n\nadduser user group\n\nThis way you won't have to change the file "
+           "permissions on the device.")
+    text = answer("How can a user access the CD drive?", faq, names={1: "faq.txt"})
+    assert "adduser user group" in text
+
+
+def test_a_sentence_two_passages_share_is_quoted_where_its_command_follows():
+    closing = "The shop's server runs Debian.\n\nYou can shut the server down from the shell:"
+    opening = "You can shut the server down from the shell:\n\n# shutdown -h now\n\nIt powers off in a minute."
+    text = answer("How do I shut the server down from the shell?", closing, opening, names={1: "a.txt", 2: "a.txt"})
+    assert text.startswith("You can shut the server down from the shell: `# shutdown -h now` [2]")
+
+
+def test_words_any_question_may_use_weigh_less_than_what_it_is_about():
+    text = answer("Which port would the printer use?",
+                  "The printer would print the receipts of the day. The printer listens on port 9100.")
+    assert text.startswith("The printer listens on port 9100. [1]")
+
+
+def test_a_verb_in_the_first_person_matches_its_infinitive():
+    text = answer("¿Cómo creo una cuenta?",
+                  "Cuando termine, puede borrar la cuenta.\n\nPara crear la cuenta, use adduser.")
+    assert text.startswith("Para crear la cuenta, use adduser. [1]")
+
+
+def test_a_how_question_answered_without_the_instruction_gets_it_after_the_lead():
+    text = answer("En el solucionador de dependencias, ¿cómo rechazo una acción?",
+                  "Puede guiar al solucionador de dependencias aprobando o rechazando las acciones de una solución.",
+                  "Estas son las teclas del programa.",
+                  "El solucionador tarda unos segundos.",
+                  "Para rechazar una acción, seleccione la misma y pulse r.")
+    assert text.startswith("Puede guiar al solucionador de dependencias")
+    assert "Para rechazar una acción, seleccione la misma y pulse r. [4]" in text
+
+
+def test_how_long_asks_for_a_time_or_a_length_and_take_alone_says_neither():
+    text = answer("How long should a package name be at most?",
+                  "You can take gentoo as the package name.\n\nIt is a good idea to keep the package name within "
+                  "30 characters.")
+    assert text.startswith("It is a good idea to keep the package name within 30 characters. [1]")
+
+
+def test_the_command_asked_comes_from_a_sentence_whose_quote_holds_it():
+    # The parche sentence introduces a command of another section, which its quote leaves out.
+    text = answer("¿Con qué orden de dquilt creo un parche nuevo?",
+                  "Vamos a arreglar el error con la orden dquilt y un parche nuevo.",
+                  "Describa el parche nuevo en su cabecera con dquilt.\n\n## Otra sección\n\n$ dquilt header -e",
+                  "Primero cree el parche con dquilt:\n\n$ dquilt new arreglo.patch")
+    assert text.startswith("Vamos a arreglar el error con la orden dquilt y un parche nuevo. [1]")
+    assert "`$ dquilt new arreglo.patch` [3]" in text
+
+
+def test_a_reference_to_a_manual_page_or_a_section_is_no_amount():
+    text = answer("How many mines does the board hide?",
+                  "The board hides its mines, as dpkg(1) explains.",
+                  "There are ten mines.")
+    assert text.startswith("The board hides its mines, as dpkg(1) explains. [1]")
+    assert "There are ten mines. [2]" in text

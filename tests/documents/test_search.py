@@ -124,6 +124,26 @@ def test_keyword_search_folds_accents(labelled_bot):
     assert hits[0].text == PASSAGES[8]
 
 
+def test_spanish_keyword_search_finds_an_ending_written_without_its_accent(bot, add_text):
+    # The Spanish stemmer cuts "-ación" and "-ución" only as written with the accent.
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    bot.save()
+    add_text(bot, "Manual", "La configuración regional se cambia con dpkg-reconfigure.")
+    add_text(bot, "Tienda", "El horario de la tienda es de nueve a seis.")
+    hits = retrieve(bot, "configuracion", mode="keyword", record=False).hits
+    assert hits
+    assert "La configuración regional" in hits[0].text
+
+
+def test_accents_restored_only_where_the_ending_always_carries_one():
+    from documents.search import spanish_accents_restored
+
+    assert spanish_accents_restored("¿Como cambio la configuracion?") == "¿Como cambio la configuración?"
+    assert spanish_accents_restored("SOLUCION y tecnologias") == "SOLUCIÓN y tecnologías"
+    assert spanish_accents_restored("historia, categoria, accion, configuración") == (
+        "historia, categoria, accion, configuración")
+
+
 def test_scores_are_cosine_similarities_in_vector_and_hybrid_modes(labelled_bot):
     for mode in ("vector", "hybrid"):
         hits = retrieve(labelled_bot, "horario de atención", mode=mode, record=False).hits
