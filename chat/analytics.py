@@ -181,8 +181,8 @@ def _totals_and_groups(tenant, bot, period: Period, figures: Figures, split: dat
     figures.unanswered = figures.questions - figures.answered - figures.errors
     empty = {"questions": 0, "answered": 0, "conversations": 0}
     figures.per_day = [{"day": day, **days.get(day, empty)} for day in period.days]
-    figures.models.sort(key=lambda m: -m["questions"])
-    figures.channels.sort(key=lambda c: -c["questions"])
+    figures.models.sort(key=lambda m: (-m["questions"], m["model"]))
+    figures.channels.sort(key=lambda c: (-c["questions"], c["channel"]))
     labels = dict(Channel.choices)
     for channel in figures.channels:
         channel["share"] = figures.rate(channel["questions"])
@@ -210,7 +210,7 @@ def _latency(tenant, bot, period: Period, figures: Figures, split: date) -> None
             raw = (" UNION ALL " + LATENCY_SQL.replace("{where}", RAW_WHERE + bot_sql)
                    if split <= period.until else "")
             cursor.execute(
-                f"""SELECT o, sum(n) FROM (
+                f"""SELECT o, sum(n)::bigint FROM (
                         SELECT u.o - 1 AS o, u.n
                         FROM chat_analyticslatencyday q, unnest(q.counts) WITH ORDINALITY u(n, o)
                         WHERE q.tenant_id = %(tenant)s AND q.day >= %(since)s AND q.day < %(split)s{bot_sql}
