@@ -111,8 +111,9 @@ def _insert(tenant_id, zone: str, since: date, until: date, *, lookup: bool) -> 
               "low": LOW_CONFIDENCE}
     columns = ("day, bot_id, channel, model, questions, answered, failed, cache_hits, curated_hits, low_confidence, "
                "tokens_in, tokens_out, conversations, errors")
-    latency = LATENCY_SQL.replace("SELECT v.part", "SELECT q.bot_id, (q.created_at AT TIME ZONE %(zone)s)::date "
-                                  "AS day, v.part").replace("GROUP BY 1", "GROUP BY 1, 2, 3").replace("{where}", RAW_WHERE)
+    latency = (LATENCY_SQL.replace("SELECT v.part", "SELECT q.bot_id, (q.created_at AT TIME ZONE %(zone)s)::date "
+                                   "AS day, v.part")
+               .replace("GROUP BY 1", "GROUP BY 1, 2, 3").replace("{where}", RAW_WHERE))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO chat_analyticsday (tenant_id, {columns}) SELECT %(tenant)s, {columns} "
                        f"FROM ({grouped_sql(RAW_WHERE, lookup=lookup)}) g", params)
