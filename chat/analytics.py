@@ -1,12 +1,12 @@
 """The figures of the analytics pages and of the JSON endpoint, for a tenant or one of its bots
 over a range of days in the tenant's time zone.
 
-Every figure is an aggregation in SQL over the range's rows, read through QueryLog's
-(tenant, created_at) index, which carries the aggregated columns (index-only scans), or
-(bot, created_at) for one bot: a fixed handful of statements whatever the data size, none per
-row or per day (tests/chat/test_analytics.py counts them). Their time still grows with the
-rows in the range: 73 ms for a tenant's 90 days at 1,000,000 rows across 50 tenants, 2.8x its
-time at 100,000 (benchmarks/analytics.py, README "Analytics"); a daily rollup would flatten that.
+QueryLog's figures come from the daily rollup (chat.rollup) for the range's days already rolled
+up, and from the raw rows, grouped by the same SQL, for the rest (today, and anything not rolled
+up yet): one statement for the counts, days, models, channels and errors, one for the answer
+times, a fixed handful in all whatever the data size, none per row or per day
+(tests/chat/test_analytics.py and test_rollup.py count them). Percentiles are exact while no day
+of the range is rolled up, and from summed histograms (within 6 %) once one is.
 """
 
 from __future__ import annotations
