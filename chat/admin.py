@@ -1,6 +1,9 @@
 from django.contrib import admin
 
 from chat.models import (
+    AnalyticsDay,
+    AnalyticsLatencyDay,
+    AnalyticsRollup,
     Conversation,
     CuratedAnswer,
     Feedback,
@@ -134,3 +137,25 @@ class GapFixAdmin(SystemRowAdmin):
     search_fields = ["key"]
     list_select_related = ["bot", "tenant"]
     deletable = True  # the gap's questions show on the gaps page again
+
+
+@admin.register(AnalyticsDay)
+class AnalyticsDayAdmin(SystemRowAdmin):
+    """The daily rollup (chat.rollup), computed from QueryLog; `manage.py analytics_rollup` rebuilds it."""
+
+    list_display = ["day", "tenant", "bot", "channel", "model", "questions", "answered", "failed"]
+    list_filter = ["channel"]
+    list_select_related = ["tenant", "bot"]
+
+
+@admin.register(AnalyticsLatencyDay)
+class AnalyticsLatencyDayAdmin(SystemRowAdmin):
+    list_display = ["day", "tenant", "bot"]
+    list_select_related = ["tenant", "bot"]
+
+
+@admin.register(AnalyticsRollup)
+class AnalyticsRollupAdmin(SystemRowAdmin):
+    list_display = ["tenant", "time_zone", "rolled_until", "built_at"]
+    list_select_related = ["tenant"]
+    deletable = True  # the business's pages read raw rows until the next hourly run rebuilds its days

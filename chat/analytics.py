@@ -1,12 +1,12 @@
 """The figures of the analytics pages and of the JSON endpoint, for a tenant or one of its bots
 over a range of days in the tenant's time zone.
 
-Every figure is an aggregation in SQL over the range's rows, read through QueryLog's
-(tenant, created_at) index, which carries the aggregated columns (index-only scans), or
-(bot, created_at) for one bot: a fixed handful of statements whatever the data size, none per
-row or per day (tests/chat/test_analytics.py counts them). Their time still grows with the
-rows in the range: 73 ms for a tenant's 90 days at 1,000,000 rows across 50 tenants, 2.8x its
-time at 100,000 (benchmarks/analytics.py, README "Analytics"); a daily rollup would flatten that.
+QueryLog's figures come from the daily rollup (chat.rollup) for the range's days already rolled
+up, and from the raw rows, grouped by the same SQL, for the rest (today, and anything not rolled
+up yet): one statement for the counts, days, models, channels and errors, one for the answer
+times, a fixed handful in all whatever the data size, none per row or per day
+(tests/chat/test_analytics.py and test_rollup.py count them). Percentiles are exact while no day
+of the range is rolled up, and from summed histograms (within 6 %) once one is.
 """
 
 from __future__ import annotations
@@ -21,10 +21,21 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from chat.models import Channel, Conversation, Feedback, ModelPrice
+from chat.rollup import (
+    BUCKETS,
+    LATENCY_SQL,
+    LOW_CONFIDENCE,
+    PART_SQL,
+    PARTS,
+    RAW_WHERE,
+    grouped_sql,
+    local_midnight,
+    percentile,
+    rolled_until,
+)
 
 RANGES = (7, 30, 90)
 MAX_DAYS = 366
-LOW_CONFIDENCE = 0.3  # an answer whose passages scored below this is a likely gap (chat.selectors.LOW_SCORE)
 
 # Per million tokens, in USD, as the providers list them (December 2026); a tenant edits its
 # own in the price table. Built-in answers cost nothing.
@@ -111,81 +122,107 @@ class Figures:
         return self.rate(self.curated_hits)
 
 
-def _scope(tenant, bot, period: Period, alias: str = "") -> tuple[str, list]:
-    prefix = f"{alias}." if alias else ""
-    sql = f"{prefix}tenant_id = %s AND {prefix}created_at >= %s AND {prefix}created_at < %s"
-    params = [tenant.pk, period.start, period.end]
-    if bot is not None:
-        sql += f" AND {prefix}bot_id = %s"
-        params.append(bot.pk)
-    return sql, params
+_PARTS = PARTS
 
 
-_PARTS = ("total", "embed", "retrieve", "llm", "other")
-
-
-def _totals(tenant, bot, period: Period, figures: Figures) -> None:
-    where, params = _scope(tenant, bot, period)
-    percentiles = ", ".join(
-        f"percentile_cont({p}) WITHIN GROUP (ORDER BY {column})"
-        for p in (0.5, 0.95)
-        for column in ("total_ms", "embed_ms", "retrieve_ms", "llm_ms",
-                       "greatest(total_ms - embed_ms - retrieve_ms - llm_ms, 0)"))
+def _totals_and_groups(tenant, bot, period: Period, figures: Figures, split: date) -> None:
+    """Totals, per day, per model, per channel and provider errors, in one statement: the rollup's
+    rows for the days before `split`, the raw rows grouped the same way for the rest."""
+    bot_sql = " AND bot_id = %(bot)s" if bot is not None else ""
+    params = {"tenant": tenant.pk, "bot": bot.pk if bot is not None else None, "zone": period.zone,
+              "since": period.since, "split": split, "since_text": period.since.isoformat(),
+              "start": local_midnight(split, period.zone), "end": period.end, "lookup_from": period.start,
+              "low": LOW_CONFIDENCE}
+    columns = ("day, channel, model, questions, answered, failed, cache_hits, curated_hits, low_confidence, "
+               "tokens_in, tokens_out, conversations, errors")
+    parts = [f"SELECT {columns} FROM chat_analyticsday WHERE tenant_id = %(tenant)s AND day >= %(since)s "
+             f"AND day < %(split)s{bot_sql}"] if split > period.since else []
+    if split <= period.until:
+        # A conversation asked on a rolled-up day of the range is not new on a raw one.
+        where = RAW_WHERE + bot_sql.replace("bot_id", "q.bot_id")
+        parts.append(f"SELECT {columns} FROM ({grouped_sql(where, lookup=split > period.since)}) raw")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT count(*), count(*) FILTER (WHERE answered), count(*) FILTER (WHERE origin = 'error'),
-                       count(DISTINCT conversation_id), count(*) FILTER (WHERE origin = 'cache'),
-                       count(*) FILTER (WHERE origin = 'curated'),
-                       count(*) FILTER (WHERE answered AND origin IN ('model', 'fallback') AND top_score < %s),
-                       {percentiles}
-                FROM chat_querylog WHERE {where}""", [LOW_CONFIDENCE, *params])
-        row = cursor.fetchone()
-    (figures.questions, figures.answered, figures.errors, figures.conversations, figures.cache_hits,
-     figures.curated_hits, figures.low_confidence) = row[:7]
-    figures.unanswered = figures.questions - figures.answered - figures.errors
-    values = [round(v or 0, 1) for v in row[7:]]
-    figures.latency = {"p50": dict(zip(_PARTS, values[:5], strict=True)),
-                       "p95": dict(zip(_PARTS, values[5:], strict=True))}
-
-
-def _groups(tenant, bot, period: Period, figures: Figures) -> None:
-    """Per day (in the tenant's zone), per model and per channel, in one statement."""
-    where, params = _scope(tenant, bot, period)
-    # One read of the range (the CTE), three groupings of it. Distinct conversations are
-    # counted per day only: GROUPING SETS with a DISTINCT sorted every set, 2x slower.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH rows AS MATERIALIZED (
-                    SELECT (created_at AT TIME ZONE %s)::date AS day, model, channel, answered, conversation_id,
-                           tokens_in, tokens_out
-                    FROM chat_querylog WHERE {where})
-                SELECT 'day', day::text, count(*), count(*) FILTER (WHERE answered),
-                       count(DISTINCT conversation_id), 0, 0 FROM rows GROUP BY day
-                UNION ALL
-                SELECT 'model', model, count(*), 0, 0, coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0)
-                FROM rows GROUP BY model
-                UNION ALL
-                SELECT 'channel', channel, count(*), 0, 0, 0, 0 FROM rows GROUP BY channel""",
-            [period.zone, *params])
+            f"""WITH r AS MATERIALIZED ({" UNION ALL ".join(parts)}),
+                c AS (SELECT r.day, e.key AS prev, e.value::bigint AS n FROM r, jsonb_each_text(r.conversations) e)
+                SELECT 'total', '', sum(questions)::bigint, sum(answered)::bigint, sum(failed)::bigint,
+                       sum(cache_hits)::bigint, sum(curated_hits)::bigint, sum(low_confidence)::bigint,
+                       (SELECT coalesce(sum(n), 0) FROM c WHERE prev = '' OR prev < %(since_text)s)::bigint
+                FROM r
+                UNION ALL SELECT 'day', day::text, sum(questions)::bigint, sum(answered)::bigint, 0, 0, 0, 0, 0
+                          FROM r GROUP BY day
+                UNION ALL SELECT 'conversations', day::text, sum(n)::bigint, 0, 0, 0, 0, 0, 0 FROM c GROUP BY day
+                UNION ALL SELECT 'model', model, sum(questions)::bigint, sum(tokens_in)::bigint,
+                                 sum(tokens_out)::bigint, 0, 0, 0, 0
+                          FROM r GROUP BY model
+                UNION ALL SELECT 'channel', channel, sum(questions)::bigint, 0, 0, 0, 0, 0, 0 FROM r GROUP BY channel
+                UNION ALL SELECT 'error', e.key, sum(e.value::bigint)::bigint, 0, 0, 0, 0, 0, 0
+                          FROM r, jsonb_each_text(r.errors) e GROUP BY e.key""", params)
         rows = cursor.fetchall()
-    days = {}
-    for kind, value, count, answered, conversations, tokens_in, tokens_out in rows:
-        if kind == "day":
-            days[date.fromisoformat(value)] = {"questions": count, "answered": answered,
-                                               "conversations": conversations}
+    days: dict[date, dict] = {}
+    errors = []
+    for kind, value, *n in rows:
+        if kind == "total":
+            (figures.questions, figures.answered, figures.errors, figures.cache_hits, figures.curated_hits,
+             figures.low_confidence, figures.conversations) = (x or 0 for x in n[:7])
+        elif kind in ("day", "conversations"):
+            day = days.setdefault(date.fromisoformat(value), {"questions": 0, "answered": 0, "conversations": 0})
+            if kind == "day":
+                day["questions"], day["answered"] = n[0], n[1]
+            else:
+                day["conversations"] = n[0]
         elif kind == "model":
-            figures.models.append({"model": value or "(none)", "questions": count, "tokens_in": tokens_in,
-                                   "tokens_out": tokens_out})
+            figures.models.append({"model": value or "(none)", "questions": n[0], "tokens_in": n[1],
+                                   "tokens_out": n[2]})
+        elif kind == "channel":
+            figures.channels.append({"channel": value, "questions": n[0]})
         else:
-            figures.channels.append({"channel": value, "questions": count})
+            errors.append((value, n[0]))
+    figures.unanswered = figures.questions - figures.answered - figures.errors
     empty = {"questions": 0, "answered": 0, "conversations": 0}
     figures.per_day = [{"day": day, **days.get(day, empty)} for day in period.days]
-    figures.models.sort(key=lambda m: -m["questions"])
-    figures.channels.sort(key=lambda c: -c["questions"])
+    figures.models.sort(key=lambda m: (-m["questions"], m["model"]))
+    figures.channels.sort(key=lambda c: (-c["questions"], c["channel"]))
     labels = dict(Channel.choices)
     for channel in figures.channels:
         channel["share"] = figures.rate(channel["questions"])
         channel["label"] = labels.get(channel["channel"], channel["channel"])
+    kinds: dict[str, dict] = {}
+    for text, count in sorted(errors, key=lambda e: (-e[1], e[0]))[:100]:
+        kind = kinds.setdefault(error_kind(text), {"kind": error_kind(text), "count": 0, "example": text})
+        kind["count"] += count
+    figures.error_kinds = sorted(kinds.values(), key=lambda k: -k["count"])
+
+
+def _latency(tenant, bot, period: Period, figures: Figures, split: date) -> None:
+    """Median and p95 of the answer time and its parts: exact (percentile_cont) when no day of the
+    range is rolled up, else from the summed histograms (chat.rollup: within 6 %)."""
+    bot_sql = " AND q.bot_id = %(bot)s" if bot is not None else ""
+    params = {"tenant": tenant.pk, "bot": bot.pk if bot is not None else None, "since": period.since,
+              "split": split, "start": local_midnight(split, period.zone), "end": period.end}
+    with connection.cursor() as cursor:
+        if split == period.since:
+            percentiles = ", ".join(f"percentile_cont({p}) WITHIN GROUP (ORDER BY {column})"
+                                    for p in (0.5, 0.95) for column in PART_SQL)
+            cursor.execute(f"SELECT {percentiles} FROM chat_querylog q WHERE {RAW_WHERE}{bot_sql}", params)
+            values = [round(v or 0, 1) for v in cursor.fetchone()]
+        else:
+            raw = (" UNION ALL " + LATENCY_SQL.replace("{where}", RAW_WHERE + bot_sql)
+                   if split <= period.until else "")
+            cursor.execute(
+                f"""SELECT o, sum(n)::bigint FROM (
+                        SELECT u.o - 1 AS o, u.n
+                        FROM chat_analyticslatencyday q, unnest(q.counts) WITH ORDINALITY u(n, o)
+                        WHERE q.tenant_id = %(tenant)s AND q.day >= %(since)s AND q.day < %(split)s{bot_sql}
+                        {raw}) x
+                    WHERE n > 0 GROUP BY o""", params)
+            histograms: list[dict[int, int]] = [{} for _ in PARTS]
+            for o, n in cursor.fetchall():
+                histograms[o // BUCKETS][o % BUCKETS] = n
+            total = sum(histograms[0].values())
+            values = [round(percentile(h, total, p), 1) for p in (0.5, 0.95) for h in histograms]
+    figures.latency = {"p50": dict(zip(_PARTS, values[:5], strict=True)),
+                       "p95": dict(zip(_PARTS, values[5:], strict=True))}
 
 
 # What a provider's error says (kaiu.ai.openai_client.describe_provider_error) → its kind.
@@ -199,18 +236,6 @@ ERROR_KINDS = [
 
 def error_kind(text: str) -> str:
     return next((kind for sign, kind in ERROR_KINDS if sign in text), "Other")
-
-
-def _errors(tenant, bot, period: Period, figures: Figures) -> None:
-    where, params = _scope(tenant, bot, period)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT error, count(*) FROM chat_querylog WHERE {where} AND error <> '' "
-                       "GROUP BY error ORDER BY 2 DESC LIMIT 100", params)
-        kinds: dict[str, dict] = {}
-        for text, count in cursor.fetchall():
-            kind = kinds.setdefault(error_kind(text), {"kind": error_kind(text), "count": 0, "example": text})
-            kind["count"] += count
-    figures.error_kinds = sorted(kinds.values(), key=lambda k: -k["count"])
 
 
 def _feedback(tenant, bot, period: Period, figures: Figures) -> None:
@@ -279,9 +304,9 @@ def _costs(tenant, figures: Figures) -> None:
 def figures_for(tenant, period: Period, *, bot=None, costs: bool = True) -> Figures:
     """Every figure of the analytics page: seven statements (eight with costs)."""
     figures = Figures(period=period)
-    _totals(tenant, bot, period, figures)
-    _groups(tenant, bot, period, figures)
-    _errors(tenant, bot, period, figures)
+    split = rolled_until(tenant, period.zone, period.since, period.until)
+    _totals_and_groups(tenant, bot, period, figures, split)
+    _latency(tenant, bot, period, figures, split)
     _feedback(tenant, bot, period, figures)
     _handovers(tenant, bot, period, figures)
     if costs:

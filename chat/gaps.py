@@ -1,8 +1,8 @@
 """Knowledge gaps: the questions a bot did not answer (or answered from weak passages),
 grouped so forty ways of asking the same thing are one row, and fixed in one step.
 
-Bounded whatever the data size: SQL takes the range's newest MAX_ROWS such questions, groups
-them by a normalised key (lower case, accents and punctuation gone) and returns the MAX_KEYS
+Bounded whatever the data size: SQL takes the range's newest MAX_ROWS such questions not yet
+fixed, groups them by a normalised key (lower case, accents and punctuation gone) and returns the MAX_KEYS
 most asked keys; Python then merges keys that share most of their informative words
 (character trigrams of the words, so "envíos"/"envían" and typos meet) over those few hundred
 keys only. A fixed gap is remembered per key (GapFix): its questions asked before the fix
@@ -23,7 +23,10 @@ from chat.curated import curated_answer_create
 from chat.models import CuratedAnswer, GapFix
 from chat.texts import ChatError
 
-MAX_ROWS = 5000  # newest gap questions of the range read
+# The range's newest open gap questions read: a fixed number, so the page costs the same
+# whatever the volume (benchmarks/analytics.py); a busier range shows the gaps of its newest
+# MAX_ROWS such questions, and counts within them (README "Analytics").
+MAX_ROWS = 200
 MAX_KEYS = 300  # distinct normalised questions merged in Python
 SIMILAR = 0.5  # trigram overlap (Jaccard) of two questions' informative words to be one gap
 
@@ -72,12 +75,15 @@ def _key_rows(tenant, period: Period, bot) -> list[tuple]:
                     WHERE q.tenant_id = %s AND q.created_at >= %s AND q.created_at < %s {bot_sql}
                       AND q.origin <> 'error'
                       AND (NOT q.answered OR (q.origin IN ('model', 'fallback') AND q.top_score < %s))
+                      AND NOT EXISTS (SELECT 1 FROM chat_gapfix f WHERE f.bot_id = q.bot_id
+                                      AND f.key = {KEY_SQL.format(column="q.question")}
+                                      AND q.created_at <= f.fixed_at)
                     ORDER BY q.created_at DESC LIMIT %s)
                 SELECT r.bot_id, r.key, count(*), max(r.created_at),
                        (array_agg(r.question ORDER BY length(r.question) DESC))[1],
                        count(*) FILTER (WHERE NOT r.answered)
-                FROM recent r LEFT JOIN chat_gapfix f ON f.bot_id = r.bot_id AND f.key = r.key
-                WHERE r.key <> '' AND (f.fixed_at IS NULL OR r.created_at > f.fixed_at)
+                FROM recent r
+                WHERE r.key <> ''
                 GROUP BY r.bot_id, r.key
                 ORDER BY count(*) DESC, max(r.created_at) DESC LIMIT %s""",
             [tenant.pk, period.start, period.end, *bot_params, LOW_CONFIDENCE, MAX_ROWS, MAX_KEYS])

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from pgvector.django import VectorField
 
@@ -302,6 +303,69 @@ class GapFix(models.Model):
 
     def __str__(self):
         return self.key
+
+
+
+class AnalyticsDay(models.Model):
+    """The daily rollup of QueryLog (chat.rollup): one row per tenant, bot, day in the tenant's
+    time zone, channel and model, written by the worker for whole days before today, so the
+    analytics pages sum a few rows per day instead of reading every question of the range."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    channel = models.CharField(max_length=12)
+    model = models.CharField(max_length=120, blank=True)
+    questions = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)  # origin 'error'
+    cache_hits = models.PositiveIntegerField(default=0)
+    curated_hits = models.PositiveIntegerField(default=0)
+    low_confidence = models.PositiveIntegerField(default=0)
+    tokens_in = models.BigIntegerField(default=0)
+    tokens_out = models.BigIntegerField(default=0)
+    # {previous day the conversation asked on (ISO, "" for none): conversations}: each
+    # conversation counted once a day, on its first question's row, so distinct conversations
+    # over any range are the sum of those whose previous day falls before the range.
+    conversations = models.JSONField(default=dict)
+    errors = models.JSONField(default=dict)  # {provider error text: count}
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "bot", "channel", "model"],
+                                               name="analytics_day_unique")]
+
+    def __str__(self):
+        return f"{self.day} {self.channel} {self.model}"
+
+
+class AnalyticsLatencyDay(models.Model):
+    """Answer-time histograms per tenant, bot and local day (chat.rollup.BUCKETS log-spaced
+    buckets for each part: total, embed, retrieve, llm, other), summed for the percentiles."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    counts = ArrayField(models.IntegerField())  # part-major: part * BUCKETS + bucket
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "bot"], name="analytics_latency_day_unique")]
+
+    def __str__(self):
+        return str(self.day)
+
+
+class AnalyticsRollup(models.Model):
+    """How far a tenant's rollup goes: its days before `rolled_until`, counted in `time_zone`."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    time_zone = models.CharField(max_length=64)
+    rolled_until = models.DateField()
+    built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.tenant_id} until {self.rolled_until}"
 
 
 from chat.whatsapp.models import WhatsAppAccount, WhatsAppInbound, WhatsAppOutbound  # noqa: E402, F401

@@ -104,6 +104,9 @@ SYSTEM_ROWS = {  # model → may staff delete a row?
     "chat.ModelPrice": False,  # a business's own figures, edited on its analytics page
     "chat.GapFix": True,  # the gap shows again
     "documents.RetrievalDay": False,
+    "chat.AnalyticsDay": False,
+    "chat.AnalyticsLatencyDay": False,
+    "chat.AnalyticsRollup": True,  # the business's days are rolled up again on the next run
 }
 EDITED_BY_STAFF = {
     "accounts.User", "accounts.Plan", "accounts.Tenant", "accounts.Membership", "accounts.Invitation",

@@ -29,3 +29,8 @@ def ensure_schedules(sender=None, **kwargs) -> None:
         defaults={"name": "Prune rate-limit windows", "schedule_type": Schedule.MINUTES, "minutes": 10,
                   "repeats": -1},
     )
+    # The analytics rollup (chat.rollup); named, not imported: kaiu imports no app of ours.
+    Schedule.objects.get_or_create(
+        func="chat.tasks.analytics_rollup",
+        defaults={"name": "Analytics daily rollup", "schedule_type": Schedule.HOURLY, "repeats": -1},
+    )

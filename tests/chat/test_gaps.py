@@ -87,3 +87,26 @@ def test_a_gap_cannot_be_fixed_for_another_tenants_bot(owner_client, other_bot):
 
     assert not CuratedAnswer.objects.filter(bot=other_bot).exists()
     assert not GapFix.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_gaps_are_those_of_the_newest_open_questions_only(tenant, bot, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat import gaps
+    from chat.models import GapFix
+
+    monkeypatch.setattr(gaps, "MAX_ROWS", 10)
+    unanswered(bot, ["¿Venden tarjetas de regalo?"] * 8)
+    QueryLog.objects.update(created_at=timezone.now() - timedelta(days=2))  # the oldest
+    unanswered(bot, ["¿Hacen envíos a Leticia?"] * 6)
+    unanswered(bot, ["¿Abren el domingo?"] * 4)
+    # Capped at the newest 10: the Leticia and Sunday ones; the gift cards fall out.
+    assert [(g.count, g.key) for g in gap_list(tenant, period_for(tenant, days=7))] == [
+        (6, "hacen envios a leticia"), (4, "abren el domingo")]
+    # Fixed questions do not take places in the cap: the gift cards come back.
+    GapFix.objects.create(tenant=tenant, bot=bot, key="hacen envios a leticia", fixed_at=timezone.now())
+    assert [(g.count, g.key) for g in gap_list(tenant, period_for(tenant, days=7))] == [
+        (6, "venden tarjetas de regalo"), (4, "abren el domingo")]
