@@ -1,0 +1,112 @@
+"""What is quoted of a chosen unit: the sentence with what follows it, or a record's fields."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from kaiu.ai.embeddings import fold
+from kaiu.ai.extractive.reading import Unit
+from kaiu.ai.extractive.scoring import _Candidate
+from kaiu.ai.extractive.words import _NAME_GROUP, _TERM
+
+# About four sentences: the window after the lead stops there, and a sentence of another
+# passage is added only within it.
+ANSWER_BUDGET = 550
+_LITERAL_CHARS = 160  # of one line of code quoted after its sentence
+_LITERAL_LINES = 3
+
+
+# Words that open a sentence about what the one before it said: "This is very useful if ...".
+_REFERS_BACK = frozenset("this these that those it its they such thus so esto este esta estos estas eso esa "
+                         "ello asi dicho dicha dichos dichas".split())
+
+
+def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int, boilerplate: set[str],
+            used: set[str], room: int) -> tuple[list[tuple[str, int]], list[Unit], _Candidate]:
+    """A chosen sentence and what follows it in its section of its passage, while it goes on
+    about the same thing, within `room` characters: the lines of code after it ("You can
+    clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
+    ":" introduces, and the sentences of its paragraph that share a rare word with it or an
+    informative one with the question ("However, you can override this by holding Shift"),
+    or refer back to it ("This setting is kept in /etc/papersize"). A chosen sentence opening
+    with "This" or "Esto" comes after the one it refers to."""
+    # Rare: held by at most half of the sentences.
+    linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
+    units, start = list(chosen.units), chosen.position
+    before = units[start - 1] if start else None
+    if (before and before.section == chosen.unit.section and before.key not in boilerplate
+            and (before.literal or before.paragraph == chosen.unit.paragraph)
+            and _first_word(chosen.unit.text) in _REFERS_BACK):
+        start -= 1
+    taken, pieces, size, lines = [], [], 0, 0
+    for unit in units[start:]:
+        if taken and (unit.section != chosen.unit.section or unit.key in boilerplate or unit.key in used):
+            break
+        if unit.literal:
+            if lines == _LITERAL_LINES:
+                break
+            code = _as_code(_shortened(unit.text))
+            if pieces:
+                pieces[-1] += f" {code}"
+            else:
+                pieces.append(code)
+            size, lines = size + len(code), lines + 1
+        else:
+            if taken and unit is not chosen.unit:
+                previous = taken[-1]
+                introduced = previous.text.endswith(":")
+                goes_on = (unit.paragraph == previous.paragraph or previous.literal) and (
+                    unit.own_terms & linked or _first_word(unit.text) in _REFERS_BACK)
+                if not (introduced or goes_on) or size + len(unit.text) > room:
+                    break
+            text = f"{unit.lead_in}; {unit.text}" if unit.lead_in and not taken else unit.text
+            pieces.append(text)
+            size, lines = size + len(text), 0
+        taken.append(unit)
+    return [(piece, chosen.number) for piece in pieces], taken, chosen
+
+
+def _first_word(text: str) -> str:
+    words = _TERM.findall(fold(text[:20]))
+    return words[0] if words else ""
+
+
+def _with_code(candidate: _Candidate) -> str:
+    """A sentence and the lines of code right after it, which it introduces."""
+    code = []
+    for unit in candidate.units[candidate.position + 1:candidate.position + 1 + _LITERAL_LINES]:
+        if not unit.literal or unit.section != candidate.unit.section:
+            break
+        code.append(_as_code(_shortened(unit.text)))
+    return " ".join([candidate.unit.text, *code])
+
+
+def _shortened(line: str) -> str:
+    return line if len(line) <= _LITERAL_CHARS else line[:_LITERAL_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _as_code(line: str) -> str:
+    """A line of code as Markdown code: "# adduser fish" is not a title there."""
+    fence = "``" if "`" in line else "`"
+    return f"{fence}{line.strip(chr(96)) if fence == chr(96) else line}{fence}"
+
+
+def _units_in(lead: _Candidate, window) -> list[Unit]:
+    texts = {text for text, _ in window}
+    return [lead.unit, *(u for u in lead.units[lead.position + 1:] if u.text in texts)]
+
+
+def _quote(candidate: _Candidate, asked: set[str]) -> str:
+    """A sentence as written; a record as its identifying field and the fields asked for
+    (by name: "price" for "¿cuánto cuesta?"; else those whose value the question holds; else all)."""
+    fields = candidate.unit.fields
+    if not fields:
+        return candidate.unit.text
+    ident = next((f for f in fields if f"g{_NAME_GROUP}" in f.name_terms), fields[0])
+    rest = [f for f in fields if f is not ident]
+    by_name = {f: len(f.name_terms & asked) for f in rest if f.name_terms & asked}
+    if by_name:
+        shown = [f for f in rest if by_name.get(f) == max(by_name.values())]
+    else:
+        shown = [f for f in rest if f.value_terms & asked] or rest
+    return "; ".join(f"{f.name}: {f.value}" for f in [ident, *shown])
