@@ -71,16 +71,6 @@ def _first_word(text: str) -> str:
     return words[0] if words else ""
 
 
-def _with_code(candidate: _Candidate) -> str:
-    """A sentence and the lines of code right after it, which it introduces."""
-    code = []
-    for unit in candidate.units[candidate.position + 1:candidate.position + 1 + _LITERAL_LINES]:
-        if not unit.literal or unit.section != candidate.unit.section:
-            break
-        code.append(_as_code(_shortened(unit.text)))
-    return " ".join([candidate.unit.text, *code])
-
-
 def _shortened(line: str) -> str:
     return line if len(line) <= _LITERAL_CHARS else line[:_LITERAL_CHARS].rsplit(" ", 1)[0] + " …"
 
@@ -89,11 +79,6 @@ def _as_code(line: str) -> str:
     """A line of code as Markdown code: "# adduser fish" is not a title there."""
     fence = "``" if "`" in line else "`"
     return f"{fence}{line.strip(chr(96)) if fence == chr(96) else line}{fence}"
-
-
-def _units_in(lead: _Candidate, window) -> list[Unit]:
-    texts = {text for text, _ in window}
-    return [lead.unit, *(u for u in lead.units[lead.position + 1:] if u.text in texts)]
 
 
 def _quote(candidate: _Candidate, asked: set[str]) -> str:
