@@ -111,7 +111,8 @@ def test_a_malformed_tenant_switch_is_refused_politely(client, owner, tenant):
 # --- Guessing and flooding ------------------------------------------------------------------
 
 
-def test_password_guessing_is_refused_past_the_limit_without_checking_the_password(client, owner, tenant, settings):
+def test_password_guessing_is_refused_past_the_limit_without_checking_the_password(client, owner, tenant, settings,
+                                                                                    rate_window):
     settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 3
     for _ in range(3):
         assert client.post("/accounts/login/", {"username": "owner@alpha.test", "password": "guess"}).status_code == 200
@@ -130,7 +131,7 @@ def test_password_guessing_is_refused_past_the_limit_without_checking_the_passwo
     assert response.status_code == 302
 
 
-def test_addresses_of_one_ipv6_network_share_one_allowance(client, owner, tenant, settings):
+def test_addresses_of_one_ipv6_network_share_one_allowance(client, owner, tenant, settings, rate_window):
     settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 2
     guess = {"username": "owner@alpha.test", "password": "guess"}
     for address in ("2001:db8:5:7::1", "2001:db8:5:7::2"):
@@ -144,7 +145,7 @@ def test_addresses_of_one_ipv6_network_share_one_allowance(client, owner, tenant
     assert client.post("/accounts/login/", guess, REMOTE_ADDR="10.0.0.9").status_code == 429
 
 
-def test_sign_ups_from_one_address_are_limited_and_create_nothing_past_it(client, db, settings):
+def test_sign_ups_from_one_address_are_limited_and_create_nothing_past_it(client, db, settings, rate_window):
     settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 1
     form = {"email": "new@shop.test", "full_name": "New", "business_name": "New Shop",
             "password": "correct horse battery staple", **BUSINESS}
@@ -172,7 +173,7 @@ def test_the_reset_email_cap_counts_an_address_however_it_is_spelled(client, own
     assert len(mail.outbox) == 1
 
 
-def test_reset_requests_from_one_address_are_limited(client, db, settings):
+def test_reset_requests_from_one_address_are_limited(client, db, settings, rate_window):
     settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 2
     for n in range(2):
         assert client.post("/accounts/password-reset/", {"email": f"ghost{n}@example.com"}).status_code == 302
@@ -181,7 +182,7 @@ def test_reset_requests_from_one_address_are_limited(client, db, settings):
     assert "Too many attempts" in refused.content.decode()
 
 
-def test_the_admin_sign_in_has_the_same_limit(client, db, settings):
+def test_the_admin_sign_in_has_the_same_limit(client, db, settings, rate_window):
     settings.RATE_LIMIT_SIGN_IN_PER_MINUTE = 2
     User.objects.create_superuser(email="root@kaiu.test", password="correct horse battery staple")
     for _ in range(2):

@@ -122,7 +122,7 @@ def test_the_widget_script_points_at_the_frame_and_stays_off_without_domains(cli
     assert client.get("/widget/nosuchbot1.js").status_code == 404
 
 
-def test_rate_limits_answer_429_with_retry_after(client, shop_bot, settings):
+def test_rate_limits_answer_429_with_retry_after(client, shop_bot, settings, rate_window):
     settings.RATE_LIMIT_PER_IP_PER_MINUTE = 2
     assert ask(client, shop_bot, "Hola").status_code == 200
     assert ask(client, shop_bot, "Hola").status_code == 200
@@ -135,7 +135,7 @@ def test_rate_limits_answer_429_with_retry_after(client, shop_bot, settings):
     assert ask(client, shop_bot, "Hola", {"HTTP_X_FORWARDED_FOR": "10.0.0.77"}).status_code == 429
 
 
-def test_a_trusted_proxy_makes_the_forwarded_address_count(client, shop_bot, settings):
+def test_a_trusted_proxy_makes_the_forwarded_address_count(client, shop_bot, settings, rate_window):
     settings.RATE_LIMIT_PER_IP_PER_MINUTE = 1
     settings.TRUSTED_PROXY_COUNT = 1
     assert ask(client, shop_bot, "Hola", {"HTTP_X_FORWARDED_FOR": "1.1.1.1, 203.0.113.5"}).status_code == 200
@@ -143,7 +143,7 @@ def test_a_trusted_proxy_makes_the_forwarded_address_count(client, shop_bot, set
     assert ask(client, shop_bot, "Hola", {"HTTP_X_FORWARDED_FOR": "203.0.113.6"}).status_code == 200
 
 
-def test_a_conversation_has_its_own_rate_limit(client, shop_bot, settings):
+def test_a_conversation_has_its_own_rate_limit(client, shop_bot, settings, rate_window):
     settings.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE = 1
     first = read_events(ask(client, shop_bot, "Hola"))[0][1]  # a new conversation counts against the IP only
     assert ask(client, shop_bot, "Otra vez", **first).status_code == 200
