@@ -19,6 +19,7 @@ in the Outcome; the first that answers ends the flow.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -206,15 +207,21 @@ def _from_handover(bot: Bot, outcome: Outcome) -> Iterator[str]:
     yield handover.handover_text(bot)
 
 
+_CLOSING_QUESTION = re.compile(r"\s*¿?[^.!?¿]*\?\s*$")
+
+
 def _from_shop(bot: Bot, conversation: Conversation, answer: ShopAnswer, outcome: Outcome) -> Iterator[str]:
     """Live prices and orders: never cached (the price may change before the next question).
     What the shop cannot do (sold out, no such order) goes to a person."""
     outcome.origin, outcome.model, outcome.answered = "shop", "kaiu-shop", answer.answered
     outcome.cards, outcome.reason = answer.cards, answer.reason
-    yield answer.text
-    if answer.handover and handover.can_hand_over(conversation):
-        outcome.handover = answer.handover
-        yield "\n\n" + handover.handover_text(bot)
+    if not (answer.handover and handover.can_hand_over(conversation)):
+        yield answer.text
+        return
+    # A person takes it from here: the shop's own next question ("¿Quieres otro producto?")
+    # would contradict that.
+    outcome.handover = answer.handover
+    yield (_CLOSING_QUESTION.sub("", answer.text) or answer.text) + "\n\n" + handover.handover_text(bot)
 
 
 def _from_cache(cache: CacheLookup, model: ChatModel, outcome: Outcome) -> Iterator[str]:

@@ -154,6 +154,7 @@ def test_a_sold_out_product_in_an_order_hands_over(store_bot, say):
     text, _ = say(conversation, "el de 30 ml")
     assert "agotado" in text
     assert "persona de nuestro equipo" in text
+    assert "¿Quieres otro producto?" not in text  # a person takes it from here
     assert handed(conversation).handover_code == "out_of_stock"
     assert product(store_bot.tenant, "AE-LAV-30").stock_reserved == 0
 
