@@ -200,11 +200,18 @@ def vector_literal(vector) -> str:
 
 def _params(bot, query, model, literal, common="{}"):
     """retrieve()'s parameters; `common` is the bot profile's common_terms_array."""
-    from documents.search import COMMON_SCORED_ROWS, KEYWORD_SCORED_ROWS, RARE_SCORED_ROWS
+    from documents.search import (
+        COMMON_SCORED_ROWS,
+        KEYWORD_SCORED_ROWS,
+        RARE_SCORED_ROWS,
+        bot_profile,
+        question_params,
+    )
 
+    _, term_params = question_params(bot, query, bot_profile(bot))
     return {"bot": bot.pk, "query": query, "language": bot.language, "k": K, "candidates": max(40, 4 * K),
             "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS, "common_scored": COMMON_SCORED_ROWS,
-            "model": model, "vector": literal, "common": common}
+            "model": model, "vector": literal, "common": common, **term_params}
 
 
 def run_sql(statement, params):

@@ -165,6 +165,8 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
               "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
               "common": profile.common_terms_array}
     started = time.perf_counter()
+    result.terms, term_params = question_params(bot, query, profile)
+    params.update(term_params)
     if mode != "keyword":
         _embed_query(bot, query, params, result)
     result.embed_ms = (time.perf_counter() - started) * 1000
@@ -254,14 +256,40 @@ def _hit(rank: int, row: tuple) -> Hit:
                rank=rank, score=None if row[5] is None else float(row[5]),
                rrf=None if row[6] is None else float(row[6]), coverage=None if row[7] is None else float(row[7]),
                lexemes=frozenset(row[8] or ()),
-               positions=(json.loads(row[10]) if isinstance(row[10], str) else row[10]) or {})
+               positions=(json.loads(row[9]) if isinstance(row[9], str) else row[9]) or {})
+
+
+def question_params(bot, query: str, profile: BotProfile) -> tuple[list[Term], dict]:
+    """The question's terms weighted in this bot, and the search statement's parameters for them."""
+    lexemes = question_lexemes(bot.language, query)
+    terms = question_terms(query, lexemes, profile)
+    return terms, term_weights_params(lexemes, terms)
+
+
+def question_lexemes(language: str, query: str) -> list[str]:
+    """The question's search terms as the index stems them (one short round trip: the search
+    statement weighs them by their rarity in the bot, which only Python knows)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(kaiu_search_vector(%s, %s))", [language, query])
+        return list(cursor.fetchone()[0] or ())
+
+
+def term_weights_params(lexemes: list[str], terms: list[Term]) -> dict:
+    """The search statement's `term_lexemes` and `term_weights`: each of the question's
+    lexemes with its information weight, so a passage holding its rare words outranks one
+    holding its common ones in the keyword ranking. The words that only make a sentence a
+    question weigh nothing, unless they are all the question has."""
+    weight = {term.lexeme: term.weight for term in terms}
+    weights = [weight.get(lexeme, 0.0) for lexeme in lexemes]
+    if not any(weights):
+        weights = [1.0] * len(lexemes)
+    return {"term_lexemes": lexemes, "term_weights": weights, "total_weight": sum(weights) or 1.0}
 
 
 def _weigh(result: Retrieval, query: str, rows, profile: BotProfile, model_name: str) -> None:
     """Each hit's relevance, from the question's terms weighted in this bot (documents.relevance)."""
     if not rows:
         return
-    result.terms = question_terms(query, rows[0][9] or (), profile)
     vector = result.mode != "keyword" and bool(model_name)  # in keyword mode, score is the word coverage
     for hit in result.hits:
         similarity = hit.score if vector else None

@@ -37,13 +37,17 @@ def _query_cte(query: str) -> str:
     else:
         any_words, rare_lexemes = _OR.format(terms="lexemes"), _RARE
     return f"""q AS (SELECT all_words, {any_words} AS any_words, {rare_lexemes} AS rare_lexemes, lexemes FROM (
-        SELECT {_ALL_WORDS} AS all_words,
-               tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s)) AS lexemes) words)"""
+        SELECT {_ALL_WORDS} AS all_words, %(term_lexemes)s::text[] AS lexemes) words),
+    w AS (SELECT lexeme, quote_literal(lexeme)::tsquery AS query, weight
+          FROM unnest(%(term_lexemes)s::text[], %(term_weights)s::float8[]) AS t(lexeme, weight)
+          WHERE strpos(lexeme, E'\\\\') = 0)"""
 
 
 # Keyword candidates: passages holding every word of the question (the best keyword
 # evidence, ranked by ts_rank_cd), then passages holding some of the words, ranked by
-# coverage, the share of the question's terms they hold. Each bot has its own partition
+# coverage, the share of the question's information they hold: each term weighs its rarity in
+# the bot (documents.relevance.term_weight), so "aptitude" in every passage of a manual and
+# the question's "juego" found once do not count the same. Each bot has its own partition
 # and GIN index (migration 0003), so a word's postings hold this bot's passages only.
 #
 # Partial matches are counted in the index, a rare word at a time: how many of the
@@ -80,13 +84,13 @@ _SAMPLE = "LIMIT %(scored)s"
 _KEYWORD_CTES = f"""
     {_matching_ids("all_ids", "all_words")}
     rare_ids AS MATERIALIZED (
-        SELECT m.id, count(*) AS rare_terms
-        FROM q, unnest(q.rare_lexemes) term,
+        SELECT m.id, sum(w.weight) AS rare_weight
+        FROM q, w,
              LATERAL (SELECT c.id FROM documents_chunk c
-                      WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ quote_literal(term)::tsquery) m
-        WHERE {_FEW_FULL_MATCHES}
+                      WHERE c.bot_id = %(bot)s AND c.is_enabled AND c.search_vector @@ w.query) m
+        WHERE w.lexeme = ANY(q.rare_lexemes) AND {_FEW_FULL_MATCHES}
         GROUP BY m.id
-        ORDER BY rare_terms DESC, m.id
+        ORDER BY rare_weight DESC, m.id
         LIMIT %(rare_scored)s),
     {_matching_ids("common_ids", "any_words", only_if=f"{_FEW_FULL_MATCHES} AND {_FEW_RARE_MATCHES}",
                    limit="%(common_scored)s")}
@@ -98,9 +102,9 @@ _KEYWORD_CTES = f"""
              ORDER BY keyword_rank DESC, c.id LIMIT %(candidates)s)
             UNION ALL
             (SELECT c.id, 0.0::float4 AS keyword_rank,
-                    (length(c.search_vector) - length(ts_delete(c.search_vector, q.lexemes)))::float
-                    / greatest(cardinality(q.lexemes), 1) AS coverage
-             FROM any_ids s JOIN documents_chunk c ON c.id = s.id AND c.bot_id = %(bot)s, q
+                    (SELECT coalesce(sum(w.weight), 0) FROM w WHERE c.search_vector @@ w.query)
+                    / %(total_weight)s::float8 AS coverage
+             FROM any_ids s JOIN documents_chunk c ON c.id = s.id AND c.bot_id = %(bot)s
              ORDER BY coverage DESC, c.id LIMIT %(candidates)s)
         ) matches
         ORDER BY id, coverage DESC, keyword_rank DESC),"""
@@ -144,11 +148,8 @@ _HIT_COLUMNS = """
 """
 # What documents.relevance weighs: the passage's terms and the question's, as the index has them.
 _TERMS = """, tsvector_to_array(c.search_vector) AS lexemes,
-    tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s)) AS question_lexemes,
     (SELECT json_object_agg(t.lexeme, t.positions) FROM unnest(c.search_vector) t
-     WHERE t.lexeme IN (SELECT unnest(tsvector_to_array(kaiu_search_vector(%(language)s, %(query)s))))) AS positions"""
-# ^ The question's terms in a subquery of their own: computed once per statement, not once for
-#   every term of every passage (16 passages of ~150 terms: 2-8 ms).
+     WHERE t.lexeme = ANY(%(term_lexemes)s::text[])) AS positions"""
 _HITS_JOIN = ("JOIN documents_chunk c ON c.id = {alias}.id AND c.bot_id = %(bot)s "
               "JOIN documents_document d ON d.id = c.document_id")
 

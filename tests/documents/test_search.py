@@ -271,6 +271,23 @@ def test_partial_matches_rank_by_how_many_words_a_passage_holds(bot, add_text, m
     assert all("pedido" in hit.text.lower() for hit in only_common)
 
 
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_partial_matches_rank_by_the_information_they_hold_not_their_word_count(bot, add_text, mode):
+    """"¿aptitude trae algún juego?" of a manual: the passage naming the program and its game
+    holds the question's information; passages sharing only "trae" and "algún" hold as many of
+    its words and none of it."""
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    bot.save()
+    chatter = [f"La versión {n} trae algún cambio menor en los menús." for n in range(20)]
+    program = [f"Aptitude muestra la lista número {n} de paquetes instalados." for n in range(12)]
+    target = "Aptitude incluye una versión del clásico juego Buscaminas."
+    add_text(bot, "Manual", "\n\n".join([*chatter, *program, target]))
+
+    hits = retrieve(bot, "¿aptitude trae algún juego?", k=3, mode=mode, record=False).hits
+
+    assert hits[0].text == target
+
+
 def test_the_common_terms_reach_postgresql_as_written(db):
     from django.db import connection
 
