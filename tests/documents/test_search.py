@@ -288,6 +288,19 @@ def test_partial_matches_rank_by_the_information_they_hold_not_their_word_count(
     assert hits[0].text == target
 
 
+@pytest.mark.parametrize("question", ["¿Qué pongo en sources.list?", "¿Qué va en /etc/apt/sources.list?"])
+def test_a_path_is_searched_by_its_parts(bot, add_text, question):
+    """A path was one search term: "sources.list" did not find "/etc/apt/sources.list"."""
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
+    bot.save()
+    target = "Las fuentes de paquetes se listan en /etc/apt/sources.list, una por línea."
+    add_text(bot, "Manual", "\n\n".join([*(f"El paquete {n} se instala con apt." for n in range(10)), target]))
+
+    hits = retrieve(bot, question, k=3, mode="keyword", record=False).hits
+
+    assert hits and hits[0].text == target
+
+
 def test_the_common_terms_reach_postgresql_as_written(db):
     from django.db import connection
 
