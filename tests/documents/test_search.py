@@ -298,7 +298,8 @@ def test_a_path_is_searched_by_its_parts(bot, add_text, question):
 
     hits = retrieve(bot, question, k=3, mode="keyword", record=False).hits
 
-    assert hits and hits[0].text == target
+    assert hits
+    assert hits[0].text == target
 
 
 def test_the_common_terms_reach_postgresql_as_written(db):
