@@ -128,6 +128,16 @@ _PARTS = PARTS
 def _totals_and_groups(tenant, bot, period: Period, figures: Figures, split: date) -> None:
     """Totals, per day, per model, per channel and provider errors, in one statement: the rollup's
     rows for the days before `split`, the raw rows grouped the same way for the rest."""
+    sql, params = _totals_and_groups_sql(tenant, bot, period, split)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    _figures_from_rows(figures, period, rows)
+
+
+def _totals_and_groups_sql(tenant, bot, period: Period, split: date) -> tuple[str, dict]:
+    """The statement and its parameters; each row is (kind, value, up to seven numbers), kind one of
+    total, day, conversations, model, channel, error."""
     bot_sql = " AND bot_id = %(bot)s" if bot is not None else ""
     params = {"tenant": tenant.pk, "bot": bot.pk if bot is not None else None, "zone": period.zone,
               "since": period.since, "split": split, "since_text": period.since.isoformat(),
@@ -141,9 +151,7 @@ def _totals_and_groups(tenant, bot, period: Period, figures: Figures, split: dat
         # A conversation asked on a rolled-up day of the range is not new on a raw one.
         where = RAW_WHERE + bot_sql.replace("bot_id", "q.bot_id")
         parts.append(f"SELECT {columns} FROM ({grouped_sql(where, lookup=split > period.since)}) raw")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH r AS MATERIALIZED ({" UNION ALL ".join(parts)}),
+    sql = f"""WITH r AS MATERIALIZED ({" UNION ALL ".join(parts)}),
                 c AS (SELECT r.day, e.key AS prev, e.value::bigint AS n FROM r, jsonb_each_text(r.conversations) e)
                 SELECT 'total', '', sum(questions)::bigint, sum(answered)::bigint, sum(failed)::bigint,
                        sum(cache_hits)::bigint, sum(curated_hits)::bigint, sum(low_confidence)::bigint,
@@ -157,8 +165,12 @@ def _totals_and_groups(tenant, bot, period: Period, figures: Figures, split: dat
                           FROM r GROUP BY model
                 UNION ALL SELECT 'channel', channel, sum(questions)::bigint, 0, 0, 0, 0, 0, 0 FROM r GROUP BY channel
                 UNION ALL SELECT 'error', e.key, sum(e.value::bigint)::bigint, 0, 0, 0, 0, 0, 0
-                          FROM r, jsonb_each_text(r.errors) e GROUP BY e.key""", params)
-        rows = cursor.fetchall()
+                          FROM r, jsonb_each_text(r.errors) e GROUP BY e.key"""
+    return sql, params
+
+
+def _figures_from_rows(figures: Figures, period: Period, rows) -> None:
+    """Spread the statement's rows over the figures, every day of the period listed."""
     days: dict[date, dict] = {}
     errors = []
     for kind, value, *n in rows:
@@ -182,16 +194,25 @@ def _totals_and_groups(tenant, bot, period: Period, figures: Figures, split: dat
     empty = {"questions": 0, "answered": 0, "conversations": 0}
     figures.per_day = [{"day": day, **days.get(day, empty)} for day in period.days]
     figures.models.sort(key=lambda m: (-m["questions"], m["model"]))
+    _channels_labelled(figures)
+    figures.error_kinds = _error_kinds(errors)
+
+
+def _channels_labelled(figures: Figures) -> None:
     figures.channels.sort(key=lambda c: (-c["questions"], c["channel"]))
     labels = dict(Channel.choices)
     for channel in figures.channels:
         channel["share"] = figures.rate(channel["questions"])
         channel["label"] = labels.get(channel["channel"], channel["channel"])
+
+
+def _error_kinds(errors: list[tuple[str, int]]) -> list[dict]:
+    """The provider errors grouped by kind, the commonest first, each with one example."""
     kinds: dict[str, dict] = {}
     for text, count in sorted(errors, key=lambda e: (-e[1], e[0]))[:100]:
         kind = kinds.setdefault(error_kind(text), {"kind": error_kind(text), "count": 0, "example": text})
         kind["count"] += count
-    figures.error_kinds = sorted(kinds.values(), key=lambda k: -k["count"])
+    return sorted(kinds.values(), key=lambda k: -k["count"])
 
 
 def _latency(tenant, bot, period: Period, figures: Figures, split: date) -> None:
