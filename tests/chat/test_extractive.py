@@ -353,3 +353,17 @@ def test_a_reference_to_a_manual_page_or_a_section_is_no_amount():
                   "There are ten mines.")
     assert text.startswith("The board hides its mines, as dpkg(1) explains. [1]")
     assert "There are ten mines. [2]" in text
+
+
+# --- Which sentence leads ------------------------------------------------------------------
+
+
+def test_a_long_sentence_naming_the_question_s_words_in_passing_does_not_beat_a_short_one_about_them():
+    long = ("As you can see, the program shows three signs that something has gone wrong: first, the number of "
+            "broken packages is shown in the upper area; second, the lower half of the screen changes to describe "
+            "the broken packages related to the current one; third, a bar appears at the bottom of the screen "
+            "with a suggestion on how to solve the problem.")
+    short = "Undo (Control+u) cancels the last change you flagged for a package."
+    text = answer("I flagged the wrong package for removal. How do I take that change back?", long, short,
+                  names={1: "manual.md", 2: "manual.md"})
+    assert text.startswith(f"{short} [2]")

@@ -90,11 +90,23 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
             score += _OPENING_BONUS * share * sum(weight.get(term, 0) for term in named)
         if _FOOTNOTE.match(unit.text):
             score *= _FOOTNOTE_SHARE
+        score /= _length_norm(unit.text)
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
     return score / (1 + RANK_PENALTY * candidate.rank)
 
 
+def _length_norm(text: str) -> float:
+    """What a long sentence's score is divided by: the more words it has, the more of the
+    question's it holds by chance. "As you can see, aptitude displays three indicators that
+    something has gone wrong: first, ...; second, ...; third, ..." names "wrong", "change" and
+    "package" in passing, the row "Undo (Control+u) | Cancel the last change to a package" does
+    so to say what it is."""
+    return 1 + LENGTH_PENALTY * max(0, len(text.split()) - _SHORT_WORDS) / _SHORT_WORDS
+
+
+LENGTH_PENALTY = 0.15  # of each further _SHORT_WORDS words, as a share of the score (as BM25's b)
+_SHORT_WORDS = 25  # a sentence up to this many words is not long
 _OPENING_BONUS = 1.0
 # "⁵Dado que el paquete pbuilder está evolucionando...": a footnote adds to a sentence elsewhere.
 _FOOTNOTE = re.compile(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹]")
