@@ -236,6 +236,17 @@ def test_plurals_genders_and_participles_match_their_word():
     assert text.startswith("El archivo vive en un directorio propio. [1]")
 
 
+def test_a_participle_matches_its_verb_ending_in_e_and_forms_of_be_match_nothing():
+    text = answer("What is the old name of the command?",
+                  "The old command is still supported.", "The command was once named dist-upgrade.")
+    assert text.startswith("The command was once named dist-upgrade. [2]")
+    # "being" ties "is being upgraded" together: it says nothing of what is asked.
+    text = answer("Why is a package being held back?",
+                  "Services are stopped while a package is being upgraded.",
+                  "A package is held back when its new version needs a package that is not installed.")
+    assert text == "A package is held back when its new version needs a package that is not installed. [2]"
+
+
 def test_words_carried_from_earlier_turns_count_less_than_the_question_s_own():
     passage = ("In case you get tired of installing packages, aptitude includes a version of the classic game "
                "Minesweeper. Within the rectangle that appears on the screen are hidden ten mines.")
@@ -281,6 +292,22 @@ def test_a_measure_asked_is_answered_by_a_sentence_giving_a_number():
                   "se elige con el deslizador del zumbador.\n\nLa intensidad del zumbador es máxima cerca de "
                   "3500 Hz, por resonancia.")
     assert "3500 Hz" in text
+
+
+def test_a_file_or_a_place_asked_is_answered_by_a_sentence_naming_a_path():
+    text = answer("¿En qué archivo se guarda el nombre de la máquina?",
+                  "El programa guarda el nombre de cada archivo de la máquina en su registro.",
+                  "El nombre de la máquina se lee de /etc/hostname al arrancar.")
+    assert "El nombre de la máquina se lee de /etc/hostname al arrancar. [2]" in text
+    text = answer("Which file holds my own preferences?",
+                  "The preferences menu holds your own choices of colours and keys, which are kept in a file.",
+                  "Your own preferences are written to ~/.app/config when you quit.")
+    assert "~/.app/config" in text
+    # Where something comes from is no place on disk; "and/or" is no path.
+    text = answer("Where do the code names of the releases come from?",
+                  "The code names of the releases come from the characters of a film.",
+                  "The names are listed in /usr/share/names/releases.txt for reference.")
+    assert text == "The code names of the releases come from the characters of a film. [1]"
 
 
 def test_a_how_question_answered_without_its_command_gets_the_sentence_that_gives_one():

@@ -17,7 +17,11 @@ _STOPWORDS = set(
     "be been has have this that there to at by as if from we our they many much cuantos cuantas cuanta solo "
     "only really anything something everything every any other others else just also still even ever way ways "
     "thing things algun alguna alguno algunos algunas ademas dentro cosa cosas forma manera modo nada todo todos "
-    "todas cada otro otra otros otras mismo misma".split())
+    "todas cada otro otra otros otras mismo misma "
+    # Forms of "be", "have" and "do" and of "ser", "estar", "haber": they tie a sentence together, whatever it says.
+    "am was were being having had did done doing does isn aren wasn weren don doesn didn "
+    "soy eres somos era eran sea sean sido siendo estoy estas estamos estaba estaban este esten estado "
+    "ha han he has hemos habia habian haya hayan habido".split())
 # Words a question uses for a column, by column: "¿cuánto cuesta?" asks for price_sek or precio.
 _FIELD_WORDS = [
     "price prices precio precios cost costs costo coste cuesta cuestan vale valen valor much tarifa pvp",
@@ -63,7 +67,7 @@ def _stem(word: str) -> str:
     if not word.isalpha():
         return word
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix in _INFINITIVES else 4):
+        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if _short_stem_ok(word, suffix) else 4):
             word = word[:-len(suffix)]
             break
     if len(word) > SHORTEST_STEM and word[-1] in "aeo":
@@ -72,6 +76,13 @@ def _stem(word: str) -> str:
 
 
 _INFINITIVES = frozenset(("ar", "er", "ir"))
+
+
+def _short_stem_ok(word: str, suffix: str) -> bool:
+    """Whether three letters may be left: of an infinitive ("apagar"), or of an English past
+    participle whose verb ends in a silent "e" ("named", "saved": "name", "save"), never of a
+    word ending in "eed" ("speed")."""
+    return suffix in _INFINITIVES or (suffix == "ed" and word[-3] != "e")
 SHORTEST_STEM = 3
 
 
