@@ -218,6 +218,16 @@ def test_the_sentences_after_the_lead_that_go_on_about_it_are_quoted_with_it():
     assert text.startswith("At any time, you can use Undo (Control+u) to undo any change to an order. [1] This is")
 
 
+def test_a_short_sentence_introducing_a_list_goes_on_from_the_lead_with_the_list_s_first_item():
+    text = answer("¿Cómo programo una tarea para que se ejecute periódicamente?",
+                  "Si tu paquete requiere tareas periódicas, puedes usar este fichero como patrón. Puedes establecer "
+                  "tareas que se ejecuten cada hora, día o semana. Los nombres de los archivos son:\n"
+                  "paquete.cron.hourly - instalado como /etc/cron.hourly/paquete: se ejecuta cada hora.\n"
+                  "paquete.cron.daily - instalado como /etc/cron.daily/paquete: se ejecuta cada día.",
+                  names={1: "guide.pdf"})
+    assert "Los nombres de los archivos son: [1] paquete.cron.hourly - instalado como /etc/cron.hourly/paquete" in text
+
+
 def test_a_description_is_quoted_with_the_name_of_the_option_it_describes():
     options = ("Option: Shop::Currency\n\nDefault: SEK\n\nDescription: The currency in which prices are shown.\n\n"
                "Option: Shop::Language\n\nDefault: sv\n\nDescription: The language of the shop's pages.")
@@ -326,6 +336,14 @@ def test_what_a_sentence_ending_in_a_colon_introduces_is_quoted_however_short():
            "permissions on the device.")
     text = answer("How can a user access the CD drive?", faq, names={1: "faq.txt"})
     assert "adduser user group" in text
+
+
+def test_a_command_without_a_prompt_after_a_sentence_ending_in_a_colon_is_the_command_asked():
+    text = answer("I have a file on disk and want to know which package it belongs to. What do I run?",
+                  "This script runs before the package it belongs to is unpacked from its file.",
+                  "To identify the package that produced the file named foo, execute either:\n\n* dpkg --search foo\n\n"
+                  "This searches for foo in installed packages.", names={1: "faq.txt", 2: "faq.txt"})
+    assert "To identify the package that produced the file named foo, execute either: `dpkg --search foo` [2]" in text
 
 
 def test_a_sentence_two_passages_share_is_quoted_where_its_command_follows():

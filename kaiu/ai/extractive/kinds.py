@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kaiu.ai.extractive.reading import Unit, _is_command
+from kaiu.ai.extractive.reading import Unit, _is_command_text
 from kaiu.ai.extractive.scoring import _FOOTNOTE, RANK_PENALTY, _Candidate
 from kaiu.ai.extractive.words import _asked_terms, _stems
 
@@ -59,7 +59,7 @@ KIND_TRIES = 3  # sentences of that kind tried, best first, for one whose quote 
 
 
 def _is_command_line(unit: Unit) -> bool:
-    return unit.literal and _is_command(unit.text, False)
+    return unit.literal and _is_command_text(unit.text)
 
 
 def _gives_number(unit: Unit) -> bool:
@@ -98,7 +98,7 @@ def _introduces_command(candidate: _Candidate) -> bool:
     """Whether a line of code that is a command follows the sentence in its passage."""
     after = candidate.units[candidate.position + 1:candidate.position + 2]
     return (not candidate.unit.literal and bool(after) and after[0].literal
-            and _is_command(after[0].text, False))
+            and _is_command_text(after[0].text))
 
 
 def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[str], weight: dict) -> None:

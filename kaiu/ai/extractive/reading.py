@@ -95,8 +95,10 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         if line.startswith(("```", "~~~")):
             fenced = not fenced
             continue
-        if fenced or _is_command(line, markdown):
-            out.append(_Piece(line, _context(headings), True, paragraph, section, ""))
+        bare = _BULLET.sub("", line)
+        if fenced or _is_command(line, markdown) or (introduced and _is_bare_command(bare)):
+            out.append(_Piece(line if fenced or not introduced else bare, _context(headings), True, paragraph,
+                              section, ""))
             introduced = False
             continue
         if _NAVIGATION.search(fold(line)):
@@ -163,6 +165,21 @@ _NUMBERING = re.compile(r"^(?:(?:chapter|cap[íi]tulo|appendix|ap[ée]ndice|sect
 
 def _is_command(line: str, markdown: bool) -> bool:
     return bool(_COMMAND.match(line) or (_ROOT_COMMAND.match(line) and (not markdown or _ROOT_SHELL.search(line))))
+
+
+def _is_command_text(line: str) -> bool:
+    """Whether a line of code is a command: after a prompt ("$ dpkg -L foo"), or bare ("dpkg -L foo")."""
+    return _is_command(line, False) or _is_bare_command(line)
+
+
+# "To identify the package that produced the file, execute either:" / "dpkg --search foo": a
+# program's name in lower case, then its options, a redirection or a pipe, and no full stop.
+_BARE_COMMAND = re.compile(r"^[a-z][\w.+-]*(?:[ \t]+\S+){1,8}$")
+_SHELL_SYNTAX = re.compile(r"\s--?[A-Za-z]|\s[|<>]|&&|\$\(")
+
+
+def _is_bare_command(line: str) -> bool:
+    return bool(_BARE_COMMAND.match(line) and _SHELL_SYNTAX.search(line)) and not line.endswith((".", ",", ";", ":"))
 
 
 _ROOT_SHELL = re.compile(r"\s-|[/=>|]")  # options, paths, redirections: a command, not a title

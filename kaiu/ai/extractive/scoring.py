@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kaiu.ai.embeddings import fold
-from kaiu.ai.extractive.reading import Unit, _is_command, _read
+from kaiu.ai.extractive.reading import Unit, _is_command_text, _read
 from kaiu.ai.extractive.words import _TERM, _asked_terms, _stems
 
 
@@ -46,7 +46,7 @@ def _candidates(passages) -> tuple[list[_Candidate], set[str]]:
         for position, unit in enumerate(units):
             # A line of code is found on its own only when it is a command ("$ sudo apt install
             # eyes17" under "On Debian"), not a program's output.
-            if unit.key and unit.key not in titles and (not unit.literal or _is_command(unit.text, False)):
+            if unit.key and unit.key not in titles and (not unit.literal or _is_command_text(unit.text)):
                 places[unit.key].append(position)
                 seen = first.get(unit.key)
                 if seen is None:
