@@ -412,3 +412,22 @@ def test_a_long_sentence_naming_the_question_s_words_in_passing_does_not_beat_a_
     text = answer("I flagged the wrong package for removal. How do I take that change back?", long, short,
                   names={1: "manual.md", 2: "manual.md"})
     assert text.startswith(f"{short} [2]")
+
+
+def test_a_sentence_holding_a_phrase_of_the_question_beats_one_holding_its_words_apart():
+    text = answer("Which characters may a package name use?",
+                  "For more than 80% of packages, the upstream version is less than 8 characters.",
+                  "You must choose the package name to consist only of lower case letters (a-z), digits (0-9) and "
+                  "periods.")
+    assert text.startswith("You must choose the package name to consist only of lower case letters")
+    text = answer("¿Qué caracteres puede usar el nombre del paquete?",
+                  "En el 80 % de los paquetes, la versión tiene menos de 8 caracteres.",
+                  "El nombre del paquete debe constar solo de letras minúsculas (a-z), dígitos (0-9) y puntos.")
+    assert text.startswith("El nombre del paquete debe constar solo de letras minúsculas")
+
+
+def test_prepositions_and_determiners_say_nothing_of_what_is_asked():
+    text = answer("Does the program come with some kind of game built into it?",
+                  "The program includes a version of the classic game Minesweeper.",
+                  "Default values are built into the program.")
+    assert text.startswith("The program includes a version of the classic game Minesweeper. [1]")

@@ -15,6 +15,7 @@ from kaiu.ai.extractive.kinds import (
     _kind_asked,
 )
 from kaiu.ai.extractive.quoting import ANSWER_BUDGET, _quote, _window
+from kaiu.ai.extractive.reading import _pairs
 from kaiu.ai.extractive.scoring import (
     CARRIED_WEIGHT,
     COVERAGE_WEIGHT,
@@ -54,7 +55,8 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     if not candidates:
         return []
     rarity, weight = _weights(question, carried, asked, candidates)
-    scores = {c: _score(c, asked, weight) for c in candidates}
+    pairs = _pairs(_stems(question))
+    scores = {c: _score(c, asked, weight, pairs) for c in candidates}
     _favour_the_kind_asked(question, candidates, scores, asked, weight)
     lead = max(candidates, key=lambda c: (scores[c], -c.rank, -c.position))
     if not scores[lead]:

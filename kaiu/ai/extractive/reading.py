@@ -4,6 +4,7 @@ headings above it, or, when it holds records, its records."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,13 @@ class Unit:
     own_terms: frozenset[str] = frozenset()  # a sentence's stems without its headings'
     heading_terms: frozenset[str] = frozenset()  # the stems of the headings above it in its passage
     under_title: bool = False  # its section opened with a title (_Piece)
+    pairs: frozenset[tuple[str, str]] = frozenset()  # its stems that follow one another ("package", "name")
+
+
+def _pairs(stems: list[str]) -> frozenset[tuple[str, str]]:
+    """Each stem with the next, stop words left out between them: a phrase of a question
+    ("package name") found as a phrase, not as two words apart ("packages ... their names")."""
+    return frozenset((first, second) for first, second in itertools.pairwise(stems) if first != second)
 
 
 @functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
@@ -57,11 +65,12 @@ def _read(passage: str, markdown: bool = False) -> tuple[Unit, ...]:
         words = _TERM.findall(fold(piece.text))
         # A sentence also says what its heading says: "PSE para pagos desde tu cuenta" under
         # "Medios de pago / Aceptamos:" answers "¿Qué medios de pago aceptan?".
-        own = _with_concepts(_stems_of(words))
+        stems = _stems_of(words)
+        own = _with_concepts(stems)
         heading = _with_concepts(_stems(piece.heading))
         terms = own | heading | _with_concepts(_stems(piece.lead_in))
         read.append(Unit(piece.text, " ".join(words), terms, (), piece.literal, piece.paragraph, piece.section,
-                         piece.lead_in, own, heading, piece.under_title))
+                         piece.lead_in, own, heading, piece.under_title, _pairs(stems)))
     return tuple(read)
 
 

@@ -21,7 +21,13 @@ _STOPWORDS = set(
     # Forms of "be", "have" and "do" and of "ser", "estar", "haber": they tie a sentence together, whatever it says.
     "am was were being having had did done doing does isn aren wasn weren don doesn didn "
     "soy eres somos era eran sea sean sido siendo estoy estas estamos estaba estaban este esten estado "
-    "ha han he has hemos habia habian haya hayan habido".split())
+    "ha han he has hemos habia habian haya hayan habido "
+    # Pronouns, determiners and prepositions: "Is there some kind of game built into aptitude?" is
+    # about a game, not about "into".
+    "into onto about than then some such these those here its them their he she him her his me us "
+    "not no nor so too very via per upon "
+    "ese esa eso esos esas aquel aquella aquello entre hacia hasta segun tras ante bajo durante mediante "
+    "tan tanto tanta tambien ni".split())
 # Words a question uses for a column, by column: "¿cuánto cuesta?" asks for price_sek or precio.
 _FIELD_WORDS = [
     "price prices precio precios cost costs costo coste cuesta cuestan vale valen valor much tarifa pvp",
@@ -121,5 +127,5 @@ _GENERIC_WORDS = (
     "puedo puede pueden podria debo debe deben tener tengo tiene poner pone pongo ponen venir viene vienen usar uso "
     "usa usan desde dar da dan hacer hago hace ir voy ver veo querer quiero deber llevar lleva dejar deja gustar "
     "gusta mas menos mejor peor primero primer ultimo uno dos tres nuevo nueva propio propia bien mal siempre nunca "
-    "ahora aqui alli luego despues antes")
+    "ahora aqui alli luego despues antes kind kinds sort sorts clase")
 _GENERIC = frozenset(_stems_of(_GENERIC_WORDS.split()))
