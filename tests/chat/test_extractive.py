@@ -414,6 +414,16 @@ def test_a_long_sentence_naming_the_question_s_words_in_passing_does_not_beat_a_
     assert text.startswith(f"{short} [2]")
 
 
+def test_a_sentence_of_a_better_ranked_passage_nearly_as_relevant_as_the_lead_is_quoted_beside_it():
+    text = answer("Which key takes back the last change to a package?",
+                  "Undo (Control+u) takes back the last change.",
+                  "The screen shows the list.",
+                  "Each change to a package is shown in the list, and a key takes you back to it.",
+                  names={1: "manual.md", 2: "manual.md", 3: "manual.md"})
+    assert text == ("Each change to a package is shown in the list, and a key takes you back to it. [3] "
+                    "Undo (Control+u) takes back the last change. [1]")
+
+
 def test_a_sentence_holding_a_phrase_of_the_question_beats_one_holding_its_words_apart():
     text = answer("Which characters may a package name use?",
                   "For more than 80% of packages, the upstream version is less than 8 characters.",
