@@ -125,6 +125,16 @@ def answer(question: str, *texts: str, names=None) -> str:
     return "".join(BuiltinChatModel().stream(ChatRequest(system_prompt="", question=question, passages=passages)))
 
 
+def test_a_code_block_ends_at_its_fence_whatever_its_last_line_ends_with():
+    # "};" ends no sentence: joined to the closing fence, it left the rest of the passage as code.
+    code = "```\nApp {\n  UI {\n    Grouping \"\";\n  };\n};\n```\n\n#### Locations of configuration files\n\n"
+    text = answer("Which file holds my own preferences?",
+                  code + "The user's configuration file, ~/.app/config. This file is overwritten when the user "
+                  "changes the preferences.",
+                  "The preferences menu holds your own choices of colours.", names={1: "manual.md", 2: "manual.md"})
+    assert "The user's configuration file, ~/.app/config. [1]" in text
+
+
 def test_a_sentence_a_chunk_boundary_cut_is_left_out_at_either_end():
     text = answer("Can gift cards be combined with other offers?",
                   "combined with the summer sale. Gift cards are valid for 24 months.\n"
