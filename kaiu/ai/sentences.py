@@ -66,13 +66,18 @@ def lines_in_blocks(text: str) -> list[tuple[str, int]]:
     """join_broken_lines over the whole text, each line with the number of the block (lines
     between blank lines) it starts in: a paragraph, where a line is one sentence of it."""
     lines: list[tuple[str, int]] = []
-    block, blank = 0, False
+    block, blank, fenced, previous_fence = 0, False, False, False
     for line in text.split("\n"):
         line = line.strip()
         if not line:
             blank = True
             continue
-        if lines and carries_on(lines[-1][0], line):
+        # Code keeps its lines: a fence or a line inside one is never joined to another ("};" /
+        # "```" read as one line would leave the code open to the passage's end).
+        fence = line.startswith(("```", "~~~"))
+        code = fence or fenced or previous_fence
+        fenced, previous_fence = fenced != fence, fence
+        if lines and not code and carries_on(lines[-1][0], line):
             lines[-1] = (f"{lines[-1][0]} {line}", lines[-1][1])
         else:
             if blank and lines:

@@ -125,6 +125,16 @@ def answer(question: str, *texts: str, names=None) -> str:
     return "".join(BuiltinChatModel().stream(ChatRequest(system_prompt="", question=question, passages=passages)))
 
 
+def test_a_code_block_ends_at_its_fence_whatever_its_last_line_ends_with():
+    # "};" ends no sentence: joined to the closing fence, it left the rest of the passage as code.
+    code = "```\nApp {\n  UI {\n    Grouping \"\";\n  };\n};\n```\n\n#### Locations of configuration files\n\n"
+    text = answer("Which file holds my own preferences?",
+                  code + "The user's configuration file, ~/.app/config. This file is overwritten when the user "
+                  "changes the preferences.",
+                  "The preferences menu holds your own choices of colours.", names={1: "manual.md", 2: "manual.md"})
+    assert "The user's configuration file, ~/.app/config. [1]" in text
+
+
 def test_a_sentence_a_chunk_boundary_cut_is_left_out_at_either_end():
     text = answer("Can gift cards be combined with other offers?",
                   "combined with the summer sale. Gift cards are valid for 24 months.\n"
@@ -218,6 +228,16 @@ def test_the_sentences_after_the_lead_that_go_on_about_it_are_quoted_with_it():
     assert text.startswith("At any time, you can use Undo (Control+u) to undo any change to an order. [1] This is")
 
 
+def test_a_short_sentence_introducing_a_list_goes_on_from_the_lead_with_the_list_s_first_item():
+    text = answer("¿Cómo programo una tarea para que se ejecute periódicamente?",
+                  "Si tu paquete requiere tareas periódicas, puedes usar este fichero como patrón. Puedes establecer "
+                  "tareas que se ejecuten cada hora, día o semana. Los nombres de los archivos son:\n"
+                  "paquete.cron.hourly - instalado como /etc/cron.hourly/paquete: se ejecuta cada hora.\n"
+                  "paquete.cron.daily - instalado como /etc/cron.daily/paquete: se ejecuta cada día.",
+                  names={1: "guide.pdf"})
+    assert "Los nombres de los archivos son: [1] paquete.cron.hourly - instalado como /etc/cron.hourly/paquete" in text
+
+
 def test_a_description_is_quoted_with_the_name_of_the_option_it_describes():
     options = ("Option: Shop::Currency\n\nDefault: SEK\n\nDescription: The currency in which prices are shown.\n\n"
                "Option: Shop::Language\n\nDefault: sv\n\nDescription: The language of the shop's pages.")
@@ -234,6 +254,17 @@ def test_plurals_genders_and_participles_match_their_word():
     text = answer("¿En qué directorio está el archivo?",
                   "La dirección del archivo de correo cambia cada año. El archivo vive en un directorio propio.")
     assert text.startswith("El archivo vive en un directorio propio. [1]")
+
+
+def test_a_participle_matches_its_verb_ending_in_e_and_forms_of_be_match_nothing():
+    text = answer("What is the old name of the command?",
+                  "The old command is still supported.", "The command was once named dist-upgrade.")
+    assert text.startswith("The command was once named dist-upgrade. [2]")
+    # "being" ties "is being upgraded" together: it says nothing of what is asked.
+    text = answer("Why is a package being held back?",
+                  "Services are stopped while a package is being upgraded.",
+                  "A package is held back when its new version needs a package that is not installed.")
+    assert text == "A package is held back when its new version needs a package that is not installed. [2]"
 
 
 def test_words_carried_from_earlier_turns_count_less_than_the_question_s_own():
@@ -283,6 +314,22 @@ def test_a_measure_asked_is_answered_by_a_sentence_giving_a_number():
     assert "3500 Hz" in text
 
 
+def test_a_file_or_a_place_asked_is_answered_by_a_sentence_naming_a_path():
+    text = answer("¿En qué archivo se guarda el nombre de la máquina?",
+                  "El programa guarda el nombre de cada archivo de la máquina en su registro.",
+                  "El nombre de la máquina se lee de /etc/hostname al arrancar.")
+    assert "El nombre de la máquina se lee de /etc/hostname al arrancar. [2]" in text
+    text = answer("Which file holds my own preferences?",
+                  "The preferences menu holds your own choices of colours and keys, which are kept in a file.",
+                  "Your own preferences are written to ~/.app/config when you quit.")
+    assert "~/.app/config" in text
+    # Where something comes from is no place on disk; "and/or" is no path.
+    text = answer("Where do the code names of the releases come from?",
+                  "The code names of the releases come from the characters of a film.",
+                  "The names are listed in /usr/share/names/releases.txt for reference.")
+    assert text == "The code names of the releases come from the characters of a film. [1]"
+
+
 def test_a_how_question_answered_without_its_command_gets_the_sentence_that_gives_one():
     manual = ("Para que el sistema acceda a un lugar en particular, los datos del lugar deben compilarse.\n\n"
               "El paquete locales no viene con datos locales precompilados.\n    Necesitas configurarlo como:\n\n"
@@ -299,6 +346,14 @@ def test_what_a_sentence_ending_in_a_colon_introduces_is_quoted_however_short():
            "permissions on the device.")
     text = answer("How can a user access the CD drive?", faq, names={1: "faq.txt"})
     assert "adduser user group" in text
+
+
+def test_a_command_without_a_prompt_after_a_sentence_ending_in_a_colon_is_the_command_asked():
+    text = answer("I have a file on disk and want to know which package it belongs to. What do I run?",
+                  "This script runs before the package it belongs to is unpacked from its file.",
+                  "To identify the package that produced the file named foo, execute either:\n\n* dpkg --search foo\n\n"
+                  "This searches for foo in installed packages.", names={1: "faq.txt", 2: "faq.txt"})
+    assert "To identify the package that produced the file named foo, execute either: `dpkg --search foo` [2]" in text
 
 
 def test_a_sentence_two_passages_share_is_quoted_where_its_command_follows():
@@ -353,3 +408,46 @@ def test_a_reference_to_a_manual_page_or_a_section_is_no_amount():
                   "There are ten mines.")
     assert text.startswith("The board hides its mines, as dpkg(1) explains. [1]")
     assert "There are ten mines. [2]" in text
+
+
+# --- Which sentence leads ------------------------------------------------------------------
+
+
+def test_a_long_sentence_naming_the_question_s_words_in_passing_does_not_beat_a_short_one_about_them():
+    long = ("As you can see, the program shows three signs that something has gone wrong: first, the number of "
+            "broken packages is shown in the upper area; second, the lower half of the screen changes to describe "
+            "the broken packages related to the current one; third, a bar appears at the bottom of the screen "
+            "with a suggestion on how to solve the problem.")
+    short = "Undo (Control+u) cancels the last change you flagged for a package."
+    text = answer("I flagged the wrong package for removal. How do I take that change back?", long, short,
+                  names={1: "manual.md", 2: "manual.md"})
+    assert text.startswith(f"{short} [2]")
+
+
+def test_a_sentence_of_a_better_ranked_passage_nearly_as_relevant_as_the_lead_is_quoted_beside_it():
+    text = answer("Which key takes back the last change to a package?",
+                  "Undo (Control+u) takes back the last change.",
+                  "The screen shows the list.",
+                  "Each change to a package is shown in the list, and a key takes you back to it.",
+                  names={1: "manual.md", 2: "manual.md", 3: "manual.md"})
+    assert text == ("Each change to a package is shown in the list, and a key takes you back to it. [3] "
+                    "Undo (Control+u) takes back the last change. [1]")
+
+
+def test_a_sentence_holding_a_phrase_of_the_question_beats_one_holding_its_words_apart():
+    text = answer("Which characters may a package name use?",
+                  "For more than 80% of packages, the upstream version is less than 8 characters.",
+                  "You must choose the package name to consist only of lower case letters (a-z), digits (0-9) and "
+                  "periods.")
+    assert text.startswith("You must choose the package name to consist only of lower case letters")
+    text = answer("¿Qué caracteres puede usar el nombre del paquete?",
+                  "En el 80 % de los paquetes, la versión tiene menos de 8 caracteres.",
+                  "El nombre del paquete debe constar solo de letras minúsculas (a-z), dígitos (0-9) y puntos.")
+    assert text.startswith("El nombre del paquete debe constar solo de letras minúsculas")
+
+
+def test_prepositions_and_determiners_say_nothing_of_what_is_asked():
+    text = answer("Does the program come with some kind of game built into it?",
+                  "The program includes a version of the classic game Minesweeper.",
+                  "Default values are built into the program.")
+    assert text.startswith("The program includes a version of the classic game Minesweeper. [1]")

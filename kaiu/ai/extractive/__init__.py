@@ -18,14 +18,15 @@ of answer asked: a number, a command, an instruction), `quoting` (what of a unit
 and `answer` (`pick`).
 """
 
-from kaiu.ai.extractive.answer import pick
-from kaiu.ai.extractive.kinds import COMMAND_SHARE, KIND_SHARE, KIND_TRIES, VALUE_SHARE
+from kaiu.ai.extractive.answer import RUNNER_UP_SHARE, pick
+from kaiu.ai.extractive.kinds import COMMAND_SHARE, KIND_SHARE, KIND_TRIES, PLACE_SHARE, VALUE_SHARE
 from kaiu.ai.extractive.quoting import ANSWER_BUDGET
 from kaiu.ai.extractive.reading import Field, Unit, _read
-from kaiu.ai.extractive.scoring import CARRIED_WEIGHT, COVERAGE_WEIGHT, RANK_PENALTY
+from kaiu.ai.extractive.scoring import CARRIED_WEIGHT, COVERAGE_WEIGHT, LENGTH_PENALTY, PHRASE_SHARE, RANK_PENALTY
 from kaiu.ai.extractive.words import GENERIC_SHARE, SHORTEST_STEM
 
 __all__ = [
     "ANSWER_BUDGET", "CARRIED_WEIGHT", "COMMAND_SHARE", "COVERAGE_WEIGHT", "GENERIC_SHARE", "KIND_SHARE",
-    "KIND_TRIES", "RANK_PENALTY", "SHORTEST_STEM", "VALUE_SHARE", "Field", "Unit", "_read", "pick",
+    "KIND_TRIES", "LENGTH_PENALTY", "PHRASE_SHARE", "PLACE_SHARE", "RANK_PENALTY", "RUNNER_UP_SHARE", "SHORTEST_STEM",
+    "VALUE_SHARE", "Field", "Unit", "_read", "pick",
 ]

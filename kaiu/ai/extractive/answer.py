@@ -15,6 +15,7 @@ from kaiu.ai.extractive.kinds import (
     _kind_asked,
 )
 from kaiu.ai.extractive.quoting import ANSWER_BUDGET, _quote, _window
+from kaiu.ai.extractive.reading import _pairs
 from kaiu.ai.extractive.scoring import (
     CARRIED_WEIGHT,
     COVERAGE_WEIGHT,
@@ -26,6 +27,8 @@ from kaiu.ai.extractive.scoring import (
     _score,
 )
 from kaiu.ai.extractive.words import _CONCEPT_OF, _GENERIC, _GROUP_OF, GENERIC_SHARE, _stems
+
+RUNNER_UP_SHARE = 0.9  # of the lead's score, for a sentence of a better-ranked passage to be quoted beside it
 
 
 @dataclass
@@ -54,7 +57,8 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     if not candidates:
         return []
     rarity, weight = _weights(question, carried, asked, candidates)
-    scores = {c: _score(c, asked, weight) for c in candidates}
+    pairs = _pairs(_stems(question))
+    scores = {c: _score(c, asked, weight, pairs) for c in candidates}
     _favour_the_kind_asked(question, candidates, scores, asked, weight)
     lead = max(candidates, key=lambda c: (scores[c], -c.rank, -c.position))
     if not scores[lead]:
@@ -72,6 +76,7 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
 
     answer = _Answer()
     answer.add(window_of(lead, answer))
+    _add_runner_up(lead, candidates, scores, answer, window_of)
     _add_the_kind_asked(question, asked, candidates, scores, lead, answer, window_of)
     _add_related(lead, candidates, informative, scores, limit, answer, window_of)
     first, *others = answer.windows
@@ -113,7 +118,7 @@ def _add_the_kind_asked(question, asked, candidates, scores, lead, answer: _Answ
     """"How many...?" answered without a number, "How do I...?" without the command: the best
     sentence that gives one follows, if it bears on the question at all."""
     kind = _kind_asked(question, asked)
-    if not kind or any(kind(unit) for unit in answer.windows[0][1]):
+    if not kind or any(kind(unit) for window in answer.windows for unit in window[1]):
         return
     giving = [c for c in candidates if c.unit.key not in answer.used and scores[c] >= KIND_SHARE * scores[lead]
               and not c.unit.fields and (kind(c.unit) or (kind is not _gives_number and _introduces_command(c)))]
@@ -136,3 +141,16 @@ def _add_related(lead, candidates, informative, scores, limit: int, answer: _Ans
         if c.units is not lead.units and not (c.unit.terms & informative) - answer.covered:
             continue
         answer.add(window(c, answer))
+
+
+def _add_runner_up(lead, candidates, scores, answer: _Answer, window) -> None:
+    """The lead from a passage retrieval ranked lower, and a sentence of a better-ranked passage
+    nearly as relevant (RUNNER_UP_SHARE of the lead's score): which of the two answers is a toss
+    of a few words, so the runner-up is quoted too, within the budget."""
+    others = [c for c in candidates if c.rank < lead.rank and not c.unit.fields and not c.unit.literal
+              and c.unit.key not in answer.used and scores[c] >= RUNNER_UP_SHARE * scores[lead]]
+    if not others:
+        return
+    best = max(others, key=lambda c: (scores[c], -c.rank, -c.position))
+    if answer.size + len(best.unit.text) <= ANSWER_BUDGET:
+        answer.add(window(best, answer))

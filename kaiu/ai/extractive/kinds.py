@@ -1,10 +1,10 @@
-"""The kind of answer a question asks for: a number, a command, or an instruction."""
+"""The kind of answer a question asks for: a number, a path, a command, or an instruction."""
 
 from __future__ import annotations
 
 import re
 
-from kaiu.ai.extractive.reading import Unit, _is_command
+from kaiu.ai.extractive.reading import Unit, _is_command_text
 from kaiu.ai.extractive.scoring import _FOOTNOTE, RANK_PENALTY, _Candidate
 from kaiu.ai.extractive.words import _asked_terms, _stems
 
@@ -36,12 +36,30 @@ _ASKS_COMMAND = re.compile(r"\b(?:command|commands|program|tool|utility|run|type
 COMMAND_SHARE = 0.5  # a sentence followed by the command it introduces counts this much more, when one is asked
 
 
+# "Which file holds...?", "¿En qué archivo se guarda...?", "¿Dónde queda...?": a sentence naming a
+# path ("/etc/hostname", "~/.aptitude/config", "cron.daily/apt") answers it. "Where do the names
+# come from?", "¿De dónde vienen?" ask for no place.
+_ASKS_PLACE = re.compile(r"\b(?:which|what|qu[eé]|cu[aá]l(?:es)?)\s+(?:\w+\s+)?(?:files?|director(?:y|ies)|folders?"
+                         r"|paths?|archivos?|ficheros?|directorios?|carpetas?|rutas?)\b"
+                         r"|\bwhere\b(?!.*\bfrom\b)|(?<!\bde )\bd[oó]nde\b", re.IGNORECASE)
+# An absolute or home path, or a relative one with a dot, an underscore or two slashes
+# ("cron.daily/apt", "debian/source/format"): "and/or" and "TCP/IP" are no paths.
+_PATH = re.compile(r"(?<![\w/:.])(?:~|\.{1,2})?/[\w.+-]*[^\W\d_][\w.+-]*"
+                   r"|\b(?=[\w+-]*[._]\w[\w.+-]*/|[\w.+-]*/[\w+-]*(?:[._]\w|/))[\w.+-]*[^\W\d_][\w.+-]*/[\w.+-]+")
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+PLACE_SHARE = 0.5  # a sentence naming a path counts this much more, when a file or a place is asked
+
+
+def _gives_path(unit: Unit) -> bool:
+    return not unit.literal and bool(_PATH.search(_URL.sub(" ", unit.text)))
+
+
 KIND_SHARE = 0.3  # of the lead's score, for the best sentence of the kind asked to follow it
 KIND_TRIES = 3  # sentences of that kind tried, best first, for one whose quote holds what is asked
 
 
 def _is_command_line(unit: Unit) -> bool:
-    return unit.literal and _is_command(unit.text, False)
+    return unit.literal and _is_command_text(unit.text)
 
 
 def _gives_number(unit: Unit) -> bool:
@@ -64,6 +82,8 @@ def _kind_asked(question: str, asked: set[str]):
     the instruction "To reject an action, press r" for the action asked), or anything (None)."""
     if _ASKS_QUANTITY.search(question):
         return _gives_number
+    if _ASKS_PLACE.search(question):
+        return _gives_path
     if _ASKS_HOW.search(question):
         def instruction(unit: Unit) -> bool:
             purpose = None if unit.literal else _PURPOSE.match(unit.text)
@@ -78,7 +98,7 @@ def _introduces_command(candidate: _Candidate) -> bool:
     """Whether a line of code that is a command follows the sentence in its passage."""
     after = candidate.units[candidate.position + 1:candidate.position + 2]
     return (not candidate.unit.literal and bool(after) and after[0].literal
-            and _is_command(after[0].text, False))
+            and _is_command_text(after[0].text))
 
 
 def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[str], weight: dict) -> None:
@@ -87,7 +107,8 @@ def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[s
     command for "how do I" and "which command"."""
     quantity, how = bool(_ASKS_QUANTITY.search(question)), bool(_ASKS_HOW.search(question))
     command = how or bool(_ASKS_COMMAND.search(question))
-    if not (quantity or how or command):
+    place = bool(_ASKS_PLACE.search(question))
+    if not (quantity or how or command or place):
         return
     for c in candidates:
         if not scores[c] or c.unit.fields:
@@ -96,6 +117,8 @@ def _favour_the_kind_asked(question: str, candidates, scores: dict, asked: set[s
             scores[c] *= 1 + COMMAND_SHARE
         if quantity and _holds_amount(c.unit.text):
             scores[c] *= 1 + VALUE_SHARE
+        if place and _gives_path(c.unit):
+            scores[c] *= 1 + PLACE_SHARE
         bonus = 0.0
         purpose = _PURPOSE.match(c.unit.text) if how else None
         if purpose:

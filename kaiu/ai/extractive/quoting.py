@@ -28,7 +28,8 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
     clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
     ":" introduces, and the sentences of its paragraph that share a rare word with it or an
     informative one with the question ("However, you can override this by holding Shift"),
-    or refer back to it ("This setting is kept in /etc/papersize"). A chosen sentence opening
+    or refer back to it ("This setting is kept in /etc/papersize"), or introduce a list ("The
+    files are named:"). A chosen sentence opening
     with "This" or "Esto" comes after the one it refers to."""
     # Rare: held by at most half of the sentences.
     linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
@@ -56,7 +57,8 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
                 previous = taken[-1]
                 introduced = previous.text.endswith(":")
                 goes_on = (unit.paragraph == previous.paragraph or previous.literal) and (
-                    unit.own_terms & linked or _first_word(unit.text) in _REFERS_BACK)
+                    unit.own_terms & linked or _first_word(unit.text) in _REFERS_BACK
+                    or _introduces_list(unit))
                 if not (introduced or goes_on) or size + len(unit.text) > room:
                     break
             text = f"{unit.lead_in}; {unit.text}" if unit.lead_in and not taken else unit.text
@@ -64,6 +66,15 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
             size, lines = size + len(text), 0
         taken.append(unit)
     return [(piece, chosen.number) for piece in pieces], taken, chosen
+
+
+def _introduces_list(unit: Unit) -> bool:
+    """A short sentence ending in ":" ("Los nombres de los archivos son:"): it goes on from the one
+    before it in its paragraph, and the item it introduces with it."""
+    return unit.text.endswith(":") and len(unit.text.split()) <= _LIST_INTRO_WORDS
+
+
+_LIST_INTRO_WORDS = 12
 
 
 def _first_word(text: str) -> str:

@@ -4,6 +4,7 @@ headings above it, or, when it holds records, its records."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,13 @@ class Unit:
     own_terms: frozenset[str] = frozenset()  # a sentence's stems without its headings'
     heading_terms: frozenset[str] = frozenset()  # the stems of the headings above it in its passage
     under_title: bool = False  # its section opened with a title (_Piece)
+    pairs: frozenset[tuple[str, str]] = frozenset()  # its stems that follow one another ("package", "name")
+
+
+def _pairs(stems: list[str]) -> frozenset[tuple[str, str]]:
+    """Each stem with the next, stop words left out between them: a phrase of a question
+    ("package name") found as a phrase, not as two words apart ("packages ... their names")."""
+    return frozenset((first, second) for first, second in itertools.pairwise(stems) if first != second)
 
 
 @functools.lru_cache(maxsize=512)  # about 20 KB a passage read: some 10 MB a process at most
@@ -57,11 +65,12 @@ def _read(passage: str, markdown: bool = False) -> tuple[Unit, ...]:
         words = _TERM.findall(fold(piece.text))
         # A sentence also says what its heading says: "PSE para pagos desde tu cuenta" under
         # "Medios de pago / Aceptamos:" answers "¿Qué medios de pago aceptan?".
-        own = _with_concepts(_stems_of(words))
+        stems = _stems_of(words)
+        own = _with_concepts(stems)
         heading = _with_concepts(_stems(piece.heading))
         terms = own | heading | _with_concepts(_stems(piece.lead_in))
         read.append(Unit(piece.text, " ".join(words), terms, (), piece.literal, piece.paragraph, piece.section,
-                         piece.lead_in, own, heading, piece.under_title))
+                         piece.lead_in, own, heading, piece.under_title, _pairs(stems)))
     return tuple(read)
 
 
@@ -95,8 +104,10 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         if line.startswith(("```", "~~~")):
             fenced = not fenced
             continue
-        if fenced or _is_command(line, markdown):
-            out.append(_Piece(line, _context(headings), True, paragraph, section, ""))
+        bare = _BULLET.sub("", line)
+        if fenced or _is_command(line, markdown) or (introduced and _is_bare_command(bare)):
+            out.append(_Piece(line if fenced or not introduced else bare, _context(headings), True, paragraph,
+                              section, ""))
             introduced = False
             continue
         if _NAVIGATION.search(fold(line)):
@@ -163,6 +174,21 @@ _NUMBERING = re.compile(r"^(?:(?:chapter|cap[íi]tulo|appendix|ap[ée]ndice|sect
 
 def _is_command(line: str, markdown: bool) -> bool:
     return bool(_COMMAND.match(line) or (_ROOT_COMMAND.match(line) and (not markdown or _ROOT_SHELL.search(line))))
+
+
+def _is_command_text(line: str) -> bool:
+    """Whether a line of code is a command: after a prompt ("$ dpkg -L foo"), or bare ("dpkg -L foo")."""
+    return _is_command(line, False) or _is_bare_command(line)
+
+
+# "To identify the package that produced the file, execute either:" / "dpkg --search foo": a
+# program's name in lower case, then its options, a redirection or a pipe, and no full stop.
+_BARE_COMMAND = re.compile(r"^[a-z][\w.+-]*(?:[ \t]+\S+){1,8}$")
+_SHELL_SYNTAX = re.compile(r"\s--?[A-Za-z]|\s[|<>]|&&|\$\(")
+
+
+def _is_bare_command(line: str) -> bool:
+    return bool(_BARE_COMMAND.match(line) and _SHELL_SYNTAX.search(line)) and not line.endswith((".", ",", ";", ":"))
 
 
 _ROOT_SHELL = re.compile(r"\s-|[/=>|]")  # options, paths, redirections: a command, not a title

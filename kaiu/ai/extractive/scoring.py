@@ -8,8 +8,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kaiu.ai.embeddings import fold
-from kaiu.ai.extractive.reading import Unit, _is_command, _read
-from kaiu.ai.extractive.words import _TERM, _asked_terms, _stems
+from kaiu.ai.extractive.reading import Unit, _is_command_text, _read
+from kaiu.ai.extractive.words import _CONCEPT_OF, _TERM, _asked_terms, _stems
 
 
 @dataclass(slots=True, eq=False)  # told apart by identity: hashing a unit's fields would cost
@@ -46,7 +46,7 @@ def _candidates(passages) -> tuple[list[_Candidate], set[str]]:
         for position, unit in enumerate(units):
             # A line of code is found on its own only when it is a command ("$ sudo apt install
             # eyes17" under "On Debian"), not a program's output.
-            if unit.key and unit.key not in titles and (not unit.literal or _is_command(unit.text, False)):
+            if unit.key and unit.key not in titles and (not unit.literal or _is_command_text(unit.text)):
                 places[unit.key].append(position)
                 seen = first.get(unit.key)
                 if seen is None:
@@ -68,7 +68,10 @@ def _following(units: tuple[Unit, ...], position: int) -> int:
     return sum(1 for unit in units[position + 1:position + 4] if unit.section == section)
 
 
-def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> float:
+def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float],
+           pairs: frozenset[tuple[str, str]] = frozenset()) -> float:
+    """How much the candidate bears on the question: the weights of the asked terms it holds, more
+    for those it holds as the question's phrases (`pairs`, the question's own: see _pairs)."""
     unit = candidate.unit
     if unit.fields:
         # A record matches by its values. Naming the asked column ("price"), or holding a value
@@ -80,6 +83,11 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
             score += _RECORD_BONUS
     else:
         score = sum(weight.get(term, 0) for term in unit.terms & asked)
+        # "Which characters may a Debian package name use?": "You must choose the package name to
+        # consist only of lower case letters" says "package name"; "For more than 80% of packages,
+        # the upstream version is less than 8 characters" only names packages and characters.
+        score += PHRASE_SHARE * sum(_weight_of(first, weight) + _weight_of(second, weight)
+                                    for first, second in pairs & unit.pairs)
         if _opens_section(candidate):
             # The first sentence under a title naming what is asked ("aptitude safe-upgrade" /
             # "This command will upgrade...", an FAQ's question / its answer) is what the title
@@ -90,11 +98,28 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float]) -> 
             score += _OPENING_BONUS * share * sum(weight.get(term, 0) for term in named)
         if _FOOTNOTE.match(unit.text):
             score *= _FOOTNOTE_SHARE
+        score /= _length_norm(unit.text)
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
     return score / (1 + RANK_PENALTY * candidate.rank)
 
 
+def _length_norm(text: str) -> float:
+    """What a long sentence's score is divided by: the more words it has, the more of the
+    question's it holds by chance. "As you can see, aptitude displays three indicators that
+    something has gone wrong: first, ...; second, ...; third, ..." names "wrong", "change" and
+    "package" in passing, the row "Undo (Control+u) | Cancel the last change to a package" does
+    so to say what it is."""
+    return 1 + LENGTH_PENALTY * max(0, len(text.split()) - _SHORT_WORDS) / _SHORT_WORDS
+
+
+LENGTH_PENALTY = 0.15  # of each further _SHORT_WORDS words, as a share of the score (as BM25's b)
+_SHORT_WORDS = 25  # a sentence up to this many words is not long
+def _weight_of(stem: str, weight: dict[str, float]) -> float:
+    return weight.get(f"c{_CONCEPT_OF[stem]}" if stem in _CONCEPT_OF else stem, 0)
+
+
+PHRASE_SHARE = 0.25  # of the weights of two question words a sentence holds as the question's phrase
 _OPENING_BONUS = 1.0
 # "⁵Dado que el paquete pbuilder está evolucionando...": a footnote adds to a sentence elsewhere.
 _FOOTNOTE = re.compile(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹]")

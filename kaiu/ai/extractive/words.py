@@ -17,7 +17,17 @@ _STOPWORDS = set(
     "be been has have this that there to at by as if from we our they many much cuantos cuantas cuanta solo "
     "only really anything something everything every any other others else just also still even ever way ways "
     "thing things algun alguna alguno algunos algunas ademas dentro cosa cosas forma manera modo nada todo todos "
-    "todas cada otro otra otros otras mismo misma".split())
+    "todas cada otro otra otros otras mismo misma "
+    # Forms of "be", "have" and "do" and of "ser", "estar", "haber": they tie a sentence together, whatever it says.
+    "am was were being having had did done doing does isn aren wasn weren don doesn didn "
+    "soy eres somos era eran sea sean sido siendo estoy estas estamos estaba estaban este esten estado "
+    "ha han he has hemos habia habian haya hayan habido "
+    # Pronouns, determiners and prepositions: "Is there some kind of game built into aptitude?" is
+    # about a game, not about "into".
+    "into onto about than then some such these those here its them their he she him her his me us "
+    "not no nor so too very via per upon "
+    "ese esa eso esos esas aquel aquella aquello entre hacia hasta segun tras ante bajo durante mediante "
+    "tan tanto tanta tambien ni".split())
 # Words a question uses for a column, by column: "¿cuánto cuesta?" asks for price_sek or precio.
 _FIELD_WORDS = [
     "price prices precio precios cost costs costo coste cuesta cuestan vale valen valor much tarifa pvp",
@@ -63,7 +73,7 @@ def _stem(word: str) -> str:
     if not word.isalpha():
         return word
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix in _INFINITIVES else 4):
+        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if _short_stem_ok(word, suffix) else 4):
             word = word[:-len(suffix)]
             break
     if len(word) > SHORTEST_STEM and word[-1] in "aeo":
@@ -72,6 +82,13 @@ def _stem(word: str) -> str:
 
 
 _INFINITIVES = frozenset(("ar", "er", "ir"))
+
+
+def _short_stem_ok(word: str, suffix: str) -> bool:
+    """Whether three letters may be left: of an infinitive ("apagar"), or of an English past
+    participle whose verb ends in a silent "e" ("named", "saved": "name", "save"), never of a
+    word ending in "eed" ("speed")."""
+    return suffix in _INFINITIVES or (suffix == "ed" and word[-3] != "e")
 SHORTEST_STEM = 3
 
 
@@ -110,5 +127,5 @@ _GENERIC_WORDS = (
     "puedo puede pueden podria debo debe deben tener tengo tiene poner pone pongo ponen venir viene vienen usar uso "
     "usa usan desde dar da dan hacer hago hace ir voy ver veo querer quiero deber llevar lleva dejar deja gustar "
     "gusta mas menos mejor peor primero primer ultimo uno dos tres nuevo nueva propio propia bien mal siempre nunca "
-    "ahora aqui alli luego despues antes")
+    "ahora aqui alli luego despues antes kind kinds sort sorts clase")
 _GENERIC = frozenset(_stems_of(_GENERIC_WORDS.split()))
