@@ -49,7 +49,8 @@ DEFAULT_PRICES: dict[str, tuple[Decimal, Decimal]] = {
     "o4-mini": (Decimal("1.10"), Decimal("4.40")),
     "gpt-3.5-turbo": (Decimal("0.50"), Decimal("1.50")),
 }
-FREE_MODELS = {"", "kaiu-extractive-v1", "curated", "kaiu-shop", "kaiu-handover"}  # ours, no provider
+# Ours, no provider (kaiu-extractive-v1: built-in answers stored before its quotes were cited per run).
+FREE_MODELS = {"", "kaiu-extractive-v1", "kaiu-extractive-v2", "curated", "kaiu-shop", "kaiu-handover"}
 
 
 @dataclass(frozen=True)

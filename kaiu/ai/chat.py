@@ -20,7 +20,7 @@ import openai
 from django.conf import settings
 
 from kaiu.ai.breaker import breaker_failure, breaker_paused, breaker_success
-from kaiu.ai.extractive import pick
+from kaiu.ai.extractive import cited_runs, pick
 from kaiu.ai.openai_client import ProviderConfig, client_for, describe_provider_error, provider_config_for_tenant
 
 
@@ -133,10 +133,10 @@ def build_messages(request: ChatRequest) -> list[dict]:
 
 class BuiltinChatModel:
     """Answers with the whole sentences (or records) of the passages that best cover the
-    question's rare words, each followed by its citation (kaiu.ai.extractive). Deterministic,
-    offline, and never says more than the passages do."""
+    question's rare words, cited after each run from one passage (kaiu.ai.extractive).
+    Deterministic, offline, and never says more than the passages do."""
 
-    model_name = "kaiu-extractive-v1"
+    model_name = "kaiu-extractive-v2"  # v2: one citation per run of quotes, lists as lists
     max_sentences = 3
     reads_history = False
 
@@ -149,8 +149,7 @@ class BuiltinChatModel:
         if not picked:
             return
         self.usage = Usage(tokens_in=sum(len(p.text) for p in request.passages) // 4)
-        for index, (text, number) in enumerate(picked):
-            piece = f"{'' if index == 0 else ' '}{text} [{number}]"
+        for piece in cited_runs(picked):
             self.usage.tokens_out += max(1, len(piece) // 4)
             yield piece
 

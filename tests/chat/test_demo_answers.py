@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from bots.models import Bot
+from chat.render import render_answer
 
 
 @pytest.fixture
@@ -19,7 +20,8 @@ def test_every_starter_question_is_answered_in_whole_sentences(demo_bot, ask):
     for question in demo_bot.widget.starter_questions:
         text, message = ask(demo_bot, question)
         assert message.answered, question
-        assert text[:1].isupper() or text.startswith(("*", "¿", "¡")), text
+        first = text.removeprefix("- ")  # a list's first item
+        assert first[:1].isupper() or first.startswith(("*", "¿", "¡")), text
 
 
 def test_how_long_shipping_takes_to_a_city_is_its_own_line(demo_bot, ask):
@@ -35,9 +37,34 @@ def test_what_the_documents_do_not_hold_gets_i_dont_know_in_spanish(demo_bot, as
     assert text.startswith("No encontré esa información")
 
 
-def test_a_list_is_answered_from_its_items_under_their_heading(demo_bot, ask):
+def test_a_list_is_answered_from_its_items_under_their_heading_as_a_list_cited_once(demo_bot, ask):
     """pagos.md lists the payment methods under "Medios de pago / Aceptamos:"."""
     text, _ = ask(demo_bot, "¿Qué medios de pago aceptan?")
-    assert text.startswith("**Tarjeta de crédito y débito**")
-    assert "**PSE**" in text
+    lines = text.split("\n")
+    assert lines[0] == ("- **Tarjeta de crédito y débito** (Visa, Mastercard, American Express) a través de "
+                        "nuestra pasarela segura.")
+    assert lines[1] == "- **PSE** para pagos desde tu cuenta bancaria."
+    assert all(line.startswith("- ") for line in lines)
+    assert text.count("[1]") == 1  # one passage, one citation, after its last item
+    assert text.endswith(" [1]")
     assert "reembolso" not in text
+    html = render_answer(text)
+    assert html.startswith("<ul>\n<li><strong>Tarjeta de crédito y débito</strong>")
+    assert html.count("<li>") == len(lines)
+
+
+def test_the_item_a_question_names_is_quoted_without_its_siblings(demo_bot, ask):
+    """envios.md lists delivery times per city; "Medellín" is in one item and in the price sentence."""
+    text, _ = ask(demo_bot, "¿Hacen envíos a Medellín?")
+    assert text.startswith("**Bogotá y Medellín:** 1 a 2 días hábiles. El envío cuesta $12.000 en Bogotá y Medellín")
+    assert "Cali" not in text  # the other cities' items
+    assert text.count("[1]") == 1  # one passage, one citation, after its last item
+
+
+def test_prose_then_a_list_is_rendered_as_a_paragraph_and_a_list(demo_bot, ask):
+    text, _ = ask(demo_bot, "¿Puedo devolver un producto abierto?")
+    paragraph, items = text.split("\n\n")
+    assert paragraph == "Por higiene y seguridad no recibimos aceites abiertos."
+    assert items.startswith("- El producto debe estar **sellado, sin abrir y en su empaque original**.\n- ")
+    html = render_answer(text)
+    assert html.startswith("<p>Por higiene y seguridad no recibimos aceites abiertos.</p>\n<ul>\n<li>")

@@ -25,7 +25,7 @@ def test_the_built_in_model_answers_from_the_passages_and_cites_them(shop_bot, a
     assert message.content == text
     assert message.answered
     assert message.origin == "model"
-    assert message.model == "kaiu-extractive-v1"
+    assert message.model == "kaiu-extractive-v2"
     cited = [s for s in message.sources if s["cited"]]
     assert cited
     assert cited[0]["document_name"] == "Políticas de la tienda"

@@ -236,7 +236,7 @@ def test_the_playground_shows_scores_timings_and_tokens(owner_client, shop_bot):
     events = read_events(response)
     done = events[-1][1]
     assert done["origin"] == "model"
-    assert done["model"] == "kaiu-extractive-v1"
+    assert done["model"] == "kaiu-extractive-v2"
     assert set(done["timings"]) == {"embed", "retrieve", "llm", "total"}
     assert done["tokens"]["in"] > 0
     assert all("score" in source for source in done["sources"])  # every passage, cited or not

@@ -15,11 +15,12 @@ All the work is on the few passages of one answer: nothing here grows with the b
 The package, by responsibility: `words` (stems, stop words, column and concept groups),
 `reading` (a passage into units), `scoring` (candidates and their scores), `kinds` (the kind
 of answer asked: a number, a command, an instruction), `quoting` (what of a unit is quoted)
-and `answer` (`pick`).
+`answer` (`pick`) and `layout` (the quotes as Markdown, cited: `cited_runs`).
 """
 
 from kaiu.ai.extractive.answer import RUNNER_UP_SHARE, pick
 from kaiu.ai.extractive.kinds import COMMAND_SHARE, KIND_SHARE, KIND_TRIES, PLACE_SHARE, VALUE_SHARE
+from kaiu.ai.extractive.layout import cited_runs
 from kaiu.ai.extractive.quoting import ANSWER_BUDGET
 from kaiu.ai.extractive.reading import Field, Unit, _read
 from kaiu.ai.extractive.scoring import CARRIED_WEIGHT, COVERAGE_WEIGHT, LENGTH_PENALTY, PHRASE_SHARE, RANK_PENALTY
@@ -28,5 +29,5 @@ from kaiu.ai.extractive.words import GENERIC_SHARE, SHORTEST_STEM
 __all__ = [
     "ANSWER_BUDGET", "CARRIED_WEIGHT", "COMMAND_SHARE", "COVERAGE_WEIGHT", "GENERIC_SHARE", "KIND_SHARE",
     "KIND_TRIES", "LENGTH_PENALTY", "PHRASE_SHARE", "PLACE_SHARE", "RANK_PENALTY", "RUNNER_UP_SHARE", "SHORTEST_STEM",
-    "VALUE_SHARE", "Field", "Unit", "_read", "pick",
+    "VALUE_SHARE", "Field", "Unit", "_read", "cited_runs", "pick",
 ]

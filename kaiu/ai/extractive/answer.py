@@ -14,8 +14,8 @@ from kaiu.ai.extractive.kinds import (
     _introduces_command,
     _kind_asked,
 )
-from kaiu.ai.extractive.quoting import ANSWER_BUDGET, _quote, _window
-from kaiu.ai.extractive.reading import _pairs
+from kaiu.ai.extractive.quoting import ANSWER_BUDGET, Quote, _quote, _window
+from kaiu.ai.extractive.reading import OPENS_ITEM, _pairs
 from kaiu.ai.extractive.scoring import (
     CARRIED_WEIGHT,
     COVERAGE_WEIGHT,
@@ -41,12 +41,12 @@ class _Answer:
 
     def add(self, window) -> None:
         self.windows.append(window)
-        self.size += sum(len(text) for text, _ in window[0])
+        self.size += sum(len(quote.text) for quote in window[0])
         self.covered |= frozenset().union(*(unit.terms for unit in window[1]))
         self.used |= {unit.key for unit in window[1]}
 
 
-def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ()) -> list[Quote]:
     """What answers `question` from `passages` (objects with .number, .text and
     .document_name), each with the number of the passage it quotes: the unit that best
     covers the question's rare words first, with what follows it in its passage (the
@@ -62,11 +62,11 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
     _favour_the_kind_asked(question, candidates, scores, asked, weight)
     lead = max(candidates, key=lambda c: (scores[c], -c.rank, -c.position))
     if not scores[lead]:
-        return [(_quote(candidates[0], asked), candidates[0].number)]  # nothing shared: the best passage's start
+        return [Quote(_quote(candidates[0], asked), candidates[0].number)]  # nothing shared: the best passage's start
     if lead.unit.fields:
         others = _alike_records(lead, candidates, asked)
         picked = [lead, *sorted(others[:limit - 1], key=lambda c: (c.rank, c.position))]
-        return [(_quote(c, asked), c.number) for c in picked]
+        return [Quote(_quote(c, asked), c.number, OPENS_ITEM) for c in picked]  # records as a list
     informative = _informative(asked, rarity)
     held = Counter(term for c in candidates for term in c.unit.own_terms)
 

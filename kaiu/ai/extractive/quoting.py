@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import NamedTuple
 
 from kaiu.ai.embeddings import fold
-from kaiu.ai.extractive.reading import Unit
+from kaiu.ai.extractive.reading import OPENS_ITEM, Unit
 from kaiu.ai.extractive.scoring import _Candidate
 from kaiu.ai.extractive.words import _NAME_GROUP, _TERM
 
@@ -16,21 +17,30 @@ _LITERAL_CHARS = 160  # of one line of code quoted after its sentence
 _LITERAL_LINES = 3
 
 
+class Quote(NamedTuple):
+    """A piece of the answer: what is quoted, the number of the passage it comes from, and
+    whether it is a list's item (Unit.item), shown as one."""
+    text: str
+    number: int
+    item: str = ""
+
+
 # Words that open a sentence about what the one before it said: "This is very useful if ...".
 _REFERS_BACK = frozenset("this these that those it its they such thus so esto este esta estos estas eso esa "
                          "ello asi dicho dicha dichos dichas".split())
 
 
 def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int, boilerplate: set[str],
-            used: set[str], room: int) -> tuple[list[tuple[str, int]], list[Unit], _Candidate]:
+            used: set[str], room: int) -> tuple[list[Quote], list[Unit], _Candidate]:
     """A chosen sentence and what follows it in its section of its passage, while it goes on
     about the same thing, within `room` characters: the lines of code after it ("You can
     clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
     ":" introduces, and the sentences of its paragraph that share a rare word with it or an
     informative one with the question ("However, you can override this by holding Shift"),
     or refer back to it ("This setting is kept in /etc/papersize"), or introduce a list ("The
-    files are named:"). A chosen sentence opening
-    with "This" or "Esto" comes after the one it refers to."""
+    files are named:"). A chosen sentence opening with "This" or "Esto" comes after the one
+    it refers to. A list's item the question singles out ("¿Envían a Medellín?" / "Bogotá y
+    Medellín: 1 a 2 días") comes without its siblings that do not name what it asked."""
     # Rare: held by at most half of the sentences.
     linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
     units, start = list(chosen.units), chosen.position
@@ -48,9 +58,9 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
                 break
             code = _as_code(_shortened(unit.text))
             if pieces:
-                pieces[-1] += f" {code}"
+                pieces[-1][0] += f" {code}"
             else:
-                pieces.append(code)
+                pieces.append([code, ""])
             size, lines = size + len(code), lines + 1
         else:
             if taken and unit is not chosen.unit:
@@ -61,11 +71,18 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
                     or _introduces_list(unit))
                 if not (introduced or goes_on) or size + len(unit.text) > room:
                     break
+                if unit.item == OPENS_ITEM and chosen.unit.item and _singled_out(chosen.unit, unit, informative):
+                    break
             text = f"{unit.lead_in}; {unit.text}" if unit.lead_in and not taken else unit.text
-            pieces.append(text)
+            pieces.append([text, unit.item])
             size, lines = size + len(text), 0
         taken.append(unit)
-    return [(piece, chosen.number) for piece in pieces], taken, chosen
+    return [Quote(text, chosen.number, item) for text, item in pieces], taken, chosen
+
+
+def _singled_out(item: Unit, sibling: Unit, informative: set[str]) -> bool:
+    """Whether the question names something of `item` its sibling in the list does not say."""
+    return bool((item.own_terms & informative) - sibling.terms)
 
 
 def _introduces_list(unit: Unit) -> bool:

@@ -44,6 +44,10 @@ class Unit:
     heading_terms: frozenset[str] = frozenset()  # the stems of the headings above it in its passage
     under_title: bool = False  # its section opened with a title (_Piece)
     pairs: frozenset[tuple[str, str]] = frozenset()  # its stems that follow one another ("package", "name")
+    item: str = ""  # in a list: OPENS_ITEM (its first sentence) or IN_ITEM (a later one); "" in prose
+
+
+OPENS_ITEM, IN_ITEM = "opens", "in"
 
 
 def _pairs(stems: list[str]) -> frozenset[tuple[str, str]]:
@@ -70,7 +74,7 @@ def _read(passage: str, markdown: bool = False) -> tuple[Unit, ...]:
         heading = _with_concepts(_stems(piece.heading))
         terms = own | heading | _with_concepts(_stems(piece.lead_in))
         read.append(Unit(piece.text, " ".join(words), terms, (), piece.literal, piece.paragraph, piece.section,
-                         piece.lead_in, own, heading, piece.under_title, _pairs(stems)))
+                         piece.lead_in, own, heading, piece.under_title, _pairs(stems), piece.item))
     return tuple(read)
 
 
@@ -83,6 +87,7 @@ class _Piece:
     section: int
     lead_in: str
     under_title: bool = False  # its section opened with a title, not a line introducing a list ("... as follows:")
+    item: str = ""  # Unit.item
 
 
 def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
@@ -123,7 +128,8 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         lead_in, group = _lead_in(line, group)
         if not out:
             whole_first = bool(section) or bool(_BULLET.match(line))
-        out += _pieces(_BULLET.sub("", line), _context(headings), paragraph, section, lead_in, titled)
+        out += _pieces(_BULLET.sub("", line), _context(headings), paragraph, section, lead_in, titled,
+                       bool(_BULLET.match(line)))
     return _without_cut_ends(out, whole_first)
 
 
@@ -144,10 +150,13 @@ def _lead_in(line: str, group: str) -> tuple[str, str]:
     return group, (group or line) if field else ""
 
 
-def _pieces(line: str, context: str, paragraph: int, section: int, lead_in: str, titled: bool) -> list[_Piece]:
-    """The line's sentences."""
-    return [_Piece(sentence.strip(), context, False, paragraph, section, lead_in, titled)
-            for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
+def _pieces(line: str, context: str, paragraph: int, section: int, lead_in: str, titled: bool,
+            item: bool) -> list[_Piece]:
+    """The line's sentences (a list item's: the first opens the item, the rest go on in it)."""
+    sentences = [sentence.strip() for sentence in _SENTENCE_END.split(line) if len(sentence.strip()) > 3]
+    return [_Piece(sentence, context, False, paragraph, section, lead_in, titled,
+                   (IN_ITEM if index else OPENS_ITEM) if item else "")
+            for index, sentence in enumerate(sentences)]
 
 
 def _without_cut_ends(out: list[_Piece], whole_first: bool) -> list[_Piece]:
