@@ -200,11 +200,11 @@ def vector_literal(vector) -> str:
 
 def _params(bot, query, model, literal, common="{}"):
     """retrieve()'s parameters; `common` is the bot profile's common_terms_array."""
+    from documents.profile import bot_profile
     from documents.search import (
         COMMON_SCORED_ROWS,
         KEYWORD_SCORED_ROWS,
         RARE_SCORED_ROWS,
-        bot_profile,
         question_params,
     )
 
@@ -233,7 +233,7 @@ def run_vector_sql(bot, literal, model, *, exact=False):
 
 def run_hybrid_sql(bot, query, literal, *, exact=False):
     """Hybrid as retrieve() sends it for a real embedding model, with a synthetic vector."""
-    from documents.search import bot_profile
+    from documents.profile import bot_profile
     from documents.search_sql import VectorScope, search_statement
 
     scope = VectorScope.EXACT if exact else VectorScope.INDEX
@@ -245,7 +245,7 @@ def run_exact_retrieve(bot, query, mode):
     """retrieve()'s statement for `mode` with every vector candidate ranked by true distance:
     the exact answer (an explicit exact scan, not planner settings: PostgreSQL 18 may still
     pick an index it was told not to use when every alternative is disabled too)."""
-    from documents.search import bot_profile
+    from documents.profile import bot_profile
     from documents.search_sql import VectorScope, search_statement
     from kaiu.ai.embeddings import embedder_for
 
@@ -352,7 +352,8 @@ def measure_retrieve(info, texts, mode, n_queries, warmup, *, with_recall):
 
 def retrieve_statement(bot, query, mode):
     """What retrieve() sends for `query`: (SET LOCAL lines, statement, params)."""
-    from documents.search import BUILTIN_EXACT_MAX_CHUNKS, _on_partition, bot_profile
+    from documents.profile import bot_profile
+    from documents.search import BUILTIN_EXACT_MAX_CHUNKS, _on_partition
     from documents.search_sql import VectorScope, search_statement
     from kaiu.ai.embeddings import embedder_for
 
@@ -376,7 +377,8 @@ def vector_statement(bot, literal, model):
 
 
 def hybrid_statement(bot, query, literal):
-    from documents.search import _on_partition, bot_profile
+    from documents.profile import bot_profile
+    from documents.search import _on_partition
     from documents.search_sql import search_statement
 
     return [], _on_partition(search_statement("hybrid", query), bot.pk), _params(

@@ -12,8 +12,8 @@ from django.db.models import F
 from bots.models import Bot
 from chat.models import CuratedAnswer, Message
 from chat.texts import ChatError
+from documents.profile import bot_profile
 from documents.relevance import Term, calibrated, coverage, question_terms
-from documents.search import bot_profile
 from kaiu.ai.embeddings import BuiltinEmbedder
 from kaiu.local_cache import LocalCache
 

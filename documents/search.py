@@ -18,6 +18,7 @@ from django.db import ProgrammingError, connection
 from psycopg.errors import UndefinedTable
 
 from documents.partitions import chunk_partition_exists, chunk_partition_name
+from documents.profile import BotProfile, bot_profile
 from documents.relevance import DEFAULT_CERTAINTY, Judgement, Term, judge, passage_relevance, question_terms
 from documents.search_sql import (
     COMMON_SCORED_ROWS,
@@ -28,7 +29,6 @@ from documents.search_sql import (
     search_statement,
 )
 from kaiu.ai.embeddings import BuiltinEmbedder, EmbeddingError, embedder_for
-from kaiu.local_cache import LocalCache
 
 
 @dataclass
@@ -72,68 +72,12 @@ class Retrieval:
         return judge(self.terms, self.hits, certainty)
 
 
-# Quotes, a leading minus or the word "or" mean the person wrote a search expression: honour
-# it. Anything else is a question, whose words should each count (OR), not all be required.
-# --- What the search needs to know of a bot -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class BotProfile:
-    chunks: int
-    common_terms: list[str]
-    sample: int = 0  # passages the term counts come from
-    term_passages: dict = field(default_factory=dict)  # {lexeme: passages of the sample holding it}
-
-    @functools.cached_property
-    def common_terms_array(self) -> str:
-        """common_terms as a PostgreSQL array literal, written once per profile: adapting
-        a list of a few hundred terms for every search took about 0.5 ms of Python."""
-        return "{" + ",".join('"' + term.replace("\\", "\\\\").replace('"', '\\"') + '"'
-                              for term in self.common_terms) + "}"
-
-
-COMMON_TERM_SHARE = 0.05
-PROFILE_MIN_CHUNKS = 500  # smaller bots have no common terms: finding every match is cheap there
-PROFILE_SAMPLE = 2000  # passages sampled for term frequencies
-PROFILE_TERMS = 5000  # the most frequent terms kept per bot; any other is rare (documents.relevance)
+# The bot's passage count and term frequencies come from documents.profile.bot_profile.
 RERANK_POOL = 16  # passages read to choose the top k from by relevance
 FOCUS_WEIGHT = 0.3  # of the reranking, the relevance of a passage's closest question terms (_rerank_key)
 CONTENTS_SHARE_OF_KEY = 0.5  # a table of contents ranks as if half as relevant (documents.chunking.is_contents)
 FOCUS_WINDOW = 30  # words: about two sentences
 BUILTIN_EXACT_MAX_CHUNKS = 4000  # above this, built-in vectors rank the keyword pool (VectorScope)
-# Per process, under the bot's knowledge version: a change of its passages is a new key, so
-# an entry cannot go stale and is kept an hour (a profile of a large bot takes ~50 ms).
-_profiles: LocalCache[BotProfile] = LocalCache("bot search profiles", max_entries=500, seconds=3600)
-
-
-def bot_profile(bot) -> BotProfile:
-    """The bot's passage count, how many passages hold each of its frequent terms, and its
-    common search terms, from a sample of its passages (kept per process, see kaiu.local_cache)."""
-    return _profiles.get_or_load((bot.pk, bot.knowledge_version), lambda: _bot_profile_load(bot.pk))
-
-
-def _bot_profile_load(bot_id) -> BotProfile:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM documents_chunk WHERE bot_id = %s AND is_enabled", [bot_id])
-        [chunks] = cursor.fetchone()
-        if not chunks:
-            return BotProfile(chunks=0, common_terms=[])
-        sample = min(chunks, PROFILE_SAMPLE)
-        # Every n-th passage in the order they were added, so each document counts in
-        # proportion to its size: the first rows alone were the first documents, and in a
-        # bot larger than the sample a term of its last document looked absent (weight 1).
-        stride = -(-chunks // sample)
-        cursor.execute(
-            "SELECT word, ndoc FROM ts_stat(format('SELECT search_vector FROM (SELECT search_vector, "
-            "row_number() OVER (ORDER BY id) AS n FROM documents_chunk WHERE bot_id = %%L AND is_enabled) passages "
-            "WHERE mod(n, %%s) = 0', %s::uuid, %s)) ORDER BY ndoc DESC, word LIMIT %s",
-            [bot_id, stride, PROFILE_TERMS])
-        sample = chunks // stride
-        term_passages = dict(cursor.fetchall())
-    common = []
-    if chunks > PROFILE_MIN_CHUNKS:
-        common = sorted(word for word, ndoc in term_passages.items() if ndoc > COMMON_TERM_SHARE * sample)
-    return BotProfile(chunks=chunks, common_terms=common, sample=sample, term_passages=term_passages)
 
 
 def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, record: bool = True) -> Retrieval:

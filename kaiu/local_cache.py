@@ -12,7 +12,7 @@ Every cache, who fills it and what clears it:
 | "public bots"               | bots.selectors.bot_get_for_public   | Bot, BotPrompt, WidgetConfig,       |
 |                             |                                     | Tenant, Plan, TenantSettings        |
 | "bots with curated answers" | chat.curated.curated_answer_match   | CuratedAnswer                       |
-| "bot search profiles"       | documents.search.bot_profile        | nothing needed: keyed by the bot's  |
+| "bot search profiles"       | documents.profile.bot_profile       | nothing needed: keyed by the bot's  |
 |                             |                                     | knowledge_version, which a change   |
 |                             |                                     | of its passages bumps (so kept for  |
 |                             |                                     | an hour, not LOCAL_CACHE_SECONDS)   |

@@ -260,8 +260,8 @@ def test_words_the_bot_never_says_raise_the_certainty_needed():
 
 
 def test_words_saying_how_much_or_which_are_not_what_a_question_is_about():
+    from documents.profile import BotProfile
     from documents.relevance import question_terms
-    from documents.search import BotProfile
 
     profile = BotProfile(chunks=0, common_terms=[])
     assert [t.word for t in question_terms("Does aptitude have anything like a game?", ["aptitud", "anyth", "like",

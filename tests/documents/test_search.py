@@ -233,6 +233,7 @@ def test_a_search_expression_is_honoured(labelled_bot):
 
 def test_a_large_bot_on_built_in_embeddings_ranks_the_keyword_pool(labelled_bot, monkeypatch):
     """Above BUILTIN_EXACT_MAX_CHUNKS the built-in vectors rank only what keyword search found."""
+    import documents.profile
     import documents.search
 
     monkeypatch.setattr(documents.search, "BUILTIN_EXACT_MAX_CHUNKS", 1)  # this small bot counts as large
@@ -246,9 +247,10 @@ def test_a_large_bot_on_built_in_embeddings_ranks_the_keyword_pool(labelled_bot,
 def test_partial_matches_rank_by_how_many_words_a_passage_holds(bot, add_text, monkeypatch):
     """No passage holds every word: the rare words are counted in the index, passages holding
     only the common word are sampled, and coverage ranks them all."""
+    import documents.profile
     import documents.search
 
-    monkeypatch.setattr(documents.search, "PROFILE_MIN_CHUNKS", 1)  # this small bot gets common terms
+    monkeypatch.setattr(documents.profile, "PROFILE_MIN_CHUNKS", 1)  # this small bot gets common terms
     monkeypatch.setattr(documents.search, "COMMON_SCORED_ROWS", 5)  # a sample that cannot reach the last passages
     bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
     bot.save()
@@ -258,7 +260,7 @@ def test_partial_matches_rank_by_how_many_words_a_passage_holds(bot, add_text, m
     near = "Enviamos a Pasto con otra transportadora."
     add_text(bot, "Envíos", "\n\n".join([*fillers, target, near]))
     assert Chunk.objects.filter(bot=bot).count() == 62
-    common = documents.search.bot_profile(bot).common_terms
+    common = documents.profile.bot_profile(bot).common_terms
     assert "ped" in common
     assert "past" not in common
 
@@ -305,7 +307,7 @@ def test_a_path_is_searched_by_its_parts(bot, add_text, question):
 def test_the_common_terms_reach_postgresql_as_written(db):
     from django.db import connection
 
-    from documents.search import BotProfile
+    from documents.profile import BotProfile
 
     terms = ["envi", 'di"jo', "back\\slash", "o'neil", "ñandú", "{x,y}", "NULL"]
     with connection.cursor() as cursor:
@@ -316,9 +318,10 @@ def test_the_common_terms_reach_postgresql_as_written(db):
 def test_term_weights_come_from_the_whole_bot_not_its_first_documents(bot, add_text, monkeypatch):
     """A bot larger than the profile's sample: a word of its last document is weighed by how
     often the bot says it, not taken for a word the bot never says."""
+    import documents.profile
     import documents.search
 
-    monkeypatch.setattr(documents.search, "PROFILE_SAMPLE", 10)  # a sample smaller than the bot
+    monkeypatch.setattr(documents.profile, "PROFILE_SAMPLE", 10)  # a sample smaller than the bot
     bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
     bot.save()
     add_text(bot, "Envíos", "\n\n".join(f"El pedido número {n} salió de la bodega principal." for n in range(70)))
@@ -326,7 +329,7 @@ def test_term_weights_come_from_the_whole_bot_not_its_first_documents(bot, add_t
 
     assert Chunk.objects.filter(bot=bot).count() == 40  # 35 passages of orders, then 5 of the kit
 
-    profile = documents.search.bot_profile(bot)
+    profile = documents.profile.bot_profile(bot)
     assert profile.sample == 10  # every 4th passage
     assert profile.term_passages["kit"] == profile.term_passages["bobin"] == 2  # passages 36 and 40
     assert profile.term_passages["ped"] == 8
@@ -337,9 +340,10 @@ def test_term_weights_come_from_every_document_of_the_bot(bot, add_text, monkeyp
     the weights come from is spread over the whole bot, not its first rows."""
     from django.db import connection
 
+    import documents.profile
     import documents.search
 
-    monkeypatch.setattr(documents.search, "PROFILE_SAMPLE", 8)
+    monkeypatch.setattr(documents.profile, "PROFILE_SAMPLE", 8)
     bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}
     bot.save()
     add_text(bot, "Envíos", "\n\n".join(f"Los envíos a la zona {n} salen de la bodega principal." for n in range(8)))
@@ -347,7 +351,7 @@ def test_term_weights_come_from_every_document_of_the_bot(bot, add_text, monkeyp
     assert Chunk.objects.filter(bot=bot).count() == 16
     with connection.cursor() as cursor:  # as a large bot is read: in heap order, added first comes first
         cursor.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off")
-    profile = documents.search.bot_profile(bot)
+    profile = documents.profile.bot_profile(bot)
     assert profile.sample == 8
     assert profile.term_passages.get("bobin", 0) >= 1  # half the bot: all 8 from one document is 1 in 12,870
 
