@@ -69,10 +69,11 @@ def pick(question: str, passages, limit: int = 3, carried: tuple[str, ...] = ())
         return [Quote(_quote(c, asked), c.number, OPENS_ITEM) for c in picked]  # records as a list
     informative = _informative(asked, rarity)
     held = Counter(term for c in candidates for term in c.unit.own_terms)
+    named = informative - _carried_only(question, carried)  # what this question itself names
 
     def window_of(chosen, answer: _Answer):
         return _window(chosen, informative, held, len(candidates), boilerplate, answer.used,
-                       ANSWER_BUDGET - answer.size)
+                       ANSWER_BUDGET - answer.size, named=named)
 
     answer = _Answer()
     answer.add(window_of(lead, answer))

@@ -31,7 +31,7 @@ _REFERS_BACK = frozenset("this these that those it its they such thus so esto es
 
 
 def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int, boilerplate: set[str],
-            used: set[str], room: int) -> tuple[list[Quote], list[Unit], _Candidate]:
+            used: set[str], room: int, *, named: set[str] | None = None) -> tuple[list[Quote], list[Unit], _Candidate]:
     """A chosen sentence and what follows it in its section of its passage, while it goes on
     about the same thing, within `room` characters: the lines of code after it ("You can
     clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
@@ -39,8 +39,11 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
     informative one with the question ("However, you can override this by holding Shift"),
     or refer back to it ("This setting is kept in /etc/papersize"), or introduce a list ("The
     files are named:"). A chosen sentence opening with "This" or "Esto" comes after the one
-    it refers to. A list's item the question singles out ("¿Envían a Medellín?" / "Bogotá y
-    Medellín: 1 a 2 días") comes without its siblings that do not name what it asked."""
+    it refers to. A list's item the question singles out by what it `named` itself
+    ("¿Envían a Medellín?" / "Bogotá y Medellín: 1 a 2 días") comes without its siblings that
+    do not name it; one it does not single out comes with its whole list ("¿Qué medios de
+    pago aceptan?" after a question about Medellín: all of them, not the one naming Medellín)."""
+    named = informative if named is None else named
     # Rare: held by at most half of the sentences.
     linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
     units, start = list(chosen.units), chosen.position
@@ -49,8 +52,10 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
             and (before.literal or before.paragraph == chosen.unit.paragraph)
             and _first_word(chosen.unit.text) in _REFERS_BACK):
         start -= 1
+    if chosen.unit.item:
+        start = _list_start(units, start, chosen.unit, named, room)
     taken, pieces, size, lines = [], [], 0, 0
-    for unit in units[start:]:
+    for index, unit in enumerate(units[start:], start):
         if taken and (unit.section != chosen.unit.section or unit.key in boilerplate or unit.key in used):
             break
         if unit.literal:
@@ -63,7 +68,7 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
                 pieces.append([code, ""])
             size, lines = size + len(code), lines + 1
         else:
-            if taken and unit is not chosen.unit:
+            if taken and index > chosen.position:  # the items before the chosen one, taken whole
                 previous = taken[-1]
                 introduced = previous.text.endswith(":")
                 goes_on = (unit.paragraph == previous.paragraph or previous.literal) and (
@@ -71,7 +76,7 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
                     or _introduces_list(unit))
                 if not (introduced or goes_on) or size + len(unit.text) > room:
                     break
-                if unit.item == OPENS_ITEM and chosen.unit.item and _singled_out(chosen.unit, unit, informative):
+                if unit.item == OPENS_ITEM and chosen.unit.item and _singled_out(chosen.unit, unit, named):
                     break
             text = f"{unit.lead_in}; {unit.text}" if unit.lead_in and not taken else unit.text
             pieces.append([text, unit.item])
@@ -80,9 +85,22 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
     return [Quote(text, chosen.number, item) for text, item in pieces], taken, chosen
 
 
-def _singled_out(item: Unit, sibling: Unit, informative: set[str]) -> bool:
+def _singled_out(item: Unit, sibling: Unit, named: set[str]) -> bool:
     """Whether the question names something of `item` its sibling in the list does not say."""
-    return bool((item.own_terms & informative) - sibling.terms)
+    return bool((item.own_terms & named) - sibling.terms)
+
+
+def _list_start(units: list[Unit], position: int, item: Unit, named: set[str], room: int) -> int:
+    """Where the quote of a list's item starts: at the item when the question names what sets
+    it apart from the items before it (or they would not fit in `room`), else at the list's
+    first item."""
+    first = position
+    while first and units[first - 1].item and units[first - 1].section == item.section:
+        first -= 1
+    before = [unit for unit in units[first:position] if unit.item == OPENS_ITEM]
+    if any(_singled_out(item, sibling, named) for sibling in before):
+        return position
+    return first if sum(len(unit.text) for unit in units[first:position + 1]) <= room else position
 
 
 def _introduces_list(unit: Unit) -> bool:
