@@ -73,7 +73,7 @@ def test_prose_then_a_list_is_rendered_as_a_paragraph_and_a_list(demo_bot, ask):
 def test_a_list_asked_for_whole_after_a_question_about_a_city_is_quoted_whole(demo_bot, ask):
     """"¿Qué medios de pago aceptan?" after "¿Hacen envíos a Medellín?" carries Medellín, named by
     the item "Pago contra entrega … Medellín …": every method is the answer, not that one alone."""
-    first, message = ask(demo_bot, "¿Hacen envíos a Medellín?")
+    _, message = ask(demo_bot, "¿Hacen envíos a Medellín?")
     text, _ = ask(demo_bot, "¿Qué medios de pago aceptan?", message.conversation)
     assert text.startswith("- **Tarjeta de crédito y débito**")
     assert "- **Nequi y Daviplata.**" in text

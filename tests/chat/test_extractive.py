@@ -171,6 +171,15 @@ def test_navigation_a_running_title_and_headings_are_never_quoted():
     assert "inicio" not in text
 
 
+def test_a_short_line_straight_before_a_heading_is_the_last_item_of_a_list_not_a_title():
+    kit = ("## Accesorios\n\nAlgunos accesorios vienen con el kit.\n\nMicrófono de condensador con sus cables.\n\n"
+           "Dos diodos de silicio (1N4148)\n\nTransistor NPN (2N2222)\n\n# Instalación del software\n\n"
+           "Descargue el programa.")
+    text = answer("¿Qué transistor trae el kit?", kit, names={1: "manual.md"})
+    assert "Transistor NPN (2N2222) [1]" in text
+    assert "Instalación" not in text  # the heading that follows it is still a heading
+
+
 def test_a_sentence_sharing_only_a_common_word_with_the_question_is_left_out():
     text = answer("Can opened tea be returned?",
                   "Te Verde sells loose leaf tea. Opened tea cannot be returned. We love tea.",

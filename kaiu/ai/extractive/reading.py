@@ -100,7 +100,8 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
     section, fenced, group, titled, introduced = 0, False, "", False, False
     whole_first = False  # the passage's first sentence is a list item or follows a heading: not a cut piece
     previous_block, previous_line = -1, ""
-    for line, paragraph in lines_in_blocks(text):
+    lines = lines_in_blocks(text)
+    for index, (line, paragraph) in enumerate(lines):
         # "El paquete no trae datos precompilados." / "Necesitas configurarlo como:" in one
         # paragraph: the line ending in ":" goes on from the sentence before it, no title.
         goes_on = paragraph == previous_block and bool(ENDS_SENTENCE.search(previous_line)) \
@@ -120,6 +121,8 @@ def _sentences(text: str, markdown: bool = False) -> list[_Piece]:
         # What a sentence ending in ":" introduces is its content, however short ("i.e. do:" /
         # "adduser user group"), not a title.
         level = 0 if introduced or (goes_on and line.endswith(":")) else _heading_level(line)
+        if level == _SHAPED_TITLE and not _NUMBERING.match(line) and _heads_nothing(lines, index, markdown):
+            level = 0
         introduced = line.endswith(":") and not level and not _BULLET.match(line)
         if level:
             headings = _under_heading(headings, level, line)
@@ -215,10 +218,25 @@ def _heading_level(line: str) -> int:
             return 0
         if len(rest.split()) > (40 if rest.endswith("?") else 20):
             return 0
-        return min(9, 6 + len(re.findall(r"\d+", numbering.group())))
+        return min(_SHAPED_TITLE, 6 + len(re.findall(r"\d+", numbering.group())))
     if _is_question(line) or _is_heading(line):
-        return 9
+        return _SHAPED_TITLE
     return 0
+
+
+_SHAPED_TITLE = 9  # _heading_level of a line taken for a title by its shape alone
+
+
+def _heads_nothing(lines: list[tuple[str, int]], index: int, markdown: bool) -> bool:
+    """Whether the line at `index`, shaped like a title, comes straight before a heading that
+    says it is one (Markdown's "#", a numbered title): it heads nothing, it is the last item
+    of what came before ("Transistor NPN (2N2222)" closing a list of a kit's parts)."""
+    if index + 1 == len(lines):
+        return False
+    following = lines[index + 1][0]
+    if following.startswith("#"):
+        return markdown and not _is_command(following, markdown)
+    return 0 < _heading_level(following) < _SHAPED_TITLE and bool(_NUMBERING.match(following))
 
 
 def _is_question(line: str) -> bool:
