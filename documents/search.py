@@ -19,7 +19,15 @@ from psycopg.errors import UndefinedTable
 
 from documents.partitions import chunk_partition_exists, chunk_partition_name
 from documents.profile import BotProfile, bot_profile
-from documents.relevance import DEFAULT_CERTAINTY, Judgement, Term, judge, passage_relevance, question_terms
+from documents.relevance import (
+    DEFAULT_CERTAINTY,
+    Judgement,
+    Term,
+    judge,
+    names_unsaid,
+    passage_relevance,
+    question_terms,
+)
 from documents.search_sql import (
     COMMON_SCORED_ROWS,
     KEYWORD_SCORED_ROWS,
@@ -236,6 +244,10 @@ def _weigh(result: Retrieval, query: str, rows, profile: BotProfile, model_name:
         return
     vector = result.mode != "keyword" and bool(model_name)  # in keyword mode, score is the word coverage
     for hit in result.hits:
+        unsaid = names_unsaid(result.terms, hit.lexemes, f"{hit.metadata.get('heading') or ''}\n{hit.text}")
+        if unsaid:  # searched by their stems, but a name counts only said whole
+            hit.lexemes = hit.lexemes - unsaid
+            hit.positions = {lexeme: at for lexeme, at in hit.positions.items() if lexeme not in unsaid}
         similarity = hit.score if vector else None
         hit.relevance = passage_relevance(result.terms, hit.lexemes, similarity, model_name,
                                           found_by_words=hit.coverage is not None)

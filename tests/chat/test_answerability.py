@@ -241,6 +241,35 @@ def test_a_version_must_be_said_with_its_name(bot, add_text, ask):
     assert "Windows 11" in text
 
 
+def test_a_name_is_found_said_as_a_word_not_as_another_word_s_stem(bot, add_text, ask):
+    """"Lima" is stemmed to "lim", as the "LIM" of a product's code is: that passage names no Lima."""
+    bot.rag_config = {**bot.rag_config, "chunk_size": 100, "chunk_overlap": 0}  # a passage a paragraph
+    bot.save()
+    add_text(bot, "Políticas", "\n\n".join([
+        "Enviamos a todo Colombia: Bogotá, Medellín y Cali en dos días hábiles.",
+        "Los pedidos de fin de semana salen el lunes siguiente por la mañana.",
+        "El envío es gratis en compras desde $150.000 a cualquier ciudad.",
+        "Pagas con tarjeta de crédito, PSE o en efectivo contra entrega.",
+        "Tienes 30 días calendario para devolver un producto sin abrir.",
+        "Atendemos por WhatsApp de lunes a sábado de ocho a seis de la tarde.",
+        "Los aceites esenciales se guardan en un lugar fresco, lejos del sol.",
+        "Cada frasco de 10 ml trae su gotero y una tapa de seguridad infantil.",
+        "No se recomienda usar aceites esenciales en niños menores de seis años."]))
+    add_text(bot, "Catálogo", "Aceite esencial de limoncillo (10 ml). SKU: AE-LIM-10. Precio: $45.900.")
+    _, message = ask(bot, "¿Hacen envíos a Lima?")
+    assert message.answered is False, message.content
+    assert message.note == "not found: “Lima”"
+    # A name with a plural's ending is the same name: "Aceites" asks about the "aceite" sold.
+    text, message = ask(bot, "¿Cuánto cuestan los Aceites de limoncillo?")
+    assert message.answered, message.note
+    assert "$45.900" in text
+    # A name of several parts ("ExpEYES-17": lexemes "expeyes-17", "expeyes", "-17") is said by its parts.
+    add_text(bot, "Difusor", "El difusor ExpEYES-17 funciona con un adaptador de 12 V incluido.")
+    text, message = ask(bot, "¿Con qué adaptador funciona el ExpEYES-17?")
+    assert message.answered, message.note
+    assert "12 V" in text
+
+
 def test_words_the_bot_never_says_raise_the_certainty_needed():
     """Its other words match well, but what is asked (the humidity) is in no passage: a match
     that would do for a question of known words is not enough."""

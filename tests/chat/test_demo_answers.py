@@ -29,7 +29,8 @@ def test_how_long_shipping_takes_to_a_city_is_its_own_line(demo_bot, ask):
     assert text.startswith("**Cali, Barranquilla, Bucaramanga y Pereira:** 2 a 3 días hábiles.")
 
 
-@pytest.mark.parametrize("question", ["¿Hacen envíos a Madrid?", "¿Cuál es la política de privacidad?",
+@pytest.mark.parametrize("question", ["¿Hacen envíos a Madrid?", "¿Hacen envíos a Lima?",
+                                      "¿Cuál es la política de privacidad?",
                                       "¿Quién ganó el mundial?"])
 def test_what_the_documents_do_not_hold_gets_i_dont_know_in_spanish(demo_bot, ask, question):
     text, message = ask(demo_bot, question)
