@@ -79,3 +79,10 @@ def test_a_list_asked_for_whole_after_a_question_about_a_city_is_quoted_whole(de
     assert text.startswith("- **Tarjeta de crédito y débito**")
     assert "- **Nequi y Daviplata.**" in text
     assert "- **Pago contra entrega en efectivo**" in text
+
+
+def test_no_sentence_is_quoted_twice_when_two_quotes_share_a_list_item(demo_bot, ask):
+    """"El producto debe estar sellado…" opens the item whose second sentence is quoted again
+    from where its list starts: it was said twice."""
+    text, _ = ask(demo_bot, "quiero devolver un producto")
+    assert text.count("El producto debe estar **sellado") == 1, text

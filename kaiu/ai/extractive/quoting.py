@@ -53,7 +53,7 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
             and _first_word(chosen.unit.text) in _REFERS_BACK):
         start -= 1
     if chosen.unit.item:
-        start = _list_start(units, start, chosen.unit, named, room)
+        start = _list_start(units, start, chosen.unit, named, room, used)
     taken, pieces, size, lines = [], [], 0, 0
     for index, unit in enumerate(units[start:], start):
         if taken and (unit.section != chosen.unit.section or unit.key in boilerplate or unit.key in used):
@@ -90,12 +90,13 @@ def _singled_out(item: Unit, sibling: Unit, named: set[str]) -> bool:
     return bool((item.own_terms & named) - sibling.terms)
 
 
-def _list_start(units: list[Unit], position: int, item: Unit, named: set[str], room: int) -> int:
+def _list_start(units: list[Unit], position: int, item: Unit, named: set[str], room: int, used: set[str]) -> int:
     """Where the quote of a list's item starts: at the item when the question names what sets
     it apart from the items before it (or they would not fit in `room`), else at the list's
-    first item."""
+    first item not quoted yet."""
     first = position
-    while first and units[first - 1].item and units[first - 1].section == item.section:
+    while (first and units[first - 1].item and units[first - 1].section == item.section
+           and units[first - 1].key not in used):
         first -= 1
     before = [unit for unit in units[first:position] if unit.item == OPENS_ITEM]
     if any(_singled_out(item, sibling, named) for sibling in before):
