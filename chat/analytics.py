@@ -50,7 +50,8 @@ DEFAULT_PRICES: dict[str, tuple[Decimal, Decimal]] = {
     "gpt-3.5-turbo": (Decimal("0.50"), Decimal("1.50")),
 }
 # Ours, no provider (kaiu-extractive-v1: built-in answers stored before its quotes were cited per run).
-FREE_MODELS = {"", "kaiu-extractive-v1", "kaiu-extractive-v2", "curated", "kaiu-shop", "kaiu-handover"}
+FREE_MODELS = {"", "kaiu-extractive-v1", "kaiu-extractive-v2", "curated", "kaiu-shop", "kaiu-handover",
+               "kaiu-small-talk"}
 
 
 @dataclass(frozen=True)

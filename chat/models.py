@@ -106,7 +106,7 @@ class Message(models.Model):
     timings = models.JSONField(default=dict, blank=True)  # {"embed": ms, "retrieve": ms, "llm": ms, "total": ms}
     top_score = models.FloatField(null=True, blank=True)
     answered = models.BooleanField(default=True)
-    origin = models.CharField(max_length=12, blank=True)  # model, cache, curated, shop, unknown, error, fallback
+    origin = models.CharField(max_length=12, blank=True)  # how it was answered: ORIGIN_LABELS
     note = models.CharField(max_length=300, blank=True)  # why: a provider's error, a fallback, a refusal
     # An agent's reply (role agent): who wrote it, and the name the customer sees.
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -123,7 +123,7 @@ class Message(models.Model):
 
     ORIGIN_LABELS = {"model": "answered", "cache": "from the cache", "curated": "curated answer",
                      "unknown": "not answered", "error": "error", "fallback": "built-in model (provider paused)",
-                     "shop": "shop", "handover": "handed to a person"}
+                     "shop": "shop", "handover": "handed to a person", "small_talk": "greeting or thanks"}
 
     @property
     def origin_label(self) -> str:

@@ -6,6 +6,7 @@
       │  quota used up → a person answers instead (page, widget, WhatsApp; elsewhere refused)
       ├─ the customer asks for a person                  → handed over (chat.handover)
       ├─ a curated answer matching it closely            → served as is  (chat.curated)
+      ├─ only a greeting, thanks or a goodbye            → said back     (chat.small_talk)
       ├─ a cached answer (same question, knowledge, prompt) → served as is (chat.response_cache)
       ├─ documents.search.retrieve → nothing above the bot's threshold → "I don't know"
       └─ the chat model (built-in extractive or OpenAI-compatible), streamed
@@ -36,6 +37,7 @@ from chat.models import Conversation, Message
 from chat.response_cache import CacheLookup, response_cache_key
 from chat.services import Outcome, answer_store, conversation_new, question_store
 from chat.shop import ShopAnswer, live_product_passages, shop_flow_active, shop_reply
+from chat.small_talk import small_talk_kind, small_talk_reply
 from chat.texts import ChatError, message_for
 from documents.relevance import certainty_for
 from documents.search import retrieve
@@ -177,19 +179,24 @@ def _compose(bot: Bot, conversation: Conversation, question: str, history, outco
              cache: CacheLookup) -> Iterator[str]:
     """The answer's pieces, from the first source that has one; fills `outcome` on the way.
     An order being taken in the chat goes first (its "sí" is no question for curated answers
-    or the cache); then curated answers, the shop, the cache and the knowledge base."""
+    or the cache); then curated answers, a greeting or thanks (chat.small_talk), the shop, the
+    cache and the knowledge base."""
     if outcome.handover:  # the customer asked for a person, or the quota is used up
         yield from _from_handover(bot, outcome)
         return
     in_shop_flow = shop_flow_active(bot, conversation)
     shop = shop_reply(bot, conversation, question, history, model) if in_shop_flow else None
     curated = curated_answer_match(bot, question) if shop is None else None
-    if shop is None and curated is None and not in_shop_flow:
+    small_talk = small_talk_kind(question) if shop is None and curated is None else None
+    if shop is None and curated is None and small_talk is None and not in_shop_flow:
         shop = shop_reply(bot, conversation, question, history, model)
     if shop is not None:
         yield from _from_shop(bot, conversation, shop, outcome)
     elif curated is not None:
         yield from _from_curated(curated, outcome)
+    elif small_talk is not None:
+        outcome.origin, outcome.model = "small_talk", "kaiu-small-talk"
+        yield small_talk_reply(small_talk, bot.language, bot.welcome_message)
     elif cache.entry is not None:
         yield from _from_cache(cache, model, outcome)
     else:
