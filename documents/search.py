@@ -108,14 +108,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     # seconds old (the bot came from a process's cache), so an empty one is checked.
     if not profile.chunks and not chunk_partition_exists(bot.pk):
         return result
-    # A few more passages than asked for, ordered again by relevance (documents.relevance): on
-    # the labelled set, reading 12 for 4 put the answer in the top 4 two to four points more often,
-    # and 16 once the keyword ranking's first passages always take part (search_sql.KEYWORD_FULL_RANKS).
-    fetched = max(k, min(RERANK_POOL, 4 * k))
-    params = {"bot": bot.pk, "query": query, "language": bot.language, "k": fetched, "candidates": max(40, 4 * k),
-              "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS,
-              "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
-              "common": profile.common_terms_array}
+    params = _search_params(bot, query, k, profile)
     started = time.perf_counter()
     result.terms, term_params = question_params(bot, query, profile)
     params.update(term_params)
@@ -126,9 +119,7 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     started = time.perf_counter()
     # hnsw.iterative_scan and hnsw.ef_search are set on every connection (settings.py), which
     # spares each search a transaction and two SETs: round trips are most of its time.
-    scope = VectorScope.INDEX
-    if params["model"] == BuiltinEmbedder.model_name:
-        scope = VectorScope.EXACT if profile.chunks <= BUILTIN_EXACT_MAX_CHUNKS else VectorScope.KEYWORD_POOL
+    scope = _vector_scope(params["model"], profile)
     rows = _search(_on_partition(search_statement(result.mode, query, scope=scope), bot.pk), params)
     result.search_ms = (time.perf_counter() - started) * 1000
     result.hits = [_hit(rank, row) for rank, row in enumerate(rows, start=1)]
@@ -139,6 +130,26 @@ def retrieve(bot, query: str, *, k: int | None = None, mode: str | None = None, 
     if record and result.hits:
         retrievals_record({hit.document_id for hit in result.hits})
     return result
+
+
+def _search_params(bot, query: str, k: int, profile: BotProfile) -> dict:
+    """The search statement's parameters, but for the question's terms and vector."""
+    # A few more passages than asked for, ordered again by relevance (documents.relevance): on
+    # the labelled set, reading 12 for 4 put the answer in the top 4 two to four points more often,
+    # and 16 once the keyword ranking's first passages always take part (search_sql.KEYWORD_FULL_RANKS).
+    fetched = max(k, min(RERANK_POOL, 4 * k))
+    return {"bot": bot.pk, "query": query, "language": bot.language, "k": fetched, "candidates": max(40, 4 * k),
+            "scored": KEYWORD_SCORED_ROWS, "rare_scored": RARE_SCORED_ROWS,
+            "common_scored": COMMON_SCORED_ROWS, "model": "", "vector": None,
+            "common": profile.common_terms_array}
+
+
+def _vector_scope(model_name: str, profile: BotProfile) -> str:
+    """Where the vector half looks (search_sql.VectorScope): a real model's vectors through the
+    HNSW index, the built-in ones exactly, or among the keyword candidates in a large bot."""
+    if model_name != BuiltinEmbedder.model_name:
+        return VectorScope.INDEX
+    return VectorScope.EXACT if profile.chunks <= BUILTIN_EXACT_MAX_CHUNKS else VectorScope.KEYWORD_POOL
 
 
 # Spanish full text keeps accents until its stemmer has cut a word's ending (migration 0002), so

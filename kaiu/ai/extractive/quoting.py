@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from kaiu.ai.embeddings import fold
@@ -46,14 +47,8 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
     named = informative if named is None else named
     # Rare: held by at most half of the sentences.
     linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
-    units, start = list(chosen.units), chosen.position
-    before = units[start - 1] if start else None
-    if (before and before.section == chosen.unit.section and before.key not in boilerplate
-            and (before.literal or before.paragraph == chosen.unit.paragraph)
-            and _first_word(chosen.unit.text) in _REFERS_BACK):
-        start -= 1
-    if chosen.unit.item:
-        start = _list_start(units, start, chosen.unit, named, room, used)
+    units = list(chosen.units)
+    start = _window_start(chosen, boilerplate, named, room, used)
     taken, pieces, size, lines = [], [], 0, 0
     for index, unit in enumerate(units[start:], start):
         if taken and (unit.section != chosen.unit.section or unit.key in boilerplate or unit.key in used):
@@ -85,12 +80,25 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
     return [Quote(text, chosen.number, item) for text, item in pieces], taken, chosen
 
 
+def _window_start(chosen: _Candidate, boilerplate: set[str], named: set[str], room: int, used: set[str]) -> int:
+    """Where the window of the chosen unit starts in its passage: at the sentence before it when
+    it refers back to it ("This is…"), at its list's first item when the question does not
+    single the item out, else at the unit itself."""
+    units, start = chosen.units, chosen.position
+    before = units[start - 1] if start else None
+    if (before and before.section == chosen.unit.section and before.key not in boilerplate
+            and (before.literal or before.paragraph == chosen.unit.paragraph)
+            and _first_word(chosen.unit.text) in _REFERS_BACK):
+        start -= 1
+    return _list_start(units, start, chosen.unit, named, room, used) if chosen.unit.item else start
+
+
 def _singled_out(item: Unit, sibling: Unit, named: set[str]) -> bool:
     """Whether the question names something of `item` its sibling in the list does not say."""
     return bool((item.own_terms & named) - sibling.terms)
 
 
-def _list_start(units: list[Unit], position: int, item: Unit, named: set[str], room: int, used: set[str]) -> int:
+def _list_start(units: Sequence[Unit], position: int, item: Unit, named: set[str], room: int, used: set[str]) -> int:
     """Where the quote of a list's item starts: at the item when the question names what sets
     it apart from the items before it (or they would not fit in `room`), else at the list's
     first item not quoted yet."""
