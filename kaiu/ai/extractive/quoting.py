@@ -32,7 +32,7 @@ _REFERS_BACK = frozenset("this these that those it its they such thus so esto es
 
 
 def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int, boilerplate: set[str],
-            used: set[str], room: int, *, named: set[str] | None = None) -> tuple[list[Quote], list[Unit], _Candidate]:
+            used: set[str], room: int, *, named: set[str]) -> tuple[list[Quote], list[Unit], _Candidate]:
     """A chosen sentence and what follows it in its section of its passage, while it goes on
     about the same thing, within `room` characters: the lines of code after it ("You can
     clean the source tree as simply as:" / "$ debuild -- clean"), what a sentence ending in
@@ -44,7 +44,6 @@ def _window(chosen: _Candidate, informative: set[str], held: Counter, count: int
     ("¿Envían a Medellín?" / "Bogotá y Medellín: 1 a 2 días") comes without its siblings that
     do not name it; one it does not single out comes with its whole list ("¿Qué medios de
     pago aceptan?" after a question about Medellín: all of them, not the one naming Medellín)."""
-    named = informative if named is None else named
     # Rare: held by at most half of the sentences.
     linked = informative | {term for term in chosen.unit.own_terms if 2 * held[term] <= count}
     units = list(chosen.units)
