@@ -28,12 +28,19 @@ def knows_shop(bot: Bot) -> bool:
     return bool((bot.rag_config or {}).get(KNOWS_SHOP))
 
 
-def product_passage(product: Product) -> str:
+# A product passage is a record ("name: …" lines), as a CSV row is: an answer quotes it whole,
+# its name with what it is, never its name alone or a neighbour's fields.
+FIELD_NAMES = {"es": ("nombre", "descripción", "SKU"), "en": ("name", "description", "SKU")}
+
+
+def product_passage(product: Product, language: str = "es") -> str:
     """What a customer asking about the product names: no price or stock (read live)."""
+    name, description, sku = FIELD_NAMES.get(language, FIELD_NAMES["en"])
     title = f"{product.name} ({product.variant_name})" if product.variant_name else product.name
-    lines = [title, f"SKU: {product.sku}"]
-    if product.description:
-        lines.append(product.description)
+    lines = [f"{name}: {title}"]
+    if product.description.strip():
+        lines.append(f"{description}: {' '.join(product.description.split())}")
+    lines.append(f"{sku}: {product.sku}")
     return "\n".join(lines)
 
 
@@ -41,7 +48,8 @@ def catalog_passages(document: Document) -> list[ChunkDraft]:
     """The catalogue document's passages, one per active product of its tenant."""
     products = Product.objects.filter(tenant_id=document.tenant_id, is_active=True).order_by("name", "variant_name",
                                                                                            "sku")
-    return [ChunkDraft(index=index, text=product_passage(product),
+    language = document.bot.language if document.bot_id else "es"
+    return [ChunkDraft(index=index, text=product_passage(product, language),
                        metadata={"product": str(product.pk), "sku": product.sku, "item": index + 1})
             for index, product in enumerate(products)]
 

@@ -86,3 +86,14 @@ def test_no_sentence_is_quoted_twice_when_two_quotes_share_a_list_item(demo_bot,
     from where its list starts: it was said twice."""
     text, _ = ask(demo_bot, "quiero devolver un producto")
     assert text.count("El producto debe estar **sellado") == 1, text
+
+
+@pytest.mark.parametrize(("question", "description"), [
+    ("¿Para qué sirve el aceite de árbol de té?", "Para el cuidado de la piel con tendencia grasa"),
+    ("¿Qué es el aceite de rosa mosqueta?", "descripción: Rosa rubiginosa, prensado en frío."),
+])
+def test_a_question_about_a_product_is_answered_with_what_it_is_not_its_name_alone(demo_bot, ask, question,
+                                                                                  description):
+    text, message = ask(demo_bot, question)
+    assert message.answered, message.note
+    assert description in text

@@ -277,7 +277,10 @@ def _records(passage: str) -> tuple[Unit, ...]:
     for block in blocks:
         fields = tuple(_field(*_FIELD.match(line).groups()) for line in block)
         key = " ".join(_TERM.findall(fold(" ".join(block))))
-        units.append(Unit("\n".join(block), key, frozenset().union(*(f.value_terms for f in fields)), fields))
+        # Its values' phrases, as a sentence's: "árbol de té" in the name says what the question says.
+        pairs = frozenset().union(*(_pairs(_stems(f.value)) for f in fields))
+        units.append(Unit("\n".join(block), key, frozenset().union(*(f.value_terms for f in fields)), fields,
+                          pairs=pairs))
     return tuple(units)
 
 

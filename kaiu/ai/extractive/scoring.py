@@ -76,18 +76,16 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float],
     if unit.fields:
         # A record matches by its values. Naming the asked column ("price"), or holding a value
         # the question names whole ("Kenya", "Sencha Kirishima"), breaks a tie with prose.
-        score = sum(weight.get(term, 0) for term in unit.terms & asked)
+        score = sum(weight.get(term, 0) for term in unit.terms & asked) + _phrase_score(unit, weight, pairs)
         if score and any(f.name_terms & asked for f in unit.fields):
             score += _RECORD_BONUS
         if score and any(f.value_terms and f.value_terms <= asked for f in unit.fields):
             score += _RECORD_BONUS
     else:
-        score = sum(weight.get(term, 0) for term in unit.terms & asked)
         # "Which characters may a Debian package name use?": "You must choose the package name to
         # consist only of lower case letters" says "package name"; "For more than 80% of packages,
         # the upstream version is less than 8 characters" only names packages and characters.
-        score += PHRASE_SHARE * sum(_weight_of(first, weight) + _weight_of(second, weight)
-                                    for first, second in pairs & unit.pairs)
+        score = sum(weight.get(term, 0) for term in unit.terms & asked) + _phrase_score(unit, weight, pairs)
         if _opens_section(candidate):
             # The first sentence under a title naming what is asked ("aptitude safe-upgrade" /
             # "This command will upgrade...", an FAQ's question / its answer) is what the title
@@ -102,6 +100,12 @@ def _score(candidate: _Candidate, asked: set[str], weight: dict[str, float],
     if unit.literal:
         score *= _LITERAL_SHARE  # a command answers less often than the sentence that explains it
     return score / (1 + RANK_PENALTY * candidate.rank)
+
+
+def _phrase_score(unit: Unit, weight: dict[str, float], pairs: frozenset[tuple[str, str]]) -> float:
+    """What holding the question's own phrases (`pairs`) adds to a unit's score."""
+    return PHRASE_SHARE * sum(_weight_of(first, weight) + _weight_of(second, weight)
+                              for first, second in pairs & unit.pairs)
 
 
 def _length_norm(text: str) -> float:
