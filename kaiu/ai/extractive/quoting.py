@@ -148,4 +148,6 @@ def _quote(candidate: _Candidate, asked: set[str]) -> str:
         shown = [f for f in rest if by_name.get(f) == max(by_name.values())]
     else:
         shown = [f for f in rest if f.value_terms & asked] or rest
-    return "; ".join(f"{f.name}: {f.value}" for f in [ident, *shown])
+    quoted = [f"{f.name}: {f.value}" for f in [ident, *shown]]
+    # "descripción: Para la piel grasa.; SKU: …" reads as a typo: a field's full stop gives way to the "; ".
+    return "; ".join([*(text.removesuffix(".") for text in quoted[:-1]), quoted[-1]])
