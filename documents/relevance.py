@@ -117,9 +117,14 @@ QUESTION_WORDS = frozenset("""
     things m s t d ll ve re
     algun alguna alguno algunos algunas tener ademas dentro cosa cosas forma manera modo nada todo todos todas
     cada otro otra otros otras mismo misma
+    good recommend recommended suggest bueno buena buenos buenas recomienda recomiendan recomiendas recomendar
+    recomiendo sugieres sirve sirven servir
     """.split())  # the function words of both languages, which a question in the other one keeps, and
 # the verbs that carry a question rather than its subject ("Which tea comes from Kenya?"), and
-# words that say how much or which rather than what ("algún", "anything", "de forma correcta")
+# words that say how much or which rather than what ("algún", "anything", "de forma correcta"), and
+# words that ask what a thing is good for ("Which tea is good for breakfast?", "¿Para qué
+# sirve…?"): a passage answers with what it is for, rarely with "good". "Best" stays: "What is
+# the best tea?" asks for a ranking that documents seldom give
 
 
 def certainty_for(bot) -> str:

@@ -116,6 +116,16 @@ def test_the_price_of_a_product_comes_from_its_own_row(tea_bot, ask, question):
     assert message.sources[number - 1]["document_name"] == "teas.csv"
 
 
+def test_a_question_asking_what_a_tea_is_good_for_is_answered_but_not_one_asking_for_the_best(tea_bot, ask):
+    """"Good" is in no passage: the row saying what the tea is for answers it. "Best" asks for a
+    ranking no passage gives."""
+    text, message = ask(tea_bot, "Which tea is good for breakfast?")
+    assert message.answered, message.note
+    assert text.startswith("name: Assam Halmari; description: Malty black tea for breakfast.")
+    _, message = ask(tea_bot, "What is the best tea?")
+    assert message.answered is False, message.content
+
+
 def test_a_record_is_found_by_any_of_its_values_and_quoted_with_the_field_asked_for(tea_bot, ask):
     assert quoted(ask(tea_bot, "What does Darjeeling First Flush weigh?")[0])[0][0] == (
         "name: Darjeeling First Flush; weight: 100 g")
