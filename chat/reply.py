@@ -195,8 +195,7 @@ def _compose(bot: Bot, conversation: Conversation, question: str, history, outco
     elif curated is not None:
         yield from _from_curated(curated, outcome)
     elif small_talk is not None:
-        outcome.origin, outcome.model = "small_talk", "kaiu-small-talk"
-        yield small_talk_reply(small_talk, bot.language, bot.welcome_message)
+        yield from _from_small_talk(bot, small_talk, outcome)
     elif cache.entry is not None:
         yield from _from_cache(cache, model, outcome)
     else:
@@ -207,6 +206,11 @@ def _from_curated(curated, outcome: Outcome) -> Iterator[str]:
     outcome.origin, outcome.model = "curated", "curated"
     curated_answer_served(curated)
     yield curated.answer
+
+
+def _from_small_talk(bot: Bot, kind: str, outcome: Outcome) -> Iterator[str]:
+    outcome.origin, outcome.model = "small_talk", "kaiu-small-talk"
+    yield small_talk_reply(kind, bot.language, bot.welcome_message)
 
 
 def _from_handover(bot: Bot, outcome: Outcome) -> Iterator[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from chat.texts import message_for
 from kaiu.ai.embeddings import fold
 
 _KINDS = {
@@ -28,13 +29,6 @@ _FILLERS = r"si|yes|y|and|bueno|bien|muy bien|good|fine|a todos|everyone|all|the
 _PHRASE = re.compile("|".join(f"\\b(?P<{kind}>{words})\\b" for kind, words in _KINDS.items()))
 _ANY = "|".join([*_KINDS.values(), _FILLERS])
 _MESSAGE = re.compile(rf"^(?:{_ANY})(?: (?:{_ANY}))*$")
-REPLIES = {
-    "greeting": {"es": "¡Hola! ¿En qué te puedo ayudar?", "en": "Hi! How can I help you?"},
-    "thanks": {"es": "¡Con gusto! Si tienes otra pregunta, aquí estoy.",
-               "en": "You're welcome! If you have another question, I'm here."},
-    "goodbye": {"es": "¡Hasta pronto! Aquí estaré si necesitas algo más.",
-                "en": "Goodbye! I'll be here if you need anything else."},
-}
 MAX_WORDS = 8  # longer messages say more than hello
 
 
@@ -52,8 +46,7 @@ def small_talk_kind(text: str) -> str | None:
 
 
 def small_talk_reply(kind: str, language: str, welcome: str = "") -> str:
-    """What the bot says back: to a greeting, its own welcome message when it has one."""
+    """What the bot says back (chat.texts): to a greeting, its own welcome message when it has one."""
     if kind == "greeting" and welcome.strip():
         return welcome.strip()
-    texts = REPLIES[kind]
-    return texts.get(language, texts["en"])
+    return message_for(kind, language)

@@ -1,5 +1,6 @@
 """What the bot says to a visitor when it does not answer from the model: refusals, "I don't
-know" and errors, in the bot's language (English when it has no text in that language)."""
+know", errors and replies to small talk, in the bot's language (English when it has no text in
+that language)."""
 
 MESSAGES = {
     "unknown": {
@@ -22,6 +23,12 @@ MESSAGES = {
         "es": "Escribe una pregunta.",
         "en": "Please write a question.",
     },
+    # Said back to small talk (chat.small_talk); a greeting gets the bot's welcome when it has one.
+    "greeting": {"es": "¡Hola! ¿En qué te puedo ayudar?", "en": "Hi! How can I help you?"},
+    "thanks": {"es": "¡Con gusto! Si tienes otra pregunta, aquí estoy.",
+               "en": "You're welcome! If you have another question, I'm here."},
+    "goodbye": {"es": "¡Hasta pronto! Aquí estaré si necesitas algo más.",
+                "en": "Goodbye! I'll be here if you need anything else."},
 }
 
 

@@ -48,8 +48,7 @@ def catalog_passages(document: Document) -> list[ChunkDraft]:
     """The catalogue document's passages, one per active product of its tenant."""
     products = Product.objects.filter(tenant_id=document.tenant_id, is_active=True).order_by("name", "variant_name",
                                                                                            "sku")
-    language = document.bot.language if document.bot_id else "es"
-    return [ChunkDraft(index=index, text=product_passage(product, language),
+    return [ChunkDraft(index=index, text=product_passage(product, document.bot.language),
                        metadata={"product": str(product.pk), "sku": product.sku, "item": index + 1})
             for index, product in enumerate(products)]
 
