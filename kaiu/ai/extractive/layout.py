@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from kaiu.ai.extractive.quoting import Quote
 from kaiu.ai.extractive.reading import IN_ITEM, OPENS_ITEM
+from kaiu.ai.sentences import ENDS_SENTENCE
 
 
 def cited_runs(quotes: list[Quote]) -> Iterator[str]:
@@ -29,13 +29,17 @@ def cited_runs(quotes: list[Quote]) -> Iterator[str]:
         following = quotes[index + 1] if index + 1 < len(quotes) else None
         # A piece that ends no sentence ("Teléfono: 555 1234", a command) would run into the
         # next one on its line: its citation stands between them.
-        runs_into = following is not None and following.item != OPENS_ITEM and not _ENDS_SENTENCE.search(quote.text)
+        runs_into = following is not None and following.item != OPENS_ITEM and not _ends_sentence(quote.text)
         if following is None or following.number != quote.number or runs_into:
             yield f"{text} [{quote.number}]"
             text = ""
 
 
-_ENDS_SENTENCE = re.compile(r"[.!?…:;][*_)\]\"”’»]*$")
+def _ends_sentence(text: str) -> bool:
+    """kaiu.ai.sentences.ENDS_SENTENCE, inside Markdown's emphasis ("**Nequi y Daviplata.**"),
+    or a ";" closing a clause."""
+    text = text.rstrip("*_")
+    return bool(ENDS_SENTENCE.search(text)) or text.endswith(";")
 
 
 def _lone_items_as_prose(quotes: list[Quote]) -> list[Quote]:
